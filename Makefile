@@ -1,0 +1,29 @@
+# The two commands of the README, and what they need.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build demo test bench format clean
+
+all: build
+
+deps:
+	@scripts/install_deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -Wno-dev >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	@$(BUILD_DIR)/kenyon moth run
+
+test: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+bench: build
+	@$(BUILD_DIR)/kenyon bench moth
+
+format:
+	@find include src apps tests benchmarks -name '*.[ch]pp' | xargs clang-format -i
+
+clean:
+	@rm -rf $(BUILD_DIR)

@@ -1,0 +1,44 @@
+#pragma once
+// kenyon's one small exception hierarchy. Everything a user can cause derives from
+// kenyon::error; internal_error means a bug in kenyon itself.
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+
+namespace kenyon {
+
+// Base of every user-facing error: bad parameters, bad files, bad data.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A parameter outside its allowed range; `field` names it as the user spells it.
+class parameter_error : public error {
+ public:
+  parameter_error(std::string field, const std::string& what);
+  const std::string& field() const noexcept { return field_; }
+
+ private:
+  std::string field_;
+};
+
+// A file that is missing, unreadable or malformed. `row` is 0 when no row applies.
+class file_error : public error {
+ public:
+  file_error(std::string path, const std::string& what, std::size_t row = 0);
+  const std::string& path() const noexcept { return path_; }
+  std::size_t row() const noexcept { return row_; }
+
+ private:
+  std::string path_;
+  std::size_t row_;
+};
+
+// A broken invariant inside kenyon: never the user's fault.
+class internal_error : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+}  // namespace kenyon

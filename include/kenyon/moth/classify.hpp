@@ -1,0 +1,86 @@
+#pragma once
+// Classifiers on the readout (EN) responses, ROC analysis (spec mothnet.md section 7),
+// and the nearest-neighbour and SVM baselines on the raw features.
+#include <Eigen/Dense>
+#include <vector>
+
+namespace kenyon::moth {
+
+// Per-class response statistics: mean(i, c) and sd(i, c) of EN i over digits of class c.
+struct class_stats {
+  Eigen::MatrixXd mean;
+  Eigen::MatrixXd sd;
+};
+
+// responses: one row per digit, one column per EN. labels: the digit classes 0..n-1.
+// sd uses `ddof` (0 as numpy's default, 1 as MATLAB's). Throws error if a class has no
+// digit (or not more than ddof).
+class_stats fit_class_stats(const Eigen::MatrixXd& responses, const std::vector<int>& labels,
+                            int num_classes, int ddof = 0);
+
+struct classification {
+  std::vector<int> truth;
+  std::vector<int> predicted;
+  Eigen::MatrixXd scores;  // digits x classes; the classifier picks the lowest score
+  double accuracy = 0;     // percent correct
+  std::vector<double> per_class_accuracy;  // percent correct per true class
+  Eigen::MatrixXi confusion;               // (true, predicted) counts
+};
+
+// Log-likelihood classifier: score_c = sum_i ((a_i - mean(i,c)) / sd(i,c))^4, argmin
+// (ties to the lowest class). A zero sd is replaced by a tiny positive value.
+classification classify_log_likelihood(const Eigen::MatrixXd& responses,
+                                       const std::vector<int>& labels, const class_stats& stats);
+
+// The same classifier, honest: each digit is scored against class statistics fitted
+// without that digit (leave-one-out), so no digit takes part in its own statistics.
+classification classify_log_likelihood_loo(const Eigen::MatrixXd& responses,
+                                           const std::vector<int>& labels, int num_classes,
+                                           int ddof = 0);
+
+struct thresholding_params {
+  double home_advantage = 1e9;     // divides off-diagonal terms
+  double home_thresh_sigmas = -1;  // the diagonal gets the reward above this
+  double reward = 10;              // divides the diagonal term above the threshold
+};
+
+// The "home advantage" thresholding classifier of pymoth/MATLAB (spec section 7).
+classification classify_thresholding(const Eigen::MatrixXd& responses,
+                                     const std::vector<int>& labels, const class_stats& stats,
+                                     const thresholding_params& params = {});
+
+struct roc_curve {
+  std::vector<double> fpr;
+  std::vector<double> tpr;
+  double auc = 0;
+};
+
+struct roc_result {
+  std::vector<roc_curve> per_class;  // one-vs-rest
+  roc_curve micro;                   // all (digit, class) pairs pooled
+  roc_curve macro;                   // mean TPR interpolated on the union of FPR points
+};
+
+// One-vs-rest ROC. scores(d, c): higher means "more likely class c" (pass -scores of a
+// classifier that picks the lowest).
+roc_result roc_one_vs_rest(const std::vector<int>& labels, const Eigen::MatrixXd& scores,
+                           int num_classes);
+
+// Percent of predictions equal to the truth.
+double accuracy_percent(const std::vector<int>& truth, const std::vector<int>& predicted);
+
+// 1-nearest-neighbour (Euclidean) on feature rows.
+std::vector<int> nearest_neighbour(const Eigen::MatrixXd& train, const std::vector<int>& train_labels,
+                                   const Eigen::MatrixXd& test);
+
+struct svm_params {
+  double c = 10;       // sklearn SVC(C=10)
+  double gamma = 0;    // 0: "scale" = 1 / (features * variance of all training values)
+  void validate() const;
+};
+
+// RBF-kernel C-SVM (libsvm, one-vs-one), as sklearn's SVC(gamma='scale', C=10).
+std::vector<int> svm_rbf(const Eigen::MatrixXd& train, const std::vector<int>& train_labels,
+                         const Eigen::MatrixXd& test, const svm_params& params = {});
+
+}  // namespace kenyon::moth

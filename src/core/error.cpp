@@ -1,0 +1,23 @@
+#include "kenyon/core/error.hpp"
+
+#include <utility>
+
+namespace kenyon {
+
+parameter_error::parameter_error(std::string field, const std::string& what)
+    : error(field + ": " + what), field_(std::move(field)) {}
+
+namespace {
+std::string file_message(const std::string& path, const std::string& what, std::size_t row) {
+  std::string message = path;
+  if (row) message.append(":").append(std::to_string(row));
+  return message.append(": ").append(what);
+}
+}  // namespace
+
+file_error::file_error(std::string path, const std::string& what, std::size_t row)
+    : error(file_message(path, what, row)),
+      path_(std::move(path)),
+      row_(row) {}
+
+}  // namespace kenyon

@@ -17,7 +17,7 @@ struct image {
   float at(int r, int c) const { return pixels[static_cast<std::size_t>(r * cols + c)]; }
 };
 
-image crop(const image& in, int border);            // drops `border` pixels on every side
+image crop(const image& in, int border);             // drops `border` pixels on every side
 image downsample_mean(const image& in, int factor);  // mean of each factor x factor block
 void normalise_max(image& in);                       // divides by the maximum (if > 0)
 void subtract_and_rectify(std::vector<float>& pixels, const std::vector<float>& mean);
@@ -29,13 +29,16 @@ std::vector<int> select_active_pixels(const std::vector<std::vector<float>>& cla
                                       int count);
 
 struct feature_params {
-  int per_class = 1000;   // images taken per class, in file order
-  int crop_border = 2;    // pixels
-  int downsample = 2;     // block size
-  int mean_first = 550;   // images [mean_first, per_class) of each class fit the mean image
-  float pixel_sum = 6.0f; // each image's pixels sum to this after normalisation
-  int num_features = 85;  // active pixels kept (ties may give more)
+  int per_class = 1000;    // images taken per class, in file order
+  int crop_border = 2;     // pixels
+  int downsample = 2;      // block size
+  int mean_first = 550;    // images [mean_first, per_class) of each class fit the mean image
+  float pixel_sum = 6.0f;  // each image's pixels sum to this after normalisation
+  int num_features = 85;   // active pixels kept (ties may give more)
+  // Throws parameter_error naming the field. The overload with an image size also checks
+  // that the crop leaves room for at least one block and that num_features fits.
   void validate() const;
+  void validate(int image_rows, int image_cols) const;
 };
 
 // Feature vectors for the first `per_class` images of each class.
@@ -43,12 +46,11 @@ struct feature_set {
   int num_classes = 10;
   int per_class = 0;
   int num_features = 0;
-  std::vector<int> active_pixels;  // indices into the downsampled image
+  std::vector<int> active_pixels;      // indices into the downsampled image
   int image_rows = 0, image_cols = 0;  // downsampled image size
-  std::vector<float> values;       // [class][index][feature]
+  std::vector<float> values;           // [class][index][feature]
   const float* digit(int cls, int index) const {
-    return values.data() +
-           (static_cast<std::size_t>(cls) * per_class + index) * num_features;
+    return values.data() + (static_cast<std::size_t>(cls) * per_class + index) * num_features;
   }
 };
 

@@ -1,0 +1,187 @@
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "commands.hpp"
+#include "kenyon/core/error.hpp"
+#include "kenyon/core/progress.hpp"
+#include "kenyon/data/dataset.hpp"
+#include "kenyon/data/preprocess.hpp"
+#include "kenyon/moth/experiment.hpp"
+
+namespace kenyon::cli {
+namespace {
+
+struct data_options {
+  std::string dataset = "mnist";
+  std::string data_dir;
+};
+
+void add_data_options(CLI::App& cmd, data_options& d) {
+  cmd.add_option("--dataset", d.dataset, "mnist or fashion-mnist")->capture_default_str();
+  cmd.add_option("--data-dir", d.data_dir, "folder holding the IDX files (default: search)");
+}
+
+data::feature_set load_features(const data_options& d) {
+  const auto name = data::parse_dataset_name(d.dataset);
+  const auto images = data::load_training_set(
+      name, d.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(d.data_dir));
+  return data::make_features(images);
+}
+
+void add_experiment_options(CLI::App& cmd, moth::experiment_params& p, std::string& compat) {
+  cmd.add_option("--sniffs", p.sniffs, "presentations of each training digit")
+      ->capture_default_str();
+  cmd.add_option("--val-per-class", p.val_per_class,
+                 "validation (and baseline) digits per class")
+      ->capture_default_str();
+  cmd.add_option("--compat", compat,
+                 "fixed (MATLAB's choices, pymoth's defects repaired) or pymoth")
+      ->capture_default_str();
+}
+
+void print_run_summary(const moth::experiment_result& r) {
+  const auto& p = r.params;
+  std::printf("MothNet on %s: %d training digit%s per class, %d sniff%s, %d validation digits "
+              "per class, seed %llu, %s model\n\n",
+              r.dataset.c_str(), p.train_per_class, p.train_per_class == 1 ? "" : "s", p.sniffs,
+              p.sniffs == 1 ? "" : "s", p.val_per_class,
+              static_cast<unsigned long long>(p.seed), moth::to_string(p.compat).c_str());
+  std::printf("  accuracy, log-likelihood     %6.1f %%   class statistics fitted on the "
+              "validation digits themselves (as pymoth/MATLAB report)\n",
+              r.accuracy);
+  std::printf("  accuracy, thresholding       %6.1f %%   same statistics\n",
+              r.accuracy_thresholding);
+  std::printf("  accuracy, honest             %6.1f %%   each digit scored with statistics "
+              "that exclude it (leave-one-out)\n",
+              r.accuracy_honest);
+  std::printf("  accuracy before training     %6.1f %%   naive: log-likelihood on the baseline "
+              "digits (chance is 10 %%)\n",
+              r.accuracy_naive);
+  std::printf("  ROC AUC, macro / micro       %6.3f / %.3f\n", r.roc.macro.auc, r.roc.micro.auc);
+  std::printf("  baselines, same split        %6.1f %% nearest neighbour, %.1f %% SVM\n",
+              r.nearest_neighbour, r.svm);
+  std::printf("  per class                   ");
+  for (std::size_t c = 0; c < r.log_likelihood.per_class_accuracy.size(); ++c)
+    std::printf(" %zu:%.0f", c, r.log_likelihood.per_class_accuracy[c]);
+  std::printf("\n\n  %lld steps in %.2f s (%.0f steps/s), %.1f%% of Kenyon cells active on "
+              "average\n",
+              static_cast<long long>(r.steps), r.wall_seconds, r.steps / r.simulate_seconds,
+              100 * r.mean_active_kenyon);
+}
+
+void print_sweep_table(const moth::sweep_result& s) {
+  std::printf("MothNet on %s, %d seed%s per sample count, %d sniff%s, %s model "
+              "(accuracy %%, mean +- sd)\n\n",
+              s.dataset.c_str(), s.params.seeds, s.params.seeds == 1 ? "" : "s",
+              s.params.base.sniffs, s.params.base.sniffs == 1 ? "" : "s",
+              moth::to_string(s.params.base.compat).c_str());
+  std::printf("  %-11s %-14s %-14s %-14s %-14s %-14s\n", "train/class", "MothNet", "honest",
+              "naive", "1-NN", "SVM");
+  for (const auto& r : s.rows) {
+    auto cell = [](const moth::summary& v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%5.1f +- %4.1f", v.mean, v.sd);
+      return std::string(buf);
+    };
+    std::printf("  %-11d %-14s %-14s %-14s %-14s %-14s\n", r.train_per_class,
+                cell(r.accuracy).c_str(), cell(r.accuracy_honest).c_str(),
+                cell(r.accuracy_naive).c_str(), cell(r.nearest_neighbour).c_str(),
+                cell(r.svm).c_str());
+  }
+  std::printf("\n  MothNet: log-likelihood classifier with statistics fitted on the validation "
+              "digits (as the originals);\n  honest: leave-one-out statistics. %.1f s wall.\n",
+              s.wall_seconds);
+}
+
+}  // namespace
+
+void add_moth_commands(CLI::App& app, command& selected) {
+  auto* moth_cmd = app.add_subcommand("moth", "MothNet: the moth olfactory network on MNIST");
+  moth_cmd->require_subcommand(1);
+
+  // kenyon moth run
+  {
+    auto* cmd = moth_cmd->add_subcommand("run", "train one moth and report its accuracy");
+    auto p = std::make_shared<moth::experiment_params>();
+    auto d = std::make_shared<data_options>();
+    auto compat = std::make_shared<std::string>("fixed");
+    auto out = std::make_shared<std::string>();
+    auto json = std::make_shared<bool>(false);
+    cmd->add_option("--train-per-class", p->train_per_class, "training digits per class")
+        ->capture_default_str();
+    cmd->add_option("--seed", p->seed, "seed of every random draw")->capture_default_str();
+    add_experiment_options(*cmd, *p, *compat);
+    add_data_options(*cmd, *d);
+    cmd->add_option("--out", *out, "folder for results.json and CSVs");
+    cmd->add_flag("--json", *json, "print one JSON object instead of a summary");
+    cmd->callback([=, &selected] {
+      selected = [=] {
+        p->compat = moth::parse_compat_mode(*compat);
+        auto features = load_features(*d);
+        p->validate(features.per_class);
+        std::optional<progress_bar> bar;
+        bar.emplace("moth run", moth::experiment_steps(*p, features.num_classes) / 1000);
+        moth::run_options options;
+        options.keep_trace = !out->empty();
+        options.progress = &*bar;
+        auto result = moth::run_experiment(features, *p, options);
+        bar.reset();
+        result.dataset = d->dataset;
+        if (!out->empty()) moth::write_outputs(result, *out);
+        if (*json)
+          std::cout << moth::to_json(result).dump(2) << std::endl;
+        else
+          print_run_summary(result);
+        return 0;
+      };
+    });
+  }
+
+  // kenyon moth sweep
+  {
+    auto* cmd = moth_cmd->add_subcommand(
+        "sweep", "accuracy against training-set size over several seeds (the papers' figure)");
+    auto s = std::make_shared<moth::sweep_params>();
+    auto d = std::make_shared<data_options>();
+    auto compat = std::make_shared<std::string>("fixed");
+    auto json = std::make_shared<bool>(false);
+    cmd->add_option("--train-per-class", s->train_per_class, "sample counts, comma-separated")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("--seeds", s->seeds, "runs per sample count")->capture_default_str();
+    cmd->add_option("--first-seed", s->first_seed, "seed of the first run")->capture_default_str();
+    cmd->add_option("--threads", s->threads, "runs in parallel (0: all cores)")
+        ->capture_default_str();
+    add_experiment_options(*cmd, s->base, *compat);
+    add_data_options(*cmd, *d);
+    cmd->add_flag("--json", *json, "print one JSON object instead of a table");
+    cmd->callback([=, &selected] {
+      selected = [=] {
+        s->base.compat = moth::parse_compat_mode(*compat);
+        auto features = load_features(*d);
+        s->validate(features.per_class);
+        std::int64_t total = 0;
+        for (int n : s->train_per_class) {
+          auto p = s->base;
+          p.train_per_class = n;
+          total += moth::experiment_steps(p, features.num_classes) / 1000 * s->seeds;
+        }
+        std::optional<progress_bar> bar;
+        bar.emplace("moth sweep", total);
+        auto result = moth::run_sweep(features, *s, {}, &*bar);
+        bar.reset();
+        result.dataset = d->dataset;
+        if (*json)
+          std::cout << moth::to_json(result).dump(2) << std::endl;
+        else
+          print_sweep_table(result);
+        return 0;
+      };
+    });
+  }
+}
+
+}  // namespace kenyon::cli

@@ -1,0 +1,106 @@
+#pragma once
+// MothNet experiments: one run (draw digits, build a moth, simulate, read out, classify,
+// compare with baselines) and sweeps over training-set sizes and seeds. The result
+// structs are what the CLI prints, what the files under --out hold, and what tests check.
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "kenyon/data/preprocess.hpp"
+#include "kenyon/moth/classify.hpp"
+#include "kenyon/moth/params.hpp"
+#include "kenyon/moth/readout.hpp"
+#include "kenyon/moth/simulate.hpp"
+
+namespace kenyon {
+class progress_bar;
+}
+
+namespace kenyon::moth {
+
+// The digits one run uses, per class (indices into the feature set).
+struct digit_draw {
+  std::vector<std::vector<int>> baseline, train, validation;
+  std::vector<std::pair<int, int>> training_sequence;  // (class, digit) in presentation order
+};
+
+// Draws the digits of a run from (seed, sampling): without replacement (MATLAB) or, in
+// pymoth mode, with replacement (spec section 9, item 3).
+digit_draw draw_digits(const experiment_params& params, int num_classes);
+
+struct experiment_result {
+  experiment_params params;
+  std::string dataset;
+  // Accuracies in percent. `accuracy` and `accuracy_thresholding` follow the originals:
+  // class statistics fitted on the very validation digits being classified.
+  // `accuracy_honest` classifies each digit with statistics that exclude it.
+  double accuracy = 0, accuracy_thresholding = 0, accuracy_honest = 0;
+  double accuracy_naive = 0, accuracy_naive_thresholding = 0;  // before training
+  classification log_likelihood, thresholding, honest;
+  roc_result roc;  // one-vs-rest on the log-likelihood scores
+  double nearest_neighbour = 0, svm = 0;  // baselines on the raw features, same split
+  std::int64_t steps = 0;
+  double wall_seconds = 0;      // the whole run
+  double simulate_seconds = 0;  // the SDE integration alone
+  double mean_active_kenyon = 0;
+  en_responses pre, post;          // EN peak responses, baseline and validation digits
+  std::vector<float> en_trace;     // steps x nE, kept only when asked for
+  int num_readouts = 0;
+  double dt = 0, t_start = 0;
+  std::vector<presentation> presentations;
+};
+
+struct run_options {
+  model_params model;
+  bool keep_trace = false;
+  progress_bar* progress = nullptr;  // advanced by one per 1000 simulated steps
+};
+
+// Simulated steps of a run with these parameters (to size progress bars).
+std::int64_t experiment_steps(const experiment_params& params, int num_classes);
+
+experiment_result run_experiment(const data::feature_set& features, const experiment_params& params,
+                                 const run_options& options = {});
+
+nlohmann::json to_json(const experiment_result& result);
+
+// Writes results.json and CSVs (EN time courses, per-digit EN responses, ROC curves,
+// confusion matrix) into `dir`, each file atomically.
+void write_outputs(const experiment_result& result, const std::filesystem::path& dir);
+
+struct sweep_params {
+  std::vector<int> train_per_class = {1, 3, 5, 10, 20};
+  int seeds = 5;                 // runs per sample count, seeds first_seed, first_seed + 1, ...
+  std::uint64_t first_seed = 0;
+  experiment_params base;        // sniffs, val_per_class, compat
+  int threads = 0;               // 0: all cores
+  void validate(int per_class) const;
+};
+
+struct summary {
+  double mean = 0, sd = 0;  // sd with ddof = 1 (0 for a single run)
+};
+
+struct sweep_row {
+  int train_per_class = 0;
+  summary accuracy, accuracy_thresholding, accuracy_honest, accuracy_naive;
+  summary nearest_neighbour, svm;
+  std::vector<double> runs;  // the log-likelihood accuracy of each seed
+};
+
+struct sweep_result {
+  sweep_params params;
+  std::string dataset;
+  std::vector<sweep_row> rows;
+  double wall_seconds = 0;
+};
+
+summary summarise(const std::vector<double>& values);
+
+sweep_result run_sweep(const data::feature_set& features, const sweep_params& params,
+                       const model_params& model = {}, progress_bar* progress = nullptr);
+
+nlohmann::json to_json(const sweep_result& result);
+
+}  // namespace kenyon::moth

@@ -1,0 +1,402 @@
+#include "kenyon/moth/experiment.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <numeric>
+#include <random>
+
+#include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
+#include "kenyon/core/progress.hpp"
+#include "kenyon/core/rng.hpp"
+
+namespace kenyon::moth {
+namespace {
+
+std::vector<int> draw_from_pool(rng_stream& gen, int begin, int end, int count, bool replace) {
+  std::vector<int> out;
+  if (replace) {
+    std::uniform_int_distribution<int> pick(begin, end - 1);
+    for (int k = 0; k < count; ++k) out.push_back(pick(gen));
+    return out;
+  }
+  std::vector<int> pool(end - begin);
+  std::iota(pool.begin(), pool.end(), begin);
+  for (int k = 0; k < count; ++k) {  // partial Fisher-Yates
+    std::uniform_int_distribution<int> pick(k, static_cast<int>(pool.size()) - 1);
+    std::swap(pool[k], pool[pick(gen)]);
+  }
+  return {pool.begin(), pool.begin() + count};
+}
+
+Eigen::MatrixXd feature_rows(const data::feature_set& features,
+                             const std::vector<std::pair<int, int>>& digits) {
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(digits.size()), features.num_features);
+  for (std::size_t d = 0; d < digits.size(); ++d) {
+    const float* f = features.digit(digits[d].first, digits[d].second);
+    for (int j = 0; j < features.num_features; ++j) x(static_cast<Eigen::Index>(d), j) = f[j];
+  }
+  return x;
+}
+
+std::vector<int> labels_of(const std::vector<std::pair<int, int>>& digits) {
+  std::vector<int> y;
+  for (auto [c, d] : digits) y.push_back(c);
+  return y;
+}
+
+// The baselines' train/test split. pymoth splits its per-class queue
+// [baseline V | training digits x sniffs | validation V] at fixed columns, so with
+// several sniffs its test set holds copies of training digits (spec section 9, item 6).
+void baseline_split(const digit_draw& draw, const experiment_params& params,
+                    std::vector<std::pair<int, int>>& train, std::vector<std::pair<int, int>>& test) {
+  const int classes = static_cast<int>(draw.train.size());
+  for (int c = 0; c < classes; ++c) {
+    for (int d : draw.train[c]) train.emplace_back(c, d);
+    if (params.compat != compat_mode::pymoth) {
+      for (int d : draw.validation[c]) test.emplace_back(c, d);
+      continue;
+    }
+    std::vector<int> queue = draw.baseline[c];
+    for (int s = 0; s < params.sniffs; ++s)
+      queue.insert(queue.end(), draw.train[c].begin(), draw.train[c].end());
+    queue.insert(queue.end(), draw.validation[c].begin(), draw.validation[c].end());
+    const int v = params.val_per_class, tr = params.train_per_class;
+    for (int col = v + tr; col < 2 * v + tr; ++col) test.emplace_back(c, queue[col]);
+  }
+}
+
+model_params model_for(const run_options& options, const experiment_params& params) {
+  model_params model = options.model;
+  if (params.compat == compat_mode::pymoth) model.pymoth_lateral = true;
+  return model;
+}
+
+}  // namespace
+
+digit_draw draw_digits(const experiment_params& params, int num_classes) {
+  rng_stream gen(params.seed, streams::sampling);
+  const bool replace = params.compat == compat_mode::pymoth;
+  digit_draw draw;
+  // Training order: each class tr times, shuffled, the whole list repeated per sniff.
+  std::vector<int> order;
+  for (int c = 0; c < num_classes; ++c) order.insert(order.end(), params.train_per_class, c);
+  std::shuffle(order.begin(), order.end(), gen);
+  for (int c = 0; c < num_classes; ++c) {
+    draw.baseline.push_back(draw_from_pool(gen, params.baseline_pool_begin,
+                                           params.baseline_pool_end, params.val_per_class,
+                                           replace));
+    draw.train.push_back(draw_from_pool(gen, params.train_pool_begin, params.train_pool_end,
+                                        params.train_per_class, replace));
+    draw.validation.push_back(draw_from_pool(gen, params.val_pool_begin, params.val_pool_end,
+                                             params.val_per_class, replace));
+  }
+  for (int s = 0; s < params.sniffs; ++s) {
+    std::vector<int> next(num_classes, 0);
+    for (int c : order) draw.training_sequence.emplace_back(c, draw.train[c][next[c]++]);
+  }
+  return draw;
+}
+
+std::int64_t experiment_steps(const experiment_params& params, int num_classes) {
+  std::vector<std::vector<int>> block(num_classes, std::vector<int>(params.val_per_class, 0));
+  std::vector<std::pair<int, int>> training(
+      static_cast<std::size_t>(num_classes) * params.train_per_class * params.sniffs, {0, 0});
+  return make_protocol(block, training, block).steps;
+}
+
+experiment_result run_experiment(const data::feature_set& features, const experiment_params& params,
+                                 const run_options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  params.validate(features.per_class);
+  const model_params model = model_for(options, params);
+  model.validate();
+  const int classes = features.num_classes;
+  if (classes != model.num_readouts)
+    throw parameter_error("num_readouts", "the moth has " + std::to_string(model.num_readouts) +
+                                              " readout neurons but the data has " +
+                                              std::to_string(classes) + " classes");
+
+  const digit_draw draw = draw_digits(params, classes);
+  protocol_params pp;
+  pp.dt = model.dt;
+  const protocol proto = make_protocol(draw.baseline, draw.training_sequence, draw.validation, pp);
+  network moth = make_network(model, features.num_features, params.seed);
+
+  simulation_options sim_options;
+  sim_options.seed = params.seed;
+  sim_options.reset_at_33s = params.compat == compat_mode::pymoth;
+  sim_options.progress = options.progress;
+  const auto sim_start = std::chrono::steady_clock::now();
+  simulation_result sim = simulate(std::move(moth), proto, features, model, sim_options);
+  const auto sim_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sim_start).count();
+
+  experiment_result r;
+  r.params = params;
+  r.steps = sim.steps;
+  r.simulate_seconds = sim_seconds;
+  r.mean_active_kenyon = sim.mean_active_kenyon;
+  r.num_readouts = sim.num_readouts;
+  r.dt = pp.dt;
+  r.t_start = pp.t_start;
+  r.presentations = proto.presentations;
+  r.pre = collect_responses(sim, proto, phase::baseline);
+  r.post = collect_responses(sim, proto, phase::validation);
+
+  const auto post_stats = fit_class_stats(r.post.peak, r.post.labels, classes);
+  const auto pre_stats = fit_class_stats(r.pre.peak, r.pre.labels, classes);
+  r.log_likelihood = classify_log_likelihood(r.post.peak, r.post.labels, post_stats);
+  r.thresholding = classify_thresholding(r.post.peak, r.post.labels, post_stats);
+  r.honest = classify_log_likelihood_loo(r.post.peak, r.post.labels, classes);
+  r.accuracy = r.log_likelihood.accuracy;
+  r.accuracy_thresholding = r.thresholding.accuracy;
+  r.accuracy_honest = r.honest.accuracy;
+  r.accuracy_naive = classify_log_likelihood(r.pre.peak, r.pre.labels, pre_stats).accuracy;
+  r.accuracy_naive_thresholding =
+      classify_thresholding(r.pre.peak, r.pre.labels, pre_stats).accuracy;
+  r.roc = roc_one_vs_rest(r.post.labels, -r.log_likelihood.scores, classes);
+
+  std::vector<std::pair<int, int>> train, test;
+  baseline_split(draw, params, train, test);
+  const auto x_train = feature_rows(features, train), x_test = feature_rows(features, test);
+  const auto y_train = labels_of(train), y_test = labels_of(test);
+  r.nearest_neighbour = accuracy_percent(y_test, nearest_neighbour(x_train, y_train, x_test));
+  r.svm = accuracy_percent(y_test, svm_rbf(x_train, y_train, x_test));
+
+  if (options.keep_trace) r.en_trace = std::move(sim.en);
+  r.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+nlohmann::json to_json(const experiment_result& r) {
+  nlohmann::json j;
+  j["accuracy"] = r.accuracy;
+  j["accuracy_thresholding"] = r.accuracy_thresholding;
+  j["accuracy_honest"] = r.accuracy_honest;
+  j["accuracy_naive"] = r.accuracy_naive;
+  j["accuracy_naive_thresholding"] = r.accuracy_naive_thresholding;
+  j["per_class_accuracy"] = r.log_likelihood.per_class_accuracy;
+  j["roc_auc_macro"] = r.roc.macro.auc;
+  j["roc_auc_micro"] = r.roc.micro.auc;
+  std::vector<double> per_class_auc;
+  for (const auto& c : r.roc.per_class) per_class_auc.push_back(c.auc);
+  j["roc_auc_per_class"] = per_class_auc;
+  j["baselines"] = {{"nearest_neighbour", r.nearest_neighbour}, {"svm", r.svm}};
+  std::vector<std::vector<int>> confusion;
+  for (Eigen::Index t = 0; t < r.log_likelihood.confusion.rows(); ++t) {
+    confusion.emplace_back();
+    for (Eigen::Index p = 0; p < r.log_likelihood.confusion.cols(); ++p)
+      confusion.back().push_back(r.log_likelihood.confusion(t, p));
+  }
+  j["confusion"] = confusion;
+  j["train_per_class"] = r.params.train_per_class;
+  j["sniffs"] = r.params.sniffs;
+  j["val_per_class"] = r.params.val_per_class;
+  j["seed"] = r.params.seed;
+  j["compat"] = to_string(r.params.compat);
+  j["dataset"] = r.dataset;
+  j["steps"] = r.steps;
+  j["mean_active_kenyon"] = r.mean_active_kenyon;
+  j["wall_seconds"] = r.wall_seconds;
+  j["notes"] = {
+      {"accuracy",
+       "log-likelihood classifier, class statistics fitted on the validation digits being "
+       "classified (as pymoth and the MATLAB original report it)"},
+      {"accuracy_thresholding", "home-advantage thresholding classifier, same statistics"},
+      {"accuracy_honest",
+       "log-likelihood classifier, each digit scored with class statistics that exclude it "
+       "(leave-one-out)"},
+      {"accuracy_naive", "log-likelihood classifier on the baseline digits, before training"},
+      {"baselines", "1-nearest-neighbour and RBF SVM (C=10) on the raw features, same split"}};
+  return j;
+}
+
+void write_outputs(const experiment_result& r, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  const int ne = r.num_readouts;
+
+  // Per-digit EN peaks, both phases.
+  std::vector<std::string> header = {"phase", "class", "digit"};
+  for (int e = 0; e < ne; ++e) header.push_back("en" + std::to_string(e));
+  csv_table responses(header);
+  for (int ph = 0; ph < 2; ++ph) {
+    const auto& resp = ph == 0 ? r.pre : r.post;
+    for (Eigen::Index d = 0; d < resp.peak.rows(); ++d) {
+      std::vector<double> row = {double(ph), double(resp.labels[d]), double(resp.digits[d])};
+      for (int e = 0; e < ne; ++e) row.push_back(resp.peak(d, e));
+      responses.add_row(row);
+    }
+  }
+
+  // EN time courses at 10 samples per second, with the stimulus class and octopamine.
+  std::vector<std::string> trace_header = {"time"};
+  for (int e = 0; e < ne; ++e) trace_header.push_back("en" + std::to_string(e));
+  csv_table trace(trace_header);
+  const std::int64_t stride = std::max<std::int64_t>(1, std::llround(0.1 / r.dt));
+  const auto steps = static_cast<std::int64_t>(r.en_trace.size()) / std::max(1, ne);
+  for (std::int64_t s = 0; s < steps; s += stride) {
+    std::vector<double> row = {r.t_start + s * r.dt};
+    for (int e = 0; e < ne; ++e) row.push_back(r.en_trace[static_cast<std::size_t>(s) * ne + e]);
+    trace.add_row(row);
+  }
+
+  csv_table stimuli({"onset", "class", "digit", "phase"});
+  for (const auto& p : r.presentations)
+    stimuli.add_row({p.onset, double(p.cls), double(p.digit), double(static_cast<int>(p.kind))});
+
+  csv_table roc({"curve", "fpr", "tpr"});
+  auto add_curve = [&](double id, const roc_curve& c) {
+    for (std::size_t k = 0; k < c.fpr.size(); ++k) roc.add_row({id, c.fpr[k], c.tpr[k]});
+  };
+  for (std::size_t c = 0; c < r.roc.per_class.size(); ++c) add_curve(double(c), r.roc.per_class[c]);
+  add_curve(-1, r.roc.micro);
+  add_curve(-2, r.roc.macro);
+
+  std::vector<std::string> conf_header = {"true"};
+  for (int c = 0; c < r.log_likelihood.confusion.cols(); ++c)
+    conf_header.push_back("pred" + std::to_string(c));
+  csv_table confusion(conf_header);
+  for (Eigen::Index t = 0; t < r.log_likelihood.confusion.rows(); ++t) {
+    std::vector<double> row = {double(t)};
+    for (Eigen::Index p = 0; p < r.log_likelihood.confusion.cols(); ++p)
+      row.push_back(r.log_likelihood.confusion(t, p));
+    confusion.add_row(row);
+  }
+
+  write_file_atomic(dir / "en_responses.csv", responses.str());
+  write_file_atomic(dir / "en_timecourses.csv", trace.str());
+  write_file_atomic(dir / "stimuli.csv", stimuli.str());
+  write_file_atomic(dir / "roc.csv", roc.str());
+  write_file_atomic(dir / "confusion.csv", confusion.str());
+  // Last, so that a complete results.json means a complete folder.
+  write_file_atomic(dir / "results.json", to_json(r).dump(2) + "\n");
+}
+
+void sweep_params::validate(int per_class) const {
+  if (train_per_class.empty())
+    throw parameter_error("train-per-class", "expected at least one sample count");
+  if (seeds < 1) throw parameter_error("seeds", "expected at least 1, got " + std::to_string(seeds));
+  if (threads < 0) throw parameter_error("threads", "expected 0 (all cores) or more");
+  for (int n : train_per_class) {
+    experiment_params p = base;
+    p.train_per_class = n;
+    p.validate(per_class);
+  }
+}
+
+summary summarise(const std::vector<double>& values) {
+  summary s;
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  if (values.size() > 1) {
+    double ss = 0;
+    for (double v : values) ss += (v - s.mean) * (v - s.mean);
+    s.sd = std::sqrt(ss / static_cast<double>(values.size() - 1));
+  }
+  return s;
+}
+
+sweep_result run_sweep(const data::feature_set& features, const sweep_params& params,
+                       const model_params& model, progress_bar* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  params.validate(features.per_class);
+  struct task {
+    std::size_t row;
+    int seed_index;
+  };
+  std::vector<task> tasks;
+  for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
+    for (int s = 0; s < params.seeds; ++s) tasks.push_back({r, s});
+  // Longest runs first, for a better spread over the cores.
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const task& a, const task& b) {
+    return params.train_per_class[a.row] > params.train_per_class[b.row];
+  });
+
+  std::vector<std::vector<experiment_result>> results(params.train_per_class.size(),
+                                                      std::vector<experiment_result>(params.seeds));
+  std::exception_ptr failure;
+  const int threads = params.threads > 0 ? params.threads : omp_get_num_procs();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    try {
+      experiment_params p = params.base;
+      p.train_per_class = params.train_per_class[tasks[t].row];
+      // Seeds are shared across sample counts: a paired comparison.
+      p.seed = params.first_seed + static_cast<std::uint64_t>(tasks[t].seed_index);
+      run_options options;
+      options.model = model;
+      options.progress = progress;
+      auto r = run_experiment(features, p, options);
+      r.pre = {};
+      r.post = {};
+      results[tasks[t].row][tasks[t].seed_index] = std::move(r);
+    } catch (...) {
+#pragma omp critical
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+
+  sweep_result out;
+  out.params = params;
+  for (std::size_t r = 0; r < params.train_per_class.size(); ++r) {
+    std::vector<double> acc, thr, honest, naive, nn, svm;
+    for (const auto& x : results[r]) {
+      acc.push_back(x.accuracy);
+      thr.push_back(x.accuracy_thresholding);
+      honest.push_back(x.accuracy_honest);
+      naive.push_back(x.accuracy_naive);
+      nn.push_back(x.nearest_neighbour);
+      svm.push_back(x.svm);
+    }
+    out.rows.push_back({params.train_per_class[r], summarise(acc), summarise(thr),
+                        summarise(honest), summarise(naive), summarise(nn), summarise(svm), acc});
+  }
+  out.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+nlohmann::json to_json(const sweep_result& s) {
+  nlohmann::json j;
+  j["seeds"] = s.params.seeds;
+  j["first_seed"] = s.params.first_seed;
+  j["sniffs"] = s.params.base.sniffs;
+  j["val_per_class"] = s.params.base.val_per_class;
+  j["compat"] = to_string(s.params.base.compat);
+  j["dataset"] = s.dataset;
+  j["wall_seconds"] = s.wall_seconds;
+  j["rows"] = nlohmann::json::array();
+  for (const auto& r : s.rows) {
+    auto pair = [&](const char* name, const summary& v) {
+      return std::pair<std::string, nlohmann::json>{name, {{"mean", v.mean}, {"sd", v.sd}}};
+    };
+    nlohmann::json row;
+    row["train_per_class"] = r.train_per_class;
+    row["accuracy_mean"] = r.accuracy.mean;
+    row["accuracy_sd"] = r.accuracy.sd;
+    row["accuracy_thresholding_mean"] = r.accuracy_thresholding.mean;
+    row["accuracy_thresholding_sd"] = r.accuracy_thresholding.sd;
+    row["accuracy_honest_mean"] = r.accuracy_honest.mean;
+    row["accuracy_honest_sd"] = r.accuracy_honest.sd;
+    row["accuracy_naive_mean"] = r.accuracy_naive.mean;
+    row["accuracy_naive_sd"] = r.accuracy_naive.sd;
+    row["nearest_neighbour_mean"] = r.nearest_neighbour.mean;
+    row["nearest_neighbour_sd"] = r.nearest_neighbour.sd;
+    row["svm_mean"] = r.svm.mean;
+    row["svm_sd"] = r.svm.sd;
+    row["baselines"] = {pair("nearest_neighbour", r.nearest_neighbour), pair("svm", r.svm)};
+    row["runs"] = r.runs;
+    j["rows"].push_back(row);
+  }
+  return j;
+}
+
+}  // namespace kenyon::moth

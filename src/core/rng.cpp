@@ -2,6 +2,7 @@
 
 #include <Random123/philox.h>
 
+#include <Eigen/Dense>
 #include <cmath>
 #include <numbers>
 
@@ -12,34 +13,35 @@ using philox = r123::Philox4x32;
 
 philox::ctr_type draw(std::uint64_t seed, std::uint32_t stream, std::uint64_t block,
                       std::uint64_t step) {
-  const philox::key_type key = {{static_cast<std::uint32_t>(seed),
-                                 static_cast<std::uint32_t>(seed >> 32)}};
-  const philox::ctr_type ctr = {{static_cast<std::uint32_t>(block),
-                                 static_cast<std::uint32_t>(step),
+  const philox::key_type key = {
+      {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+  const philox::ctr_type ctr = {{static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(step),
                                  static_cast<std::uint32_t>(step >> 32), stream}};
   return philox()(ctr, key);
-}
-
-// Uniform in the open interval (0, 1): 24 bits, centred in their bin, so log() is finite.
-inline float open_unit(std::uint32_t x) {
-  return (static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f);
 }
 
 }  // namespace
 
 void fill_normals(std::uint64_t seed, std::uint32_t stream, std::uint64_t step, float* out,
                   std::size_t n) {
-  constexpr float two_pi = 2.0f * std::numbers::pi_v<float>;
-  for (std::size_t block = 0; block * 4 < n; ++block) {
-    const auto r = draw(seed, stream, block, step);
-    float z[4];
+  // Box-Muller on pairs of 24-bit uniforms in (0, 1): Philox block b gives the pairs
+  // (u0, u1) and (u2, u3) for items 4b..4b+3. The uniforms are converted first, then the
+  // transcendental functions run vectorised over the whole batch.
+  const std::size_t blocks = (n + 3) / 4;
+  Eigen::ArrayXf radius_u(2 * blocks), angle_u(2 * blocks);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const auto r = draw(seed, stream, b, step);
     for (int pair = 0; pair < 2; ++pair) {
-      const float radius = std::sqrt(-2.0f * std::log(open_unit(r[2 * pair])));
-      const float angle = two_pi * open_unit(r[2 * pair + 1]);
-      z[2 * pair] = radius * std::cos(angle);
-      z[2 * pair + 1] = radius * std::sin(angle);
+      radius_u[2 * b + pair] = (static_cast<float>(r[2 * pair] >> 8) + 0.5f) * 0x1.0p-24f;
+      angle_u[2 * b + pair] = (static_cast<float>(r[2 * pair + 1] >> 8) + 0.5f) * 0x1.0p-24f;
     }
-    for (std::size_t k = 0; k < 4 && block * 4 + k < n; ++k) out[block * 4 + k] = z[k];
+  }
+  const Eigen::ArrayXf radius = (-2.0f * radius_u.log()).sqrt();
+  const Eigen::ArrayXf angle = (2.0f * std::numbers::pi_v<float>)*angle_u;
+  const Eigen::ArrayXf c = radius * angle.cos(), s = radius * angle.sin();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t pair = i / 2;  // items 2p and 2p+1 share a pair
+    out[i] = i % 2 == 0 ? c[pair] : s[pair];
   }
 }
 

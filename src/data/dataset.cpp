@@ -1,5 +1,6 @@
 #include "kenyon/data/dataset.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <string>
 
@@ -23,21 +24,37 @@ std::string to_string(dataset_name name) {
   return name == dataset_name::mnist ? "mnist" : "fashion-mnist";
 }
 
-image_set load_image_set(const std::filesystem::path& images, const std::filesystem::path& labels) {
-  idx_array img = read_idx(images);
+image_set load_image_set(const std::filesystem::path& images, const std::filesystem::path& labels,
+                         std::size_t per_class) {
+  // Labels first (small), so that with per_class only the images needed are read.
   idx_array lab = read_idx(labels);
-  if (img.dims.size() != 3) {
-    throw file_error(images.string(), "expected a 3-d image array, found " +
-                                          std::to_string(img.dims.size()) + " dimensions");
-  }
   if (lab.dims.size() != 1) {
     throw file_error(labels.string(), "expected a 1-d label array, found " +
                                           std::to_string(lab.dims.size()) + " dimensions");
   }
-  if (img.dims[0] != lab.dims[0]) {
+  std::size_t wanted = lab.values.size();
+  if (per_class > 0) {
+    // The shortest prefix holding per_class images of every class 0..9; all of it if some
+    // class never gets there (make_features then reports which).
+    std::array<std::size_t, 10> count{};
+    std::size_t complete = 0;
+    for (std::size_t i = 0; i < lab.values.size(); ++i) {
+      const std::uint8_t l = lab.values[i];
+      if (l <= 9 && ++count[l] == per_class && ++complete == count.size()) {
+        wanted = i + 1;
+        break;
+      }
+    }
+  }
+  idx_array img = read_idx(images, wanted);
+  if (img.dims.size() != 3) {
+    throw file_error(images.string(), "expected a 3-d image array, found " +
+                                          std::to_string(img.dims.size()) + " dimensions");
+  }
+  if (img.items_in_file != lab.dims[0]) {
     throw file_error(labels.string(), "holds " + std::to_string(lab.dims[0]) + " labels but " +
                                           images.string() + " holds " +
-                                          std::to_string(img.dims[0]) + " images");
+                                          std::to_string(img.items_in_file) + " images");
   }
   if (img.dims[1] == 0 || img.dims[2] == 0 || img.dims[1] > 4096 || img.dims[2] > 4096) {
     throw file_error(images.string(), "implausible image size " + std::to_string(img.dims[1]) +
@@ -50,6 +67,7 @@ image_set load_image_set(const std::filesystem::path& images, const std::filesys
                        i + 1);
     }
   }
+  lab.values.resize(img.dims[0]);  // the labels of the images read
   image_set out;
   out.rows = static_cast<int>(img.dims[1]);
   out.cols = static_cast<int>(img.dims[2]);
@@ -71,7 +89,8 @@ std::filesystem::path find_file(const std::filesystem::path& dir, const std::str
 
 }  // namespace
 
-image_set load_training_set(dataset_name name, const std::optional<std::filesystem::path>& dir) {
+image_set load_training_set(dataset_name name, const std::optional<std::filesystem::path>& dir,
+                            std::size_t per_class) {
   const std::string sub = to_string(name);
   std::vector<std::filesystem::path> candidates;
   if (dir) {
@@ -87,7 +106,7 @@ image_set load_training_set(dataset_name name, const std::optional<std::filesyst
   for (const auto& d : candidates) {
     auto images = find_file(d, "train-images-idx3-ubyte");
     auto labels = find_file(d, "train-labels-idx1-ubyte");
-    if (!images.empty() && !labels.empty()) return load_image_set(images, labels);
+    if (!images.empty() && !labels.empty()) return load_image_set(images, labels, per_class);
   }
 
   std::string looked;

@@ -50,6 +50,10 @@ std::size_t read_some(gzFile f, std::uint8_t* out, std::size_t count, const std:
 }  // namespace
 
 idx_array read_idx(const std::filesystem::path& path) {
+  return read_idx(path, std::numeric_limits<std::size_t>::max());
+}
+
+idx_array read_idx(const std::filesystem::path& path, std::size_t max_items) {
   const std::string name = path.string();
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw file_error(name, "no such file");
@@ -79,16 +83,22 @@ idx_array read_idx(const std::filesystem::path& path) {
   const int ndims = magic[3];
   idx_array out;
   out.dims.resize(static_cast<std::size_t>(ndims));
-  std::size_t total = 1;
   for (int d = 0; d < ndims; ++d) {
     std::array<std::uint8_t, 4> b{};
     if (read_some(f.get(), b.data(), b.size(), name) < b.size()) {
       throw file_error(name, "truncated: header promises " + std::to_string(ndims) +
                                  " dimensions, found " + std::to_string(d));
     }
-    const std::uint32_t dim = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
-                              (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
-    out.dims[static_cast<std::size_t>(d)] = dim;
+    out.dims[static_cast<std::size_t>(d)] = (std::uint32_t{b[0]} << 24) |
+                                            (std::uint32_t{b[1]} << 16) |
+                                            (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
+  }
+  out.items_in_file = ndims > 0 ? out.dims[0] : 1;
+  // Reading only a prefix of the records: dims[0] becomes the number of records returned.
+  const bool partial = ndims > 0 && max_items < out.dims[0];
+  if (partial) out.dims[0] = static_cast<std::uint32_t>(max_items);
+  std::size_t total = 1;
+  for (const std::uint32_t dim : out.dims) {
     if (dim != 0 && total > std::numeric_limits<std::size_t>::max() / dim)
       throw file_error(name, "header dimensions overflow the address space");
     total *= dim;
@@ -108,6 +118,8 @@ idx_array read_idx(const std::filesystem::path& path) {
                                  " bytes of data, found " + std::to_string(have));
     }
   }
+  // A prefix read stops here: checking the gzip CRC would mean decompressing the rest.
+  if (partial) return out;
   // One read past the data makes zlib reach the gzip trailer and check its CRC, so a damaged
   // compressed file cannot pass as good. Trailing bytes in a plain file are ignored.
   std::uint8_t extra = 0;

@@ -93,18 +93,26 @@ network make_network(const model_params& params, int num_glomeruli, std::uint64_
 
   // P->K: each synapse exists with probability p_per_k / nG; weights clipped to [0, max].
   const double p_connect = static_cast<double>(params.p_per_k) / ng;
+  std::vector<std::vector<std::pair<std::uint16_t, float>>> rows(nk);
+  for (auto& row : rows)
+    for (int p = 0; p < ng; ++p) {
+      const bool connected = gen.uniform() < p_connect;
+      const double w = params.p2k_mu + params.p2k_std * normal(gen);
+      if (connected && w > 0)
+        row.emplace_back(static_cast<std::uint16_t>(p), static_cast<float>(std::min(w, params.p2k_max)));
+    }
+  // Kenyon cells are interchangeable: order them by in-degree so that the simulation's
+  // sliced P->K kernel needs little padding.
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.size() > b.size(); });
   auto& p2k = net.p2k;
   p2k.rows = nk;
   p2k.cols = ng;
   p2k.row_begin.assign(1, 0);
-  for (int k = 0; k < nk; ++k) {
-    for (int p = 0; p < ng; ++p) {
-      const bool connected = gen.uniform() < p_connect;
-      const double w = params.p2k_mu + params.p2k_std * normal(gen);
-      if (connected && w > 0) {
-        p2k.col.push_back(static_cast<std::uint16_t>(p));
-        p2k.value.push_back(static_cast<float>(std::min(w, params.p2k_max)));
-      }
+  for (const auto& row : rows) {
+    for (auto [p, w] : row) {
+      p2k.col.push_back(p);
+      p2k.value.push_back(w);
     }
     p2k.row_begin.push_back(static_cast<std::int32_t>(p2k.value.size()));
   }

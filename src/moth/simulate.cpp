@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include <Eigen/Dense>
+
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/rng.hpp"
+#include "kenyon/core/sde.hpp"
+#include "p2k_kernel.hpp"
 
 namespace kenyon::moth {
 namespace {
@@ -40,7 +44,22 @@ double upper_quantile(double fraction) {
   return 0.5 * (lo + hi);
 }
 
-inline float clip(float x, float half_range) { return std::clamp(x, -half_range, half_range); }
+// Adds K2E(k, :) K[k] over the active (positive) Kenyon cells; with ~5% active, most
+// blocks of 16 cells are skipped after one vectorised test.
+void readout_input(const float* K, int nk, const float* k2e, int ne, float* e_in) {
+  std::fill(e_in, e_in + ne, 0.0f);
+  for (int k0 = 0; k0 < nk; k0 += 16) {
+    const int end = std::min(nk, k0 + 16);
+    bool any = false;
+    for (int k = k0; k < end; ++k) any |= K[k] > 0;
+    if (!any) continue;
+    for (int k = k0; k < end; ++k) {
+      if (!(K[k] > 0)) continue;
+      const float* w = k2e + static_cast<std::size_t>(k) * ne;
+      for (int e = 0; e < ne; ++e) e_in[e] += w[e] * K[k];
+    }
+  }
+}
 
 }  // namespace
 
@@ -72,9 +91,10 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   const float die_back = static_cast<float>(params.dt / (params.die_back_tau_ke * params.goal));
   const float p2k_max = static_cast<float>(params.p2k_max);
   const float k2e_max = static_cast<float>(params.k2e_max);
-  const auto sig = [&](float x) { return clip(slope * x, half_range); };
+  // The pseudo-sigmoid: a clipped line (spec 5.1).
+  const auto sig = [=](float x) { return std::clamp(slope * x, -half_range, half_range); };
 
-  // Receptor r is driven by feature r_feature[r]; stimulus drive is scaled by each
+  // Receptor r is driven by feature r_feature[r]; the stimulus drive is scaled by each
   // receptor's spontaneous rate relative to the mean.
   std::vector<int> r_feature(ng);
   for (int j = 0; j < ng; ++j) r_feature[moth.feature_to_r[j]] = j;
@@ -85,17 +105,24 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   for (int g = 0; g < ng; ++g)
     r_drive_scale[g] = moth.f2r_gain * static_cast<float>(moth.r_spont[g] / spont_mean);
 
+  // Lateral inhibition as one column-major 3nG x nG matrix (L->R, L->P, L->L stacked),
+  // applied as nG AXPYs that vectorise over the 3nG outputs.
+  std::vector<float> lateral_cols(3 * static_cast<std::size_t>(ng) * ng);
+  for (int row = 0; row < 3 * ng; ++row)
+    for (int j = 0; j < ng; ++j)
+      lateral_cols[static_cast<std::size_t>(j) * 3 * ng + row] =
+          moth.lateral[static_cast<std::size_t>(row) * ng + j];
+
   // State: P = L = K = 1, R = spontaneous rate, E = 0 (spec section 2).
   std::vector<float> P(ng, 1.0f), L(ng, 1.0f), R(moth.r_spont), K(nk, 1.0f), E(ne, 0.0f);
   std::vector<float> P_new(ng), L_new(ng), R_new(ng), K_new(nk), E_new(ne);
-  std::vector<float> lateral_in(3 * static_cast<std::size_t>(ng));
-  std::vector<float> k_input(nk), z_r(ng), z_p(ng), z_l(ng), e_in(ne);
-  std::vector<float> spont_r(ng, 0.0f), spont_p(ng, 0.0f), spont_l(ng, 0.0f);
-  std::vector<int> active, active_new;  // Kenyon cells with a positive rate
-  active.reserve(nk);
-  active_new.reserve(nk);
-  for (int k = 0; k < nk; ++k) active.push_back(k);
-  const std::vector<float> p2k_initial = moth.p2k.value;
+  std::vector<float> lateral_in(3 * static_cast<std::size_t>(ng)), drive(ng);
+  std::vector<float> k_input(nk), heb_gain(nk), e_in(ne);
+  // Noise stays zero until the first calibration: the originals' noise is scaled by
+  // mean spontaneous rates that start at 0, so no noise is drawn before then.
+  std::vector<float> z_r(ng, 0.0f), z_p(ng, 0.0f), z_l(ng, 0.0f);
+  std::vector<float> noise_r(ng, 0.0f), noise_p(ng, 0.0f), noise_l(ng, 0.0f);
+  detail::p2k_kernel p2k(moth.p2k);
 
   const auto& pp = proto.params;
   auto window = [&](double begin, double end) {
@@ -124,29 +151,30 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   result.num_readouts = ne;
   result.en.assign(static_cast<std::size_t>(proto.steps) * ne, 0.0f);
   std::copy(E.begin(), E.end(), result.en.begin());
-  double active_sum = 0;
-
+  std::int64_t active_sum = 0;
   std::size_t next_pres = 0;  // first presentation whose stimulus has not ended
-  const auto& p2k_row = moth.p2k.row_begin;
-  const auto& p2k_col = moth.p2k.col;
-  auto& p2k_val = moth.p2k.value;
 
   for (std::int64_t i = 0; i + 1 < proto.steps; ++i) {
     if (i == calib1_at || i == calib2_at) {
-      auto* w = i == calib1_at ? calib1 : calib2;
-      spont_r = w[0].mean();
-      spont_p = w[1].mean();
-      spont_l = w[2].mean();
+      // Noise proportional to each neuron's mean spontaneous rate (spec 5.4).
+      const auto* w = i == calib1_at ? calib1 : calib2;
+      const auto m_r = w[0].mean(), m_p = w[1].mean(), m_l = w[2].mean();
+      for (int g = 0; g < ng; ++g) {
+        noise_r[g] = moth.noise_r[g] * m_r[g];
+        noise_p[g] = moth.noise_p[g] * m_p[g];
+        noise_l[g] = moth.noise_l[g] * m_l[g];
+      }
       noise_on = true;
     }
     if (i == steady_at) {
       // Minimum KC damping: 1.2 x the second-largest spontaneous K input, so that the
       // mushroom body is silent without a stimulus.
       const auto p_bar = steady.mean();
+      const auto& w = moth.p2k;
       std::vector<double> spont_k(nk, 0.0);
       for (int k = 0; k < nk; ++k)
-        for (auto n = p2k_row[k]; n < p2k_row[k + 1]; ++n)
-          spont_k[k] += double(p2k_initial[n]) * p_bar[p2k_col[n]];
+        for (auto n = w.row_begin[k]; n < w.row_begin[k + 1]; ++n)
+          spont_k[k] += double(w.value[n]) * p_bar[w.col[n]];
       std::nth_element(spont_k.begin(), spont_k.end() - 2, spont_k.end());
       min_damper = spont_k[nk - 2];
     }
@@ -155,7 +183,6 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
       std::fill(L.begin(), L.end(), 0.0f);
       std::fill(R.begin(), R.end(), 0.0f);
       std::fill(K.begin(), K.end(), 0.0f);
-      active.clear();
     }
 
     // The stimulus of this step, if any (presentations never overlap).
@@ -166,23 +193,26 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
       ++next_pres;
     int stim_class = -1;
     float stim_mag = 0;
-    const float* stim = nullptr;
-    if (next_pres < proto.stimulus.size() && proto.stimulus[next_pres].begin <= i) {
-      const auto& pres = proto.presentations[next_pres];
+    if (next_pres < proto.stimulus.size() && proto.stimulus[next_pres].begin <= i)
       stim_mag = proto.stimulus[next_pres].weight[i - proto.stimulus[next_pres].begin];
-      if (stim_mag != 0) {
-        stim_class = pres.cls;
-        stim = features.digit(pres.cls, pres.digit);
-      }
+    if (stim_mag != 0) {
+      const auto& pres = proto.presentations[next_pres];
+      stim_class = pres.cls;
+      const float* digit = features.digit(pres.cls, pres.digit);
+      for (int g = 0; g < ng; ++g) drive[g] = stim_mag * digit[r_feature[g]] * r_drive_scale[g];
+    } else {
+      std::fill(drive.begin(), drive.end(), 0.0f);
     }
     const float o = proto.octopamine[i];
 
-    // Antennal lobe: lateral inhibition from the previous step's L.
-    for (int b = 0; b < 3 * ng; ++b) {
-      const float* row = moth.lateral.data() + static_cast<std::size_t>(b) * ng;
-      float s = 0;
-      for (int j = 0; j < ng; ++j) s += row[j] * L[j];
-      lateral_in[b] = s;
+    // Antennal lobe, from the previous step's rates (a synchronous update).
+    std::fill(lateral_in.begin(), lateral_in.end(), 0.0f);
+    for (int j = 0; j < ng; ++j) {
+      const float* col = lateral_cols.data() + static_cast<std::size_t>(j) * 3 * ng;
+      float* out = lateral_in.data();
+      const float l = L[j];
+#pragma omp simd
+      for (int row = 0; row < 3 * ng; ++row) out[row] += col[row] * l;
     }
     const float* l2r_in = lateral_in.data();
     const float* l2p_in = l2r_in + ng;
@@ -192,56 +222,50 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
       fill_normals(options.seed, streams::noise_p, i, z_p.data(), ng);
       fill_normals(options.seed, streams::noise_l, i, z_l.data(), ng);
     }
+#pragma omp simd
     for (int g = 0; g < ng; ++g) {
+      // Octopamine lifts responses to excitation and discounts inhibition.
       const float in_p = -std::max(0.0f, 1 - o * moth.octo2p[g] * neg_discount) * l2p_in[g] +
                          moth.r2p[g] * R[g] * (1 + o * moth.octo2p[g]);
       const float in_l = -std::max(0.0f, 1 - o * moth.octo2l[g] * neg_discount) * l2l_in[g] +
                          moth.r2l[g] * R[g] * (1 + o * moth.octo2l[g]);
-      const float drive = stim ? stim_mag * stim[r_feature[g]] * r_drive_scale[g] : 0.0f;
       const float in_r = -std::max(0.0f, 1 - o * moth.octo2r[g] * neg_discount) * l2r_in[g] +
-                         drive * (1 + o * moth.octo2r[g]) + moth.r_spont[g];
-      P_new[g] = P[g] + dt * (-tau * P[g] + sig(in_p));
-      L_new[g] = L[g] + dt * (-tau * L[g] + sig(in_l));
-      R_new[g] = R[g] + dt * (-tau * R[g] + sig(in_r));
-      if (noise_on) {
-        P_new[g] += sqrt_dt * moth.noise_p[g] * spont_p[g] * z_p[g];
-        L_new[g] += sqrt_dt * moth.noise_l[g] * spont_l[g] * z_l[g];
-        R_new[g] += sqrt_dt * moth.noise_r[g] * spont_r[g] * z_r[g];
-      }
+                         drive[g] * (1 + o * moth.octo2r[g]) + moth.r_spont[g];
+      P_new[g] = std::max(0.0f, euler_maruyama(P[g], tau, sig(in_p), noise_p[g], z_p[g], dt, sqrt_dt));
+      L_new[g] = std::max(0.0f, euler_maruyama(L[g], tau, sig(in_l), noise_l[g], z_l[g], dt, sqrt_dt));
+      R_new[g] = std::max(0.0f, euler_maruyama(R[g], tau, sig(in_r), noise_r[g], z_r[g], dt, sqrt_dt));
     }
 
     // Mushroom body: P->K input, then a global damper that lets about the top
-    // `sparsity` fraction through (assuming Gaussian inputs).
-    double sum = 0, sum_sq = 0;
-    for (int k = 0; k < nk; ++k) {
-      float s = 0;
-      for (auto n = p2k_row[k]; n < p2k_row[k + 1]; ++n) s += p2k_val[n] * P[p2k_col[n]];
-      k_input[k] = s;
-      sum += s;
-      sum_sq += double(s) * s;
-    }
-    const double mean = sum / nk;
-    const double sd = std::sqrt(std::max(0.0, sum_sq / nk - mean * mean));
+    // `sparsity` fraction through, assuming Gaussian inputs. Two vectorised passes: the
+    // sd is small next to the mean, so the one-pass E[x^2] - E[x]^2 would lose digits.
+    p2k.multiply(P.data(), k_input.data());
+    const Eigen::Map<const Eigen::ArrayXf> k_in(k_input.data(), nk);
+    const float k_mean = k_in.sum() / static_cast<float>(nk);
+    const double k_sd = std::sqrt(static_cast<double>((k_in - k_mean).square().sum()) / nk);
     const double z = (1 - o) * z_plain + o * z_octo;
-    const float damper = static_cast<float>(std::max(mean + z * sd, 1.2 * min_damper));
-    for (int k = 0; k < nk; ++k) K_new[k] = K[k] + dt * (-tau * K[k] + sig(k_input[k] - damper));
-
-    // Readout: a plain leaky sum of the active Kenyon cells (no sigmoid, no noise).
-    std::fill(e_in.begin(), e_in.end(), 0.0f);
-    for (int k : active) {
-      const float* w = moth.k2e.data() + static_cast<std::size_t>(k) * ne;
-      for (int e = 0; e < ne; ++e) e_in[e] += w[e] * K[k];
+    const float damper = static_cast<float>(std::max(k_mean + z * k_sd, 1.2 * min_damper));
+    int active = 0;
+    {
+      const float* a = k_input.data();
+      const float* k_old = K.data();
+      float* k_new = K_new.data();
+#pragma omp simd reduction(+ : active)
+      for (int k = 0; k < nk; ++k) {
+        k_new[k] = std::max(0.0f, k_old[k] + dt * (-tau * k_old[k] + sig(a[k] - damper)));
+        active += k_new[k] > 0;
+      }
     }
+    active_sum += active;
+
+    // Readout: a leaky sum of the previous step's Kenyon cells (no sigmoid, no noise).
+    readout_input(K.data(), nk, moth.k2e.data(), ne, e_in.data());
     for (int e = 0; e < ne; ++e) E_new[e] = E[e] + dt * (-tau * E[e] + e_in[e]);
 
-    // Hebbian plasticity, only inside the windows of training presentations.
+    // Hebbian plasticity, only inside the windows of training presentations (spec 5.5).
     if (proto.hebbian[i]) {
-      for (int k = 0; k < nk; ++k) {
-        if (K_new[k] <= 0) continue;
-        const float gain = heb_pk * K_new[k];
-        for (auto n = p2k_row[k]; n < p2k_row[k + 1]; ++n)
-          p2k_val[n] = std::clamp(p2k_val[n] + gain * P[p2k_col[n]], 0.0f, p2k_max);
-      }
+      for (int k = 0; k < nk; ++k) heb_gain[k] = heb_pk * K_new[k];
+      p2k.hebbian(heb_gain.data(), P.data(), p2k_max);
       if (stim_class >= 0) {
         // Only the presented class's EN learns; its synapses from silent KCs die back.
         const float growth = heb_ke * E_new[stim_class];
@@ -254,19 +278,10 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
       }
     }
 
-    // Commit the step: rates are rectified.
-    for (int g = 0; g < ng; ++g) {
-      P[g] = std::max(0.0f, P_new[g]);
-      L[g] = std::max(0.0f, L_new[g]);
-      R[g] = std::max(0.0f, R_new[g]);
-    }
-    active_new.clear();
-    for (int k = 0; k < nk; ++k) {
-      K[k] = std::max(0.0f, K_new[k]);
-      if (K[k] > 0) active_new.push_back(k);
-    }
-    active.swap(active_new);
-    active_sum += static_cast<double>(active.size()) / nk;
+    P.swap(P_new);
+    L.swap(L_new);
+    R.swap(R_new);
+    K.swap(K_new);
     E.swap(E_new);
     std::copy(E.begin(), E.end(), result.en.begin() + (i + 1) * ne);
 
@@ -279,7 +294,9 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     steady.add_if_inside(s, P);
     if (options.progress && s % 1000 == 0) options.progress->advance(1);
   }
-  result.mean_active_kenyon = active_sum / std::max<std::int64_t>(1, proto.steps - 1);
+  result.mean_active_kenyon =
+      static_cast<double>(active_sum) / nk / std::max<std::int64_t>(1, proto.steps - 1);
+  p2k.store(moth.p2k);
   result.trained = std::move(moth);
   return result;
 }

@@ -9,3 +9,4 @@ target_sources(kenyon PRIVATE
   moth/protocol.cpp
   moth/readout.cpp
   moth/simulate.cpp)
+target_sources(kenyon PRIVATE moth/p2k_kernel.cpp)

@@ -135,6 +135,41 @@ TEST_F(idx, truncated_header_and_truncated_gzip_stream_throw) {
   expect_file_error([&] { read_idx(crc); }, crc, "incorrect data check");
 }
 
+TEST_F(idx, reads_only_the_first_records_when_asked) {
+  const auto data = iota_bytes(5 * 3 * 4);
+  for (const auto& p : {write_plain("a.idx", idx_bytes({5, 3, 4}, data)),
+                        write_gz("a.idx.gz", idx_bytes({5, 3, 4}, data))}) {
+    const auto two = read_idx(p, 2);
+    EXPECT_EQ(two.dims, (std::vector<std::uint32_t>{2, 3, 4}));
+    EXPECT_EQ(two.items_in_file, 5u);
+    EXPECT_EQ(two.values, bytes(data.begin(), data.begin() + 2 * 12));
+    EXPECT_EQ(read_idx(p, 0).values.size(), 0u);
+    EXPECT_EQ(read_idx(p, 0).dims, (std::vector<std::uint32_t>{0, 3, 4}));
+    // At or beyond the record count: the whole array, exactly as without a limit.
+    for (std::size_t n : {std::size_t{5}, std::size_t{6}, std::size_t{1} << 40}) {
+      const auto all = read_idx(p, n);
+      EXPECT_EQ(all.dims, (std::vector<std::uint32_t>{5, 3, 4}));
+      EXPECT_EQ(all.items_in_file, 5u);
+      EXPECT_EQ(all.values, data);
+    }
+  }
+  EXPECT_EQ(read_idx(write_plain("b.idx", idx_bytes({5, 3, 4}, data))).items_in_file, 5u);
+}
+
+TEST_F(idx, a_limited_read_checks_truncation_of_what_it_reads) {
+  // The header promises 10 records of 10 bytes; only 25 bytes follow.
+  const auto p = write_plain("short", idx_bytes({10, 10}, iota_bytes(25)));
+  EXPECT_EQ(read_idx(p, 2).values, iota_bytes(20));
+  expect_file_error([&] { read_idx(p, 3); }, p,
+                    "truncated: header promises 30 bytes of data, found 25");
+  expect_file_error([&] { read_idx(p); }, p,
+                    "truncated: header promises 100 bytes of data, found 25");
+  // A huge (corrupt) header is harmless when only a few records are read.
+  const auto huge = write_plain("huge", idx_bytes({0xffffffffu, 0xffffffffu, 0xffffffffu},
+                                                  iota_bytes(8)));
+  EXPECT_EQ(read_idx(huge, 0).values.size(), 0u);
+}
+
 TEST_F(idx, missing_file_bad_magic_and_bad_type_throw) {
   const auto missing = dir_ / "nope";
   expect_file_error([&] { read_idx(missing); }, missing, "no such file");
@@ -174,6 +209,33 @@ TEST_F(dataset, loads_images_and_labels_from_a_directory_gzipped_or_not) {
   EXPECT_EQ(s.labels, (bytes{7, 0, 9}));
   EXPECT_EQ(s.pixels, pixels);
   EXPECT_EQ(s.image(2)[0], pixels[40]);
+}
+
+TEST_F(dataset, per_class_reads_the_shortest_prefix_holding_every_class) {
+  // 12 one-pixel images; labels 0..9 once each, then 3 and 7 again at the end.
+  // per_class = 1 needs the first 10 images, per_class = 2 never completes (classes other
+  // than 3 and 7 have one image), so everything is read.
+  const bytes labels{9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 3, 7};
+  const auto pixels = iota_bytes(12);
+  const auto img = write_gz("train-images-idx3-ubyte.gz", idx_bytes({12, 1, 1}, pixels));
+  const auto lab = write_plain("train-labels-idx1-ubyte", idx_bytes({12}, labels));
+  const auto one = load_image_set(img, lab, 1);
+  EXPECT_EQ(one.size(), 10u);
+  EXPECT_EQ(one.labels, bytes(labels.begin(), labels.begin() + 10));
+  EXPECT_EQ(one.pixels, bytes(pixels.begin(), pixels.begin() + 10));
+  EXPECT_EQ(load_training_set(dataset_name::mnist, dir_, 1).size(), 10u);
+  for (std::size_t per_class : {0, 2, 1000}) {
+    const auto all = load_image_set(img, lab, per_class);
+    EXPECT_EQ(all.size(), 12u) << per_class;
+    EXPECT_EQ(all.labels, labels);
+    EXPECT_EQ(all.pixels, pixels);
+  }
+  // The image/label count check still compares the files' headers, and every label is
+  // checked even when its image is not read.
+  const auto lab13 = write_plain("l13", idx_bytes({13}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 3, 7, 1}));
+  expect_file_error([&] { load_image_set(img, lab13, 1); }, lab13, "holds 13 labels");
+  const auto bad = write_plain("bad", idx_bytes({12}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 3, 11}));
+  expect_file_error([&] { load_image_set(img, bad, 1); }, bad, "label 11 outside 0..9");
 }
 
 TEST_F(dataset, mismatched_or_malformed_files_throw) {

@@ -310,6 +310,28 @@ TEST(preprocess_mnist, gives_85_non_negative_features_summing_to_at_most_6) {
   EXPECT_GT(below, 5000);  // and most lose some of it to inactive pixels
 }
 
+TEST(preprocess_mnist, per_class_load_reads_a_prefix_and_gives_the_same_features) {
+  const image_set* s = real_mnist();
+  if (!s) GTEST_SKIP() << "MNIST not fetched (make deps)";
+  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
+  const image_set part = load_training_set(dataset_name::mnist, dir, 1000);
+  EXPECT_LT(part.size(), 60000u);
+  EXPECT_LT(part.size(), 15000u);  // about 11k: the 1000th '5' (the rarest digit) comes last
+  std::vector<int> counts(10);
+  for (auto l : part.labels) ++counts[l];
+  for (int c = 0; c < 10; ++c) EXPECT_GE(counts[c], 1000) << "class " << c;
+  // The shortest such prefix: without its last image, that image's class has 999.
+  EXPECT_EQ(counts[part.labels.back()], 1000);
+  ASSERT_EQ(part.pixels.size(), part.size() * 784u);
+  EXPECT_TRUE(std::equal(part.pixels.begin(), part.pixels.end(), s->pixels.begin()));
+  EXPECT_TRUE(std::equal(part.labels.begin(), part.labels.end(), s->labels.begin()));
+  const feature_set a = make_features(*s);
+  const feature_set b = make_features(part);
+  EXPECT_EQ(a.active_pixels, b.active_pixels);
+  EXPECT_EQ(a.per_class, b.per_class);
+  EXPECT_EQ(a.values, b.values);  // bit-identical
+}
+
 TEST(preprocess_mnist, matches_a_plain_double_precision_reference) {
   const image_set* s = real_mnist();
   if (!s) GTEST_SKIP() << "MNIST not fetched (make deps)";

@@ -28,20 +28,37 @@ void fill_normals(std::uint64_t seed, std::uint32_t stream, std::uint64_t step, 
   // (u0, u1) and (u2, u3) for items 4b..4b+3. The uniforms are converted first, then the
   // transcendental functions run vectorised over the whole batch.
   const std::size_t blocks = (n + 3) / 4;
-  Eigen::ArrayXf radius_u(2 * blocks), angle_u(2 * blocks);
+  // Padded to whole SIMD registers, so Eigen's vectorised log/sin/cos never fall back to
+  // scalar code for a tail; kept between calls to avoid allocating every step.
+  const auto pairs = static_cast<Eigen::Index>((2 * blocks + 15) / 16 * 16);
+  thread_local Eigen::Array<std::uint32_t, Eigen::Dynamic, 1> radius_bits, angle_bits;
+  thread_local Eigen::ArrayXf c, s;
+  if (radius_bits.size() < pairs) {
+    radius_bits.resize(pairs);
+    angle_bits.resize(pairs);
+    c.resize(pairs);
+    s.resize(pairs);
+  }
+  radius_bits.setZero();
+  angle_bits.setZero();
   for (std::size_t b = 0; b < blocks; ++b) {
     const auto r = draw(seed, stream, b, step);
-    for (int pair = 0; pair < 2; ++pair) {
-      radius_u[2 * b + pair] = (static_cast<float>(r[2 * pair] >> 8) + 0.5f) * 0x1.0p-24f;
-      angle_u[2 * b + pair] = (static_cast<float>(r[2 * pair + 1] >> 8) + 0.5f) * 0x1.0p-24f;
-    }
+    radius_bits[2 * b] = r[0];
+    angle_bits[2 * b] = r[1];
+    radius_bits[2 * b + 1] = r[2];
+    angle_bits[2 * b + 1] = r[3];
   }
-  const Eigen::ArrayXf radius = (-2.0f * radius_u.log()).sqrt();
-  const Eigen::ArrayXf angle = (2.0f * std::numbers::pi_v<float>)*angle_u;
-  const Eigen::ArrayXf c = radius * angle.cos(), s = radius * angle.sin();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t pair = i / 2;  // items 2p and 2p+1 share a pair
-    out[i] = i % 2 == 0 ? c[pair] : s[pair];
+  // 24-bit uniforms centred in their bins: in (0, 1), so the log is finite.
+  const auto uniform = [](const auto& bits) {
+    return (bits.template shiftRight<8>().template cast<float>() + 0.5f) * 0x1.0p-24f;
+  };
+  const Eigen::ArrayXf radius = (-2.0f * uniform(radius_bits.head(pairs)).log()).sqrt();
+  const Eigen::ArrayXf angle = (2.0f * std::numbers::pi_v<float>)*uniform(angle_bits.head(pairs));
+  c.head(pairs) = radius * angle.cos();
+  s.head(pairs) = radius * angle.sin();
+  for (std::size_t p = 0; 2 * p < n; ++p) {
+    out[2 * p] = c[static_cast<Eigen::Index>(p)];
+    if (2 * p + 1 < n) out[2 * p + 1] = s[static_cast<Eigen::Index>(p)];
   }
 }
 

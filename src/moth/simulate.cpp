@@ -1,9 +1,14 @@
 #include "kenyon/moth/simulate.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include <Eigen/Dense>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/progress.hpp"
@@ -44,21 +49,28 @@ double upper_quantile(double fraction) {
   return 0.5 * (lo + hi);
 }
 
-// Adds K2E(k, :) K[k] over the active (positive) Kenyon cells; with ~5% active, most
-// blocks of 16 cells are skipped after one vectorised test.
-void readout_input(const float* K, int nk, const float* k2e, int ne, float* e_in) {
+// Adds K2E(k, :) K[k] over the active (positive) Kenyon cells and returns how many there
+// are. With ~5% active, blocks of 16 cells are tested at once and mostly skipped.
+int readout_input(const float* K, int nk, const float* k2e, int ne, float* e_in) {
   std::fill(e_in, e_in + ne, 0.0f);
+  int active = 0;
+  auto add = [&](int k) {
+    const float* w = k2e + static_cast<std::size_t>(k) * ne;
+    for (int e = 0; e < ne; ++e) e_in[e] += w[e] * K[k];
+    ++active;
+  };
+#if defined(__AVX512F__)
   for (int k0 = 0; k0 < nk; k0 += 16) {
-    const int end = std::min(nk, k0 + 16);
-    bool any = false;
-    for (int k = k0; k < end; ++k) any |= K[k] > 0;
-    if (!any) continue;
-    for (int k = k0; k < end; ++k) {
-      if (!(K[k] > 0)) continue;
-      const float* w = k2e + static_cast<std::size_t>(k) * ne;
-      for (int e = 0; e < ne; ++e) e_in[e] += w[e] * K[k];
-    }
+    const __mmask16 valid = nk - k0 >= 16 ? __mmask16(0xffff) : __mmask16((1u << (nk - k0)) - 1);
+    auto positive = static_cast<unsigned>(_mm512_mask_cmp_ps_mask(
+        valid, _mm512_maskz_loadu_ps(valid, K + k0), _mm512_setzero_ps(), _CMP_GT_OQ));
+    for (; positive; positive &= positive - 1) add(k0 + std::countr_zero(positive));
   }
+#else
+  for (int k = 0; k < nk; ++k)
+    if (K[k] > 0) add(k);
+#endif
+  return active;
 }
 
 }  // namespace
@@ -105,18 +117,20 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   for (int g = 0; g < ng; ++g)
     r_drive_scale[g] = moth.f2r_gain * static_cast<float>(moth.r_spont[g] / spont_mean);
 
-  // Lateral inhibition as one column-major 3nG x nG matrix (L->R, L->P, L->L stacked),
-  // applied as nG AXPYs that vectorise over the 3nG outputs.
-  std::vector<float> lateral_cols(3 * static_cast<std::size_t>(ng) * ng);
+  // Lateral inhibition as one column-major matrix (L->R, L->P, L->L stacked), its rows
+  // padded to whole chunks that stay in registers while the columns stream past.
+  constexpr int chunk = 64;
+  const int lateral_rows = (3 * ng + chunk - 1) / chunk * chunk;
+  std::vector<float> lateral_cols(static_cast<std::size_t>(lateral_rows) * ng, 0.0f);
   for (int row = 0; row < 3 * ng; ++row)
     for (int j = 0; j < ng; ++j)
-      lateral_cols[static_cast<std::size_t>(j) * 3 * ng + row] =
+      lateral_cols[static_cast<std::size_t>(j) * lateral_rows + row] =
           moth.lateral[static_cast<std::size_t>(row) * ng + j];
 
   // State: P = L = K = 1, R = spontaneous rate, E = 0 (spec section 2).
   std::vector<float> P(ng, 1.0f), L(ng, 1.0f), R(moth.r_spont), K(nk, 1.0f), E(ne, 0.0f);
   std::vector<float> P_new(ng), L_new(ng), R_new(ng), K_new(nk), E_new(ne);
-  std::vector<float> lateral_in(3 * static_cast<std::size_t>(ng)), drive(ng);
+  std::vector<float> lateral_in(lateral_rows), drive(ng);
   std::vector<float> k_input(nk), heb_gain(nk), e_in(ne);
   // Noise stays zero until the first calibration: the originals' noise is scaled by
   // mean spontaneous rates that start at 0, so no noise is drawn before then.
@@ -206,13 +220,15 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     const float o = proto.octopamine[i];
 
     // Antennal lobe, from the previous step's rates (a synchronous update).
-    std::fill(lateral_in.begin(), lateral_in.end(), 0.0f);
-    for (int j = 0; j < ng; ++j) {
-      const float* col = lateral_cols.data() + static_cast<std::size_t>(j) * 3 * ng;
-      float* out = lateral_in.data();
-      const float l = L[j];
+    for (int r0 = 0; r0 < lateral_rows; r0 += chunk) {
+      float acc[chunk] = {};
+      for (int j = 0; j < ng; ++j) {
+        const float* col = lateral_cols.data() + static_cast<std::size_t>(j) * lateral_rows + r0;
+        const float l = L[j];
 #pragma omp simd
-      for (int row = 0; row < 3 * ng; ++row) out[row] += col[row] * l;
+        for (int r = 0; r < chunk; ++r) acc[r] += col[r] * l;
+      }
+      std::copy(acc, acc + chunk, lateral_in.begin() + r0);
     }
     const float* l2r_in = lateral_in.data();
     const float* l2p_in = l2r_in + ng;
@@ -245,21 +261,17 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     const double k_sd = std::sqrt(static_cast<double>((k_in - k_mean).square().sum()) / nk);
     const double z = (1 - o) * z_plain + o * z_octo;
     const float damper = static_cast<float>(std::max(k_mean + z * k_sd, 1.2 * min_damper));
-    int active = 0;
     {
-      const float* a = k_input.data();
-      const float* k_old = K.data();
-      float* k_new = K_new.data();
-#pragma omp simd reduction(+ : active)
-      for (int k = 0; k < nk; ++k) {
-        k_new[k] = std::max(0.0f, k_old[k] + dt * (-tau * k_old[k] + sig(a[k] - damper)));
-        active += k_new[k] > 0;
-      }
+      using array = Eigen::Map<Eigen::ArrayXf>;
+      const array a(k_input.data(), nk), k_old(K.data(), nk);
+      array k_new(K_new.data(), nk);
+      k_new = (k_old + dt * (-tau * k_old +
+                             (slope * (a - damper)).min(half_range).max(-half_range)))
+                  .max(0.0f);
     }
-    active_sum += active;
 
     // Readout: a leaky sum of the previous step's Kenyon cells (no sigmoid, no noise).
-    readout_input(K.data(), nk, moth.k2e.data(), ne, e_in.data());
+    active_sum += readout_input(K.data(), nk, moth.k2e.data(), ne, e_in.data());
     for (int e = 0; e < ne; ++e) E_new[e] = E[e] + dt * (-tau * E[e] + e_in[e]);
 
     // Hebbian plasticity, only inside the windows of training presentations (spec 5.5).

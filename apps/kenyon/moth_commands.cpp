@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -31,6 +32,22 @@ data::feature_set load_features(const data_options& d) {
       name, d.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(d.data_dir),
       static_cast<std::size_t>(data::feature_params{}.per_class));
   return data::make_features(images);
+}
+
+// CLI11 2.1 reads "-1" into an unsigned option as 2^64 - 1; refuse it instead.
+const CLI::Validator non_negative(
+    [](std::string& value) {
+      return value.find('-') == std::string::npos
+                 ? std::string()
+                 : "expected a non-negative integer, got " + value;
+    },
+    "", "non-negative");
+
+// Refuses an --out that cannot become a folder before the (long) run, not after it.
+void check_out_folder(const std::string& out) {
+  std::error_code ec;
+  if (!out.empty() && std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec))
+    throw parameter_error("out", out + " exists and is not a folder");
 }
 
 void add_experiment_options(CLI::App& cmd, moth::experiment_params& p, std::string& compat) {
@@ -114,7 +131,9 @@ void add_moth_commands(CLI::App& app, command& selected) {
     auto json = std::make_shared<bool>(false);
     cmd->add_option("--train-per-class", p->train_per_class, "training digits per class")
         ->capture_default_str();
-    cmd->add_option("--seed", p->seed, "seed of every random draw")->capture_default_str();
+    cmd->add_option("--seed", p->seed, "seed of every random draw")
+        ->check(non_negative)
+        ->capture_default_str();
     add_experiment_options(*cmd, *p, *compat);
     add_data_options(*cmd, *d);
     cmd->add_option("--out", *out, "folder for results.json and CSVs");
@@ -122,6 +141,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->callback([=, &selected] {
       selected = [=] {
         p->compat = moth::parse_compat_mode(*compat);
+        check_out_folder(*out);
         auto features = load_features(*d);
         p->validate(features.per_class);
         std::optional<progress_bar> bar;
@@ -154,7 +174,9 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("--seeds", s->seeds, "runs per sample count")->capture_default_str();
-    cmd->add_option("--first-seed", s->first_seed, "seed of the first run")->capture_default_str();
+    cmd->add_option("--first-seed", s->first_seed, "seed of the first run")
+        ->check(non_negative)
+        ->capture_default_str();
     cmd->add_option("--threads", s->threads, "runs in parallel (0: all cores)")
         ->capture_default_str();
     add_experiment_options(*cmd, s->base, *compat);

@@ -1,6 +1,7 @@
 #include "kenyon/moth/experiment.hpp"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -74,6 +75,41 @@ model_params model_for(const run_options& options, const experiment_params& para
   model_params model = options.model;
   if (params.compat == compat_mode::pymoth) model.pymoth_lateral = true;
   return model;
+}
+
+// Writes `files` (name, contents) into `dir`, in order. All of them are first written
+// into a staging folder inside `dir` and then renamed into place, so a failure leaves
+// no partial output: the staging folder and any folders created here are removed again.
+void write_folder(const std::filesystem::path& dir,
+                  const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw file_error(dir.string(), "exists and is not a folder");
+  std::vector<fs::path> created;  // the folders this call creates, deepest first
+  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p, ec) || ec || p == p.parent_path()) break;
+    created.push_back(p);
+  }
+  const fs::path staging = dir / (".kenyon-staging-" + std::to_string(getpid()));
+  auto clean_up = [&] {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    for (const auto& p : created) fs::remove(p, ignored);  // only if still empty
+  };
+  try {
+    if (!fs::create_directories(staging, ec) && ec)
+      throw file_error(dir.string(), "cannot create the folder: " + ec.message());
+    for (const auto& [name, contents] : files) write_file_atomic(staging / name, contents);
+    for (const auto& [name, contents] : files) {
+      fs::rename(staging / name, dir / name, ec);
+      if (ec) throw file_error((dir / name).string(), "cannot move into place: " + ec.message());
+    }
+  } catch (...) {
+    clean_up();
+    throw;
+  }
+  clean_up();
 }
 
 }  // namespace
@@ -218,7 +254,6 @@ nlohmann::json to_json(const experiment_result& r) {
 }
 
 void write_outputs(const experiment_result& r, const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
   const int ne = r.num_readouts;
 
   // Per-digit EN peaks, both phases.
@@ -269,13 +304,13 @@ void write_outputs(const experiment_result& r, const std::filesystem::path& dir)
     confusion.add_row(row);
   }
 
-  write_file_atomic(dir / "en_responses.csv", responses.str());
-  write_file_atomic(dir / "en_timecourses.csv", trace.str());
-  write_file_atomic(dir / "stimuli.csv", stimuli.str());
-  write_file_atomic(dir / "roc.csv", roc.str());
-  write_file_atomic(dir / "confusion.csv", confusion.str());
-  // Last, so that a complete results.json means a complete folder.
-  write_file_atomic(dir / "results.json", to_json(r).dump(2) + "\n");
+  write_folder(dir, {{"en_responses.csv", responses.str()},
+                     {"en_timecourses.csv", trace.str()},
+                     {"stimuli.csv", stimuli.str()},
+                     {"roc.csv", roc.str()},
+                     {"confusion.csv", confusion.str()},
+                     // Last, so that a complete results.json means a complete folder.
+                     {"results.json", to_json(r).dump(2) + "\n"}});
 }
 
 void sweep_params::validate(int per_class) const {

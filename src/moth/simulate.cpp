@@ -14,6 +14,7 @@
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/rng.hpp"
 #include "kenyon/core/sde.hpp"
+#include "kenyon/moth/plasticity.hpp"
 #include "p2k_kernel.hpp"
 
 namespace kenyon::moth {
@@ -99,10 +100,11 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   const double z_plain = upper_quantile(params.sparsity);
   const double z_octo = upper_quantile(params.octo_sparsity);
   const float heb_pk = static_cast<float>(1 / (params.heb_tau_pk * params.goal));
-  const float heb_ke = static_cast<float>(1 / (params.heb_tau_ke * params.goal));
-  const float die_back = static_cast<float>(params.dt / (params.die_back_tau_ke * params.goal));
   const float p2k_max = static_cast<float>(params.p2k_max);
-  const float k2e_max = static_cast<float>(params.k2e_max);
+  const k2e_learning k2e_rule = {
+      static_cast<float>(1 / (params.heb_tau_ke * params.goal)),
+      static_cast<float>(params.dt / (params.die_back_tau_ke * params.goal)),
+      static_cast<float>(params.k2e_max)};
   // The pseudo-sigmoid: a clipped line (spec 5.1).
   const auto sig = [=](float x) { return std::clamp(slope * x, -half_range, half_range); };
 
@@ -131,7 +133,11 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   std::vector<float> P(ng, 1.0f), L(ng, 1.0f), R(moth.r_spont), K(nk, 1.0f), E(ne, 0.0f);
   std::vector<float> P_new(ng), L_new(ng), R_new(ng), K_new(nk), E_new(ne);
   std::vector<float> lateral_in(lateral_rows), drive(ng);
-  std::vector<float> k_input(nk), heb_gain(nk), e_in(ne);
+  // Eigen-owned, hence always aligned the same way: Eigen's vectorised sums start with
+  // scalar steps up to the first aligned element, so on a Map of heap memory their last
+  // bits would depend on where the allocator put the vector.
+  Eigen::ArrayXf k_input(nk);
+  std::vector<float> heb_gain(nk), e_in(ne);
   // Noise stays zero until the first calibration: the originals' noise is scaled by
   // mean spontaneous rates that start at 0, so no noise is drawn before then.
   std::vector<float> z_r(ng, 0.0f), z_p(ng, 0.0f), z_l(ng, 0.0f);
@@ -256,7 +262,7 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     // `sparsity` fraction through, assuming Gaussian inputs. Two vectorised passes: the
     // sd is small next to the mean, so the one-pass E[x^2] - E[x]^2 would lose digits.
     p2k.multiply(P.data(), k_input.data());
-    const Eigen::Map<const Eigen::ArrayXf> k_in(k_input.data(), nk);
+    const auto& k_in = k_input;
     const float k_mean = k_in.sum() / static_cast<float>(nk);
     const double k_sd = std::sqrt(static_cast<double>((k_in - k_mean).square().sum()) / nk);
     const double z = (1 - o) * z_plain + o * z_octo;
@@ -278,16 +284,10 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     if (proto.hebbian[i]) {
       for (int k = 0; k < nk; ++k) heb_gain[k] = heb_pk * K_new[k];
       p2k.hebbian(heb_gain.data(), P.data(), p2k_max);
-      if (stim_class >= 0) {
-        // Only the presented class's EN learns; its synapses from silent KCs die back.
-        const float growth = heb_ke * E_new[stim_class];
-        for (int k = 0; k < nk; ++k) {
-          float& w = moth.k2e[static_cast<std::size_t>(k) * ne + stim_class];
-          const float dw = growth * K[k];
-          if (dw == 0) w -= (w + 2) * die_back;
-          w = std::clamp(w + dw, 0.0f, k2e_max);
-        }
-      }
+      // Only the presented class's EN learns.
+      if (stim_class >= 0)
+        k2e_hebbian_step(moth.k2e.data(), ne, nk, stim_class, E_new[stim_class], K.data(),
+                         k2e_rule);
     }
 
     P.swap(P_new);

@@ -6,6 +6,7 @@ target_sources(kenyon PRIVATE
   moth/experiment.cpp
   moth/network.cpp
   moth/params.cpp
+  moth/plasticity.cpp
   moth/protocol.cpp
   moth/readout.cpp
   moth/simulate.cpp)

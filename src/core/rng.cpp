@@ -2,7 +2,9 @@
 
 #include <Random123/philox.h>
 
-#include <Eigen/Dense>
+#include <algorithm>
+#include <math.h>
+
 #include <cmath>
 #include <numbers>
 
@@ -25,40 +27,40 @@ philox::ctr_type draw(std::uint64_t seed, std::uint32_t stream, std::uint64_t bl
 void fill_normals(std::uint64_t seed, std::uint32_t stream, std::uint64_t step, float* out,
                   std::size_t n) {
   // Box-Muller on pairs of 24-bit uniforms in (0, 1): Philox block b gives the pairs
-  // (u0, u1) and (u2, u3) for items 4b..4b+3. The uniforms are converted first, then the
-  // transcendental functions run vectorised over the whole batch.
-  const std::size_t blocks = (n + 3) / 4;
-  // Padded to whole SIMD registers, so Eigen's vectorised log/sin/cos never fall back to
-  // scalar code for a tail; kept between calls to avoid allocating every step.
-  const auto pairs = static_cast<Eigen::Index>((2 * blocks + 15) / 16 * 16);
-  thread_local Eigen::Array<std::uint32_t, Eigen::Dynamic, 1> radius_bits, angle_bits;
-  thread_local Eigen::ArrayXf c, s;
-  if (radius_bits.size() < pairs) {
-    radius_bits.resize(pairs);
-    angle_bits.resize(pairs);
-    c.resize(pairs);
-    s.resize(pairs);
-  }
-  radius_bits.setZero();
-  angle_bits.setZero();
-  for (std::size_t b = 0; b < blocks; ++b) {
-    const auto r = draw(seed, stream, b, step);
-    radius_bits[2 * b] = r[0];
-    angle_bits[2 * b] = r[1];
-    radius_bits[2 * b + 1] = r[2];
-    angle_bits[2 * b + 1] = r[3];
-  }
-  // 24-bit uniforms centred in their bins: in (0, 1), so the log is finite.
-  const auto uniform = [](const auto& bits) {
-    return (bits.template shiftRight<8>().template cast<float>() + 0.5f) * 0x1.0p-24f;
-  };
-  const Eigen::ArrayXf radius = (-2.0f * uniform(radius_bits.head(pairs)).log()).sqrt();
-  const Eigen::ArrayXf angle = (2.0f * std::numbers::pi_v<float>)*uniform(angle_bits.head(pairs));
-  c.head(pairs) = radius * angle.cos();
-  s.head(pairs) = radius * angle.sin();
-  for (std::size_t p = 0; 2 * p < n; ++p) {
-    out[2 * p] = c[static_cast<Eigen::Index>(p)];
-    if (2 * p + 1 < n) out[2 * p + 1] = s[static_cast<Eigen::Index>(p)];
+  // (r0, r1) and (r2, r3) for items 4b..4b+3. The draws are made first; the
+  // transcendental functions then run over the whole batch as one vectorised loop
+  // (glibc's libmvec, which GCC uses for this file's -ffast-math).
+  constexpr std::size_t batch = 256;  // pairs per pass
+  std::uint32_t radius_bits[batch] = {}, angle_bits[batch] = {};
+  float c[batch], s[batch];
+  const std::size_t pairs_total = (n + 1) / 2;
+  for (std::size_t first = 0; first < pairs_total; first += batch) {
+    const std::size_t pairs = std::min(batch, pairs_total - first);
+    for (std::size_t p = 0; p < pairs; p += 2) {
+      const auto r = draw(seed, stream, (first + p) / 2, step);
+      radius_bits[p] = r[0];
+      angle_bits[p] = r[1];
+      radius_bits[p + 1] = r[2];
+      angle_bits[p + 1] = r[3];
+    }
+    constexpr float two_pi = 2.0f * std::numbers::pi_v<float>;
+    const int padded = static_cast<int>((pairs + 15) / 16 * 16);
+#pragma omp simd
+    for (int p = 0; p < padded; ++p) {
+      // 24-bit uniforms centred in their bins, so the log is finite. The C functions,
+      // not std::, carry glibc's vector declarations.
+      const float u1 = (static_cast<float>(radius_bits[p] >> 8) + 0.5f) * 0x1.0p-24f;
+      const float u2 = (static_cast<float>(angle_bits[p] >> 8) + 0.5f) * 0x1.0p-24f;
+      const float radius = sqrtf(-2.0f * logf(u1));
+      // sin(x) as cos(pi/2 - x): GCC would fuse sin and cos of one argument into a
+      // sincosf call, which it cannot vectorise.
+      c[p] = radius * cosf(two_pi * u2);
+      s[p] = radius * cosf(two_pi * (0.25f - u2));
+    }
+    for (std::size_t p = 0; p < pairs; ++p) {
+      out[2 * (first + p)] = c[p];
+      if (2 * (first + p) + 1 < n) out[2 * (first + p) + 1] = s[p];
+    }
   }
 }
 

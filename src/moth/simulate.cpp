@@ -50,6 +50,32 @@ double upper_quantile(double fraction) {
   return 0.5 * (lo + hi);
 }
 
+// y[0..rows) = A x for a column-major A (leading dimension `ld`), with the `rows` outputs
+// held in registers while the columns stream past.
+template <int rows>
+void column_major_product(const float* a, int ld, int cols, const float* x, float* y) {
+#if defined(__AVX512F__)
+  static_assert(rows % 16 == 0);
+  __m512 acc[rows / 16];
+  for (auto& v : acc) v = _mm512_setzero_ps();
+  for (int j = 0; j < cols; ++j) {
+    const __m512 xj = _mm512_set1_ps(x[j]);
+    const float* col = a + static_cast<std::size_t>(j) * ld;
+    for (int v = 0; v < rows / 16; ++v)
+      acc[v] = _mm512_fmadd_ps(_mm512_loadu_ps(col + 16 * v), xj, acc[v]);
+  }
+  for (int v = 0; v < rows / 16; ++v) _mm512_storeu_ps(y + 16 * v, acc[v]);
+#else
+  float acc[rows] = {};
+  for (int j = 0; j < cols; ++j) {
+    const float* col = a + static_cast<std::size_t>(j) * ld;
+#pragma omp simd
+    for (int r = 0; r < rows; ++r) acc[r] += col[r] * x[j];
+  }
+  std::copy(acc, acc + rows, y);
+#endif
+}
+
 // Adds K2E(k, :) K[k] over the active (positive) Kenyon cells and returns how many there
 // are. With ~5% active, blocks of 16 cells are tested at once and mostly skipped.
 int readout_input(const float* K, int nk, const float* k2e, int ne, float* e_in) {
@@ -121,7 +147,7 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
 
   // Lateral inhibition as one column-major matrix (L->R, L->P, L->L stacked), its rows
   // padded to whole chunks that stay in registers while the columns stream past.
-  constexpr int chunk = 64;
+  constexpr int chunk = 128;
   const int lateral_rows = (3 * ng + chunk - 1) / chunk * chunk;
   std::vector<float> lateral_cols(static_cast<std::size_t>(lateral_rows) * ng, 0.0f);
   for (int row = 0; row < 3 * ng; ++row)
@@ -226,16 +252,9 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     const float o = proto.octopamine[i];
 
     // Antennal lobe, from the previous step's rates (a synchronous update).
-    for (int r0 = 0; r0 < lateral_rows; r0 += chunk) {
-      float acc[chunk] = {};
-      for (int j = 0; j < ng; ++j) {
-        const float* col = lateral_cols.data() + static_cast<std::size_t>(j) * lateral_rows + r0;
-        const float l = L[j];
-#pragma omp simd
-        for (int r = 0; r < chunk; ++r) acc[r] += col[r] * l;
-      }
-      std::copy(acc, acc + chunk, lateral_in.begin() + r0);
-    }
+    for (int r0 = 0; r0 < lateral_rows; r0 += chunk)
+      column_major_product<chunk>(lateral_cols.data() + r0, lateral_rows, ng, L.data(),
+                                  lateral_in.data() + r0);
     const float* l2r_in = lateral_in.data();
     const float* l2p_in = l2r_in + ng;
     const float* l2l_in = l2p_in + ng;

@@ -38,9 +38,9 @@ void add_bench_commands(CLI::App& app, command& selected) {
   cmd->add_flag("--json", *json, "print one JSON object");
   cmd->callback([=, &selected] {
     selected = [=] {
-      const auto images = data::load_training_set(
-          data::dataset_name::mnist, std::nullopt,
-          static_cast<std::size_t>(data::feature_params{}.per_class));
+      const auto images =
+          data::load_training_set(data::dataset_name::mnist, std::nullopt,
+                                  static_cast<std::size_t>(data::feature_params{}.per_class));
       const auto features = data::make_features(images);
       std::vector<double> run_seconds, steps_per_second;
       std::int64_t steps = 0;

@@ -37,9 +37,8 @@ data::feature_set load_features(const data_options& d) {
 // CLI11 2.1 reads "-1" into an unsigned option as 2^64 - 1; refuse it instead.
 const CLI::Validator non_negative(
     [](std::string& value) {
-      return value.find('-') == std::string::npos
-                 ? std::string()
-                 : "expected a non-negative integer, got " + value;
+      return value.find('-') == std::string::npos ? std::string()
+                                                  : "expected a non-negative integer, got " + value;
     },
     "", "non-negative");
 
@@ -53,8 +52,7 @@ void check_out_folder(const std::string& out) {
 void add_experiment_options(CLI::App& cmd, moth::experiment_params& p, std::string& compat) {
   cmd.add_option("--sniffs", p.sniffs, "presentations of each training digit")
       ->capture_default_str();
-  cmd.add_option("--val-per-class", p.val_per_class,
-                 "validation (and baseline) digits per class")
+  cmd.add_option("--val-per-class", p.val_per_class, "validation (and baseline) digits per class")
       ->capture_default_str();
   cmd.add_option("--compat", compat,
                  "fixed (MATLAB's choices, pymoth's defects repaired) or pymoth")
@@ -63,40 +61,45 @@ void add_experiment_options(CLI::App& cmd, moth::experiment_params& p, std::stri
 
 void print_run_summary(const moth::experiment_result& r) {
   const auto& p = r.params;
-  std::printf("MothNet on %s: %d training digit%s per class, %d sniff%s, %d validation digits "
-              "per class, seed %llu, %s model\n\n",
-              r.dataset.c_str(), p.train_per_class, p.train_per_class == 1 ? "" : "s", p.sniffs,
-              p.sniffs == 1 ? "" : "s", p.val_per_class,
-              static_cast<unsigned long long>(p.seed), moth::to_string(p.compat).c_str());
-  std::printf("  accuracy, log-likelihood     %6.1f %%   class statistics fitted on the "
-              "validation digits themselves (as pymoth/MATLAB report)\n",
-              r.accuracy);
+  std::printf(
+      "MothNet on %s: %d training digit%s per class, %d sniff%s, %d validation digits "
+      "per class, seed %llu, %s model\n\n",
+      r.dataset.c_str(), p.train_per_class, p.train_per_class == 1 ? "" : "s", p.sniffs,
+      p.sniffs == 1 ? "" : "s", p.val_per_class, static_cast<unsigned long long>(p.seed),
+      moth::to_string(p.compat).c_str());
+  std::printf(
+      "  accuracy, log-likelihood     %6.1f %%   class statistics fitted on the "
+      "validation digits themselves (as pymoth/MATLAB report)\n",
+      r.accuracy);
   std::printf("  accuracy, thresholding       %6.1f %%   same statistics\n",
               r.accuracy_thresholding);
-  std::printf("  accuracy, honest             %6.1f %%   each digit scored with statistics "
-              "that exclude it (leave-one-out)\n",
-              r.accuracy_honest);
-  std::printf("  accuracy before training     %6.1f %%   naive: log-likelihood on the baseline "
-              "digits (chance is 10 %%)\n",
-              r.accuracy_naive);
+  std::printf(
+      "  accuracy, honest             %6.1f %%   each digit scored with statistics "
+      "that exclude it (leave-one-out)\n",
+      r.accuracy_honest);
+  std::printf(
+      "  accuracy before training     %6.1f %%   naive: log-likelihood on the baseline "
+      "digits (chance is 10 %%)\n",
+      r.accuracy_naive);
   std::printf("  ROC AUC, macro / micro       %6.3f / %.3f\n", r.roc.macro.auc, r.roc.micro.auc);
   std::printf("  baselines, same split        %6.1f %% nearest neighbour, %.1f %% SVM\n",
               r.nearest_neighbour, r.svm);
   std::printf("  per class                   ");
   for (std::size_t c = 0; c < r.log_likelihood.per_class_accuracy.size(); ++c)
     std::printf(" %zu:%.0f", c, r.log_likelihood.per_class_accuracy[c]);
-  std::printf("\n\n  %lld steps in %.2f s (%.0f steps/s), %.1f%% of Kenyon cells active on "
-              "average\n",
-              static_cast<long long>(r.steps), r.wall_seconds, r.steps / r.simulate_seconds,
-              100 * r.mean_active_kenyon);
+  std::printf(
+      "\n\n  %lld steps in %.2f s (%.0f steps/s), %.1f%% of Kenyon cells active on "
+      "average\n",
+      static_cast<long long>(r.steps), r.wall_seconds, r.steps / r.simulate_seconds,
+      100 * r.mean_active_kenyon);
 }
 
 void print_sweep_table(const moth::sweep_result& s) {
-  std::printf("MothNet on %s, %d seed%s per sample count, %d sniff%s, %s model "
-              "(accuracy %%, mean +- sd)\n\n",
-              s.dataset.c_str(), s.params.seeds, s.params.seeds == 1 ? "" : "s",
-              s.params.base.sniffs, s.params.base.sniffs == 1 ? "" : "s",
-              moth::to_string(s.params.base.compat).c_str());
+  std::printf(
+      "MothNet on %s, %d seed%s per sample count, %d sniff%s, %s model "
+      "(accuracy %%, mean +- sd)\n\n",
+      s.dataset.c_str(), s.params.seeds, s.params.seeds == 1 ? "" : "s", s.params.base.sniffs,
+      s.params.base.sniffs == 1 ? "" : "s", moth::to_string(s.params.base.compat).c_str());
   std::printf("  %-11s %-14s %-14s %-14s %-14s %-14s\n", "train/class", "MothNet", "honest",
               "naive", "1-NN", "SVM");
   for (const auto& r : s.rows) {
@@ -110,9 +113,10 @@ void print_sweep_table(const moth::sweep_result& s) {
                 cell(r.accuracy_naive).c_str(), cell(r.nearest_neighbour).c_str(),
                 cell(r.svm).c_str());
   }
-  std::printf("\n  MothNet: log-likelihood classifier with statistics fitted on the validation "
-              "digits (as the originals);\n  honest: leave-one-out statistics. %.1f s wall.\n",
-              s.wall_seconds);
+  std::printf(
+      "\n  MothNet: log-likelihood classifier with statistics fitted on the validation "
+      "digits (as the originals);\n  honest: leave-one-out statistics. %.1f s wall.\n",
+      s.wall_seconds);
 }
 
 }  // namespace

@@ -16,8 +16,6 @@ std::string file_message(const std::string& path, const std::string& what, std::
 }  // namespace
 
 file_error::file_error(std::string path, const std::string& what, std::size_t row)
-    : error(file_message(path, what, row)),
-      path_(std::move(path)),
-      row_(row) {}
+    : error(file_message(path, what, row)), path_(std::move(path)), row_(row) {}
 
 }  // namespace kenyon

@@ -39,8 +39,8 @@ void progress_bar::draw(std::uint64_t done, bool final) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%%  %.1fs elapsed, %.1fs left ", label_.c_str(),
-               filled, "##############################", width - filled, "",
+  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%%  %.1fs elapsed, %.1fs left ", label_.c_str(), filled,
+               "##############################", width - filled, "",
                static_cast<int>(fraction * 100), elapsed, eta);
   if (final) std::fputs("\n", stderr);
   std::fflush(stderr);

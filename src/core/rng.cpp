@@ -2,8 +2,8 @@
 
 #include <Random123/philox.h>
 
-#include <algorithm>
 #include <math.h>
+#include <algorithm>
 
 #include <cmath>
 #include <numbers>
@@ -17,7 +17,8 @@ philox::ctr_type draw(std::uint64_t seed, std::uint32_t stream, std::uint64_t bl
                       std::uint64_t step) {
   const philox::key_type key = {
       {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
-  const philox::ctr_type ctr = {{static_cast<std::uint32_t>(block), static_cast<std::uint32_t>(step),
+  const philox::ctr_type ctr = {{static_cast<std::uint32_t>(block),
+                                 static_cast<std::uint32_t>(step),
                                  static_cast<std::uint32_t>(step >> 32), stream}};
   return philox()(ctr, key);
 }

@@ -54,7 +54,8 @@ std::vector<int> labels_of(const std::vector<std::pair<int, int>>& digits) {
 // [baseline V | training digits x sniffs | validation V] at fixed columns, so with
 // several sniffs its test set holds copies of training digits (spec section 9, item 6).
 void baseline_split(const digit_draw& draw, const experiment_params& params,
-                    std::vector<std::pair<int, int>>& train, std::vector<std::pair<int, int>>& test) {
+                    std::vector<std::pair<int, int>>& train,
+                    std::vector<std::pair<int, int>>& test) {
   const int classes = static_cast<int>(draw.train.size());
   for (int c = 0; c < classes; ++c) {
     for (int d : draw.train[c]) train.emplace_back(c, d);
@@ -123,9 +124,8 @@ digit_draw draw_digits(const experiment_params& params, int num_classes) {
   for (int c = 0; c < num_classes; ++c) order.insert(order.end(), params.train_per_class, c);
   std::shuffle(order.begin(), order.end(), gen);
   for (int c = 0; c < num_classes; ++c) {
-    draw.baseline.push_back(draw_from_pool(gen, params.baseline_pool_begin,
-                                           params.baseline_pool_end, params.val_per_class,
-                                           replace));
+    draw.baseline.push_back(draw_from_pool(
+        gen, params.baseline_pool_begin, params.baseline_pool_end, params.val_per_class, replace));
     draw.train.push_back(draw_from_pool(gen, params.train_pool_begin, params.train_pool_end,
                                         params.train_per_class, replace));
     draw.validation.push_back(draw_from_pool(gen, params.val_pool_begin, params.val_pool_end,
@@ -205,8 +205,7 @@ experiment_result run_experiment(const data::feature_set& features, const experi
   r.svm = accuracy_percent(y_test, svm_rbf(x_train, y_train, x_test));
 
   if (options.keep_trace) r.en_trace = std::move(sim.en);
-  r.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 
@@ -316,7 +315,8 @@ void write_outputs(const experiment_result& r, const std::filesystem::path& dir)
 void sweep_params::validate(int per_class) const {
   if (train_per_class.empty())
     throw parameter_error("train-per-class", "expected at least one sample count");
-  if (seeds < 1) throw parameter_error("seeds", "expected at least 1, got " + std::to_string(seeds));
+  if (seeds < 1)
+    throw parameter_error("seeds", "expected at least 1, got " + std::to_string(seeds));
   if (threads < 0) throw parameter_error("threads", "expected 0 (all cores) or more");
   for (int n : train_per_class) {
     experiment_params p = base;

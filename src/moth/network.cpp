@@ -22,8 +22,8 @@ std::gamma_distribution<double> pymoth_gamma(double mu, double std) {
 network make_network(const model_params& params, int num_glomeruli, std::uint64_t seed) {
   params.validate();
   if (num_glomeruli < 2 || num_glomeruli > 65535)
-    throw parameter_error("num_features", "expected 2 to 65535 features, got " +
-                                              std::to_string(num_glomeruli));
+    throw parameter_error("num_features",
+                          "expected 2 to 65535 features, got " + std::to_string(num_glomeruli));
   const int ng = num_glomeruli;
   const int nk = params.kenyon_per_glomerulus * ng;
   const int ne = params.num_readouts;
@@ -99,7 +99,8 @@ network make_network(const model_params& params, int num_glomeruli, std::uint64_
       const bool connected = gen.uniform() < p_connect;
       const double w = params.p2k_mu + params.p2k_std * normal(gen);
       if (connected && w > 0)
-        row.emplace_back(static_cast<std::uint16_t>(p), static_cast<float>(std::min(w, params.p2k_max)));
+        row.emplace_back(static_cast<std::uint16_t>(p),
+                         static_cast<float>(std::min(w, params.p2k_max)));
     }
   // Kenyon cells are interchangeable: order them by in-degree so that the simulation's
   // sliced P->K kernel needs little padding.

@@ -44,11 +44,11 @@ class p2k_kernel {
   std::vector<std::uint16_t> col_;       // CSR column of each nonzero
   // Where each CSR nonzero lives: >= 0 an index into value_, < 0 overflow entry -1 - i.
   std::vector<std::int32_t> entry_at_;
-  std::vector<int> width_;               // slots per row in each column block
-  std::vector<int> block_slot_;          // first slot of each block within a slice
-  int slice_slots_ = 0;                  // sum of width_
-  std::vector<float> value_;             // [slice][slot][lane], padding is 0
-  std::vector<std::uint8_t> slot_col_;    // column within the block, same layout
+  std::vector<int> width_;              // slots per row in each column block
+  std::vector<int> block_slot_;         // first slot of each block within a slice
+  int slice_slots_ = 0;                 // sum of width_
+  std::vector<float> value_;            // [slice][slot][lane], padding is 0
+  std::vector<std::uint8_t> slot_col_;  // column within the block, same layout
   std::vector<std::int32_t> overflow_row_;
   std::vector<std::uint16_t> overflow_col_;
   std::vector<float> overflow_value_;

@@ -75,8 +75,7 @@ protocol make_protocol(const std::vector<std::vector<int>>& baseline,
   add_block(baseline, phase::baseline);
   t += p.after_baseline;
   for (std::size_t k = 0; k < training.size(); ++k) {
-    proto.presentations.push_back(
-        {0, t, training[k].first, training[k].second, phase::training});
+    proto.presentations.push_back({0, t, training[k].first, training[k].second, phase::training});
     t += k + 1 < training.size() ? p.train_spacing : 0.0;
   }
   t += p.after_train;
@@ -94,14 +93,14 @@ protocol make_protocol(const std::vector<std::vector<int>>& baseline,
     const auto last = proto.first_step_from(pres.onset + p.stimulus_duration) - 1;
     proto.stimulus.push_back(smooth_box(first, last, p.stimulus_magnitude, window));
     if (pres.kind != phase::training) continue;
-    const auto octo = smooth_box(pres.onset_step,
-                                 proto.first_step_from(pres.onset + p.octo_duration) - 1, 1.0,
-                                 window);
+    const auto octo = smooth_box(
+        pres.onset_step, proto.first_step_from(pres.onset + p.octo_duration) - 1, 1.0, window);
     for (std::size_t i = 0; i < octo.weight.size(); ++i) {
       const auto step = octo.begin + static_cast<std::int64_t>(i);
       if (step >= 0 && step < proto.steps) proto.octopamine[step] += octo.weight[i];
     }
-    const auto heb_first = proto.first_step_from(pres.onset + p.hebbian_begin * p.stimulus_duration);
+    const auto heb_first =
+        proto.first_step_from(pres.onset + p.hebbian_begin * p.stimulus_duration);
     const auto heb_last =
         proto.first_step_after(pres.onset + p.hebbian_end * p.stimulus_duration) - 1;
     for (auto step = heb_first; step <= heb_last && step < proto.steps; ++step)

@@ -272,9 +272,12 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
                          moth.r2l[g] * R[g] * (1 + o * moth.octo2l[g]);
       const float in_r = -std::max(0.0f, 1 - o * moth.octo2r[g] * neg_discount) * l2r_in[g] +
                          drive[g] * (1 + o * moth.octo2r[g]) + moth.r_spont[g];
-      P_new[g] = std::max(0.0f, euler_maruyama(P[g], tau, sig(in_p), noise_p[g], z_p[g], dt, sqrt_dt));
-      L_new[g] = std::max(0.0f, euler_maruyama(L[g], tau, sig(in_l), noise_l[g], z_l[g], dt, sqrt_dt));
-      R_new[g] = std::max(0.0f, euler_maruyama(R[g], tau, sig(in_r), noise_r[g], z_r[g], dt, sqrt_dt));
+      P_new[g] =
+          std::max(0.0f, euler_maruyama(P[g], tau, sig(in_p), noise_p[g], z_p[g], dt, sqrt_dt));
+      L_new[g] =
+          std::max(0.0f, euler_maruyama(L[g], tau, sig(in_l), noise_l[g], z_l[g], dt, sqrt_dt));
+      R_new[g] =
+          std::max(0.0f, euler_maruyama(R[g], tau, sig(in_r), noise_r[g], z_r[g], dt, sqrt_dt));
     }
 
     // Mushroom body: P->K input, then a global damper that lets about the top
@@ -290,9 +293,9 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
       using array = Eigen::Map<Eigen::ArrayXf>;
       const array a(k_input.data(), nk), k_old(K.data(), nk);
       array k_new(K_new.data(), nk);
-      k_new = (k_old + dt * (-tau * k_old +
-                             (slope * (a - damper)).min(half_range).max(-half_range)))
-                  .max(0.0f);
+      k_new =
+          (k_old + dt * (-tau * k_old + (slope * (a - damper)).min(half_range).max(-half_range)))
+              .max(0.0f);
     }
 
     // Readout: a leaky sum of the previous step's Kenyon cells (no sigmoid, no noise).

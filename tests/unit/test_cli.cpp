@@ -74,9 +74,8 @@ class cli_test : public ::testing::Test {
   // command (e.g. "OMP_NUM_THREADS=1").
   cli_result run(const std::string& args, const std::string& env = "") {
     const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = env + (env.empty() ? "" : " ") + quote(cli) + " " + args +
-                                " >" + quote(out.string()) + " 2>" + quote(err.string()) +
-                                " </dev/null";
+    const std::string command = env + (env.empty() ? "" : " ") + quote(cli) + " " + args + " >" +
+                                quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
     const int status = std::system(command.c_str());
     cli_result r;
     r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -121,7 +120,8 @@ TEST_F(cli_test, RunJsonHoldsTheRequiredFields) {
   ASSERT_TRUE(j["baselines"].is_object());
   EXPECT_TRUE(j["baselines"].contains("nearest_neighbour"));
   EXPECT_TRUE(j["baselines"].contains("svm"));
-  for (const char* key : {"accuracy", "accuracy_thresholding", "accuracy_naive", "accuracy_honest"}) {
+  for (const char* key :
+       {"accuracy", "accuracy_thresholding", "accuracy_naive", "accuracy_honest"}) {
     EXPECT_GE(j[key].get<double>(), 0) << key;
     EXPECT_LE(j[key].get<double>(), 100) << key;
   }
@@ -183,9 +183,9 @@ TEST_F(cli_test, RunOutWritesResultsAndCsvs) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(out)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"confusion.csv", "en_responses.csv",
-                                             "en_timecourses.csv", "results.json", "roc.csv",
-                                             "stimuli.csv"}))
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"confusion.csv", "en_responses.csv", "en_timecourses.csv",
+                                      "results.json", "roc.csv", "stimuli.csv"}))
       << "no staging or temporary files left behind";
 
   const auto confusion = lines_of(read_text(out / "confusion.csv"));
@@ -205,8 +205,10 @@ TEST_F(cli_test, RunOutWritesResultsAndCsvs) {
 
 TEST_F(cli_test, SweepJsonHasRowsAndIgnoresThreadCount) {
   REQUIRE_CLI_AND_MNIST();
-  const std::string args = "moth sweep --train-per-class 1,2 --seeds 2 --val-per-class 3 --json "
-                           "--data-dir " + quote(mnist_dir.string());
+  const std::string args =
+      "moth sweep --train-per-class 1,2 --seeds 2 --val-per-class 3 --json "
+      "--data-dir " +
+      quote(mnist_dir.string());
   const auto one = run(args + " --threads 1"), two = run(args + " --threads 2");
   ASSERT_EQ(one.code, 0) << one.err;
   ASSERT_EQ(two.code, 0) << two.err;
@@ -253,8 +255,8 @@ bytes idx_header(std::uint8_t ndims, const std::vector<std::uint32_t>& dims) {
 }
 
 void write_bytes(const fs::path& p, const bytes& b) {
-  std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()),
-                                           static_cast<std::streamsize>(b.size()));
+  std::ofstream(p, std::ios::binary)
+      .write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
 bytes labels_file(std::uint32_t n) {

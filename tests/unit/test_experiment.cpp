@@ -14,7 +14,7 @@ namespace kenyon::moth {
 namespace {
 
 const data::feature_set* mnist_features() {
-  static const data::feature_set* features = [] () -> const data::feature_set* {
+  static const data::feature_set* features = []() -> const data::feature_set* {
     const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
     if (!std::filesystem::exists(dir / "train-labels-idx1-ubyte")) return nullptr;
     const auto images = data::load_training_set(data::dataset_name::mnist, dir, 1000);
@@ -23,8 +23,8 @@ const data::feature_set* mnist_features() {
   return features;
 }
 
-#define REQUIRE_MNIST()                                                       \
-  const data::feature_set* features = mnist_features();                       \
+#define REQUIRE_MNIST()                                 \
+  const data::feature_set* features = mnist_features(); \
   if (!features) GTEST_SKIP() << "MNIST not fetched (run scripts/install_deps.sh)"
 
 experiment_params small(int train, int val, std::uint64_t seed) {

@@ -165,8 +165,8 @@ TEST_F(idx, a_limited_read_checks_truncation_of_what_it_reads) {
   expect_file_error([&] { read_idx(p); }, p,
                     "truncated: header promises 100 bytes of data, found 25");
   // A huge (corrupt) header is harmless when only a few records are read.
-  const auto huge = write_plain("huge", idx_bytes({0xffffffffu, 0xffffffffu, 0xffffffffu},
-                                                  iota_bytes(8)));
+  const auto huge =
+      write_plain("huge", idx_bytes({0xffffffffu, 0xffffffffu, 0xffffffffu}, iota_bytes(8)));
   EXPECT_EQ(read_idx(huge, 0).values.size(), 0u);
 }
 

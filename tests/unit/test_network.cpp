@@ -188,10 +188,9 @@ TEST(network, projection_to_kenyon_cells) {
   const double at_max = (1 - normal_cdf(3.0)) / keep;  // P(w >= 5.5 | w > 0) = 0.00138
   // E[min(w, 5.5) | w > 0] for w ~ N(2.2, 1.1): truncated-normal integral from 0 to 5.5
   // (z from -2 to 3) plus 5.5 times the clipped mass. 2.2577.
-  const double mean_w =
-      (2.2 * (normal_cdf(3) - normal_cdf(-2)) + 1.1 * (normal_pdf(-2) - normal_pdf(3)) +
-       5.5 * (1 - normal_cdf(3))) /
-      keep;
+  const double mean_w = (2.2 * (normal_cdf(3) - normal_cdf(-2)) +
+                         1.1 * (normal_pdf(-2) - normal_pdf(3)) + 5.5 * (1 - normal_cdf(3))) /
+                        keep;
   std::size_t kcs = 0, synapses = 0, maxed = 0;
   double weight_sum = 0, weight_sq = 0;
   for (auto seed : seeds) {
@@ -264,8 +263,8 @@ TEST(network, readout_octopamine_and_noise_gains) {
 }
 
 bool same_network(const network& a, const network& b) {
-  return a.feature_to_r == b.feature_to_r && a.f2r_gain == b.f2r_gain &&
-         a.r_spont == b.r_spont && a.r2p == b.r2p && a.r2l == b.r2l && a.lateral == b.lateral &&
+  return a.feature_to_r == b.feature_to_r && a.f2r_gain == b.f2r_gain && a.r_spont == b.r_spont &&
+         a.r2p == b.r2p && a.r2l == b.r2l && a.lateral == b.lateral &&
          a.p2k.row_begin == b.p2k.row_begin && a.p2k.col == b.p2k.col &&
          a.p2k.value == b.p2k.value && a.k2e == b.k2e && a.octo2r == b.octo2r &&
          a.octo2p == b.octo2p && a.octo2l == b.octo2l && a.noise_r == b.noise_r &&

@@ -19,8 +19,8 @@ struct dense_and_sparse {
 dense_and_sparse random_matrix(int rows, int cols, double density, unsigned seed) {
   std::mt19937 gen(seed);
   std::uniform_real_distribution<double> u(0, 1);
-  dense_and_sparse m{rows, cols, std::vector<double>(static_cast<std::size_t>(rows) * cols, 0.0),
-                     {}};
+  dense_and_sparse m{
+      rows, cols, std::vector<double>(static_cast<std::size_t>(rows) * cols, 0.0), {}};
   m.sparse.rows = rows;
   m.sparse.cols = cols;
   m.sparse.row_begin.assign(1, 0);
@@ -79,9 +79,9 @@ TEST_P(p2k_kernel_shapes, hebbian_updates_existing_synapses_only_and_clips) {
   ASSERT_EQ(stored.col, m.sparse.col);
   for (int r = 0; r < rows; ++r)
     for (auto n = m.sparse.row_begin[r]; n < m.sparse.row_begin[r + 1]; ++n) {
-      const float expected =
-          gain[r] > 0 ? std::min(max, m.sparse.value[n] + gain[r] * p[m.sparse.col[n]])
-                      : m.sparse.value[n];
+      const float expected = gain[r] > 0
+                                 ? std::min(max, m.sparse.value[n] + gain[r] * p[m.sparse.col[n]])
+                                 : m.sparse.value[n];
       ASSERT_FLOAT_EQ(stored.value[n], expected) << "row " << r;
     }
   // The product uses the updated weights.

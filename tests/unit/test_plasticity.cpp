@@ -10,9 +10,9 @@ namespace {
 
 TEST(plasticity, k2e_step_grows_active_synapses_and_kills_silent_ones) {
   // 3 Kenyon cells x 2 ENs, Kenyon-cell-major: k2e[k * 2 + e].
-  std::vector<float> k2e = {3, 3,   // k = 0
-                            3, 3,   // k = 1
-                            58, 3}; // k = 2
+  std::vector<float> k2e = {3,  3,   // k = 0
+                            3,  3,   // k = 1
+                            58, 3};  // k = 2
   const std::vector<float> k_old = {0.5f, 0.0f, 2.0f};
   // growth 1 / 0.3 per step, die-back dt / 7.5 with dt = 0.02, clamp at 60.
   const k2e_learning rule{1 / 0.3f, 0.02f / 7.5f, 60.0f};

@@ -24,7 +24,8 @@ ou_run simulate_ou(float theta, float sigma, float dt, int steps, std::size_t n,
   for (int s = 0; s < steps; ++s) {
     fill_normals(seed, streams::test, static_cast<std::uint64_t>(s), z.data(), n);
     if (s == steps - 1) r.before = x;
-    for (std::size_t i = 0; i < n; ++i) x[i] = euler_maruyama(x[i], theta, 0.0f, sigma, z[i], dt, sqrt_dt);
+    for (std::size_t i = 0; i < n; ++i)
+      x[i] = euler_maruyama(x[i], theta, 0.0f, sigma, z[i], dt, sqrt_dt);
   }
   r.after = x;
   return r;

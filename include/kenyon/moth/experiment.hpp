@@ -38,14 +38,14 @@ struct experiment_result {
   double accuracy = 0, accuracy_thresholding = 0, accuracy_honest = 0;
   double accuracy_naive = 0, accuracy_naive_thresholding = 0;  // before training
   classification log_likelihood, thresholding, honest;
-  roc_result roc;  // one-vs-rest on the log-likelihood scores
+  roc_result roc;                         // one-vs-rest on the log-likelihood scores
   double nearest_neighbour = 0, svm = 0;  // baselines on the raw features, same split
   std::int64_t steps = 0;
   double wall_seconds = 0;      // the whole run
   double simulate_seconds = 0;  // the SDE integration alone
   double mean_active_kenyon = 0;
-  en_responses pre, post;          // EN peak responses, baseline and validation digits
-  std::vector<float> en_trace;     // steps x nE, kept only when asked for
+  en_responses pre, post;       // EN peak responses, baseline and validation digits
+  std::vector<float> en_trace;  // steps x nE, kept only when asked for
   int num_readouts = 0;
   double dt = 0, t_start = 0;
   std::vector<presentation> presentations;
@@ -71,10 +71,10 @@ void write_outputs(const experiment_result& result, const std::filesystem::path&
 
 struct sweep_params {
   std::vector<int> train_per_class = {1, 3, 5, 10, 20};
-  int seeds = 5;                 // runs per sample count, seeds first_seed, first_seed + 1, ...
+  int seeds = 5;  // runs per sample count, seeds first_seed, first_seed + 1, ...
   std::uint64_t first_seed = 0;
-  experiment_params base;        // sniffs, val_per_class, compat
-  int threads = 0;               // 0: all cores
+  experiment_params base;  // sniffs, val_per_class, compat
+  int threads = 0;         // 0: all cores
   void validate(int per_class) const;
 };
 

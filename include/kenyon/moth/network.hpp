@@ -27,15 +27,15 @@ struct network {
   // Feature j drives receptor r = feature_to_r[j] with gain f2r_gain (a permutation).
   std::vector<int> feature_to_r;
   float f2r_gain = 0;
-  std::vector<float> r_spont;           // nG, R spontaneous drive
-  std::vector<float> r2p, r2l;          // nG, within-glomerulus gains
+  std::vector<float> r_spont;   // nG, R spontaneous drive
+  std::vector<float> r2p, r2l;  // nG, within-glomerulus gains
   // Lateral inhibition, three nG x nG blocks stacked row-major: L->R, L->P, L->L
   // (row = destination glomerulus, column = source).
   std::vector<float> lateral;
   p2k_matrix p2k;
-  std::vector<float> k2e;  // nK x nE, Kenyon-cell-major: k2e[k * nE + e]
-  std::vector<float> octo2r, octo2p, octo2l;         // nG
-  std::vector<float> noise_r, noise_p, noise_l;      // nG, per-neuron noise multipliers
+  std::vector<float> k2e;                        // nK x nE, Kenyon-cell-major: k2e[k * nE + e]
+  std::vector<float> octo2r, octo2p, octo2l;     // nG
+  std::vector<float> noise_r, noise_p, noise_l;  // nG, per-neuron noise multipliers
   enum lateral_block { l2r = 0, l2p = 1, l2l = 2 };
   float lateral_at(lateral_block block, int to, int from) const {
     return lateral[(static_cast<std::size_t>(block) * num_glomeruli + to) * num_glomeruli + from];

@@ -26,20 +26,20 @@ struct model_params {
   double r2g_mu = 5;
   double r2p_mult = 4;
   double r2l_mult = 0.75;
-  double spont_r_mu = 0.1;    // R spontaneous drive: Gamma(mu/std, mu/(mu/std)), as pymoth
+  double spont_r_mu = 0.1;  // R spontaneous drive: Gamma(mu/std, mu/(mu/std)), as pymoth
   double spont_r_std = 0.005;
   double l2g_fraction = 0.8;  // fraction of glomerulus pairs with lateral inhibition
   double l2g_mu = 5;
   double l2g_std = 0.5;
   double gaba_sens_mu = 0.6;  // per-glomerulus GABA sensitivity
   double gaba_sens_std = 0.12;
-  double l2r_numerator = 6;   // L->R multiplier = 6 / (nG * l2g_fraction) (MATLAB)
-  double l2p_numerator = 2;   // L->P and L->L multipliers = 2 / (nG * l2g_fraction)
-  bool pymoth_lateral = false;  // pymoth's mistranslation 6 / nG * l2g_fraction (0.64x)
-  double sparsity = 0.05;       // fraction of Kenyon cells active without octopamine
-  double octo_sparsity = 0.075; // ... and with octopamine
-  int p_per_k = 10;             // mean P inputs per Kenyon cell
-  double p2k_mu = 2.2;          // = 44 / (p_per_k * 2)
+  double l2r_numerator = 6;      // L->R multiplier = 6 / (nG * l2g_fraction) (MATLAB)
+  double l2p_numerator = 2;      // L->P and L->L multipliers = 2 / (nG * l2g_fraction)
+  bool pymoth_lateral = false;   // pymoth's mistranslation 6 / nG * l2g_fraction (0.64x)
+  double sparsity = 0.05;        // fraction of Kenyon cells active without octopamine
+  double octo_sparsity = 0.075;  // ... and with octopamine
+  int p_per_k = 10;              // mean P inputs per Kenyon cell
+  double p2k_mu = 2.2;           // = 44 / (p_per_k * 2)
   double p2k_std = 1.1;
   double p2k_max = 5.5;  // Hebbian ceiling, mu + 3 std
   double k2e_mu = 3;

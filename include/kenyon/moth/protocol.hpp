@@ -23,20 +23,20 @@ struct pulse {
 };
 
 struct protocol_params {
-  double t_start = -30;       // s
-  double dt = 0.02;           // s
-  double first_onset = 30;    // s, first baseline digit
-  double digit_spacing = 3;   // s, within a class block
-  double class_gap = 10;      // s, from a class block's last onset to the next class's first
-  double after_baseline = 25; // s, last baseline onset to the first training onset
-  double train_spacing = 5;   // s
-  double after_train = 25;    // s, last training onset to the first validation onset
+  double t_start = -30;        // s
+  double dt = 0.02;            // s
+  double first_onset = 30;     // s, first baseline digit
+  double digit_spacing = 3;    // s, within a class block
+  double class_gap = 10;       // s, from a class block's last onset to the next class's first
+  double after_baseline = 25;  // s, last baseline onset to the first training onset
+  double train_spacing = 5;    // s
+  double after_train = 25;     // s, last training onset to the first validation onset
   double after_validation = 10;
   double stimulus_duration = 0.22;  // s
   double stimulus_magnitude = 20;
-  double smoothing = 0.12;          // s, Hamming window length
-  double octo_duration = 1;         // s
-  double hebbian_begin = 0.25;      // fraction of the stimulus duration
+  double smoothing = 0.12;      // s, Hamming window length
+  double octo_duration = 1;     // s
+  double hebbian_begin = 0.25;  // fraction of the stimulus duration
   double hebbian_end = 0.75;
   // Noise calibration windows (open intervals, s) and the steady-state window.
   double calib1_begin = -25, calib1_end = -15;
@@ -47,7 +47,7 @@ struct protocol_params {
 
 struct protocol {
   protocol_params params;
-  std::int64_t steps = 0;  // grid points; the simulation makes steps - 1 updates
+  std::int64_t steps = 0;                   // grid points; the simulation makes steps - 1 updates
   std::vector<presentation> presentations;  // in time order
   std::vector<pulse> stimulus;              // one per presentation: stimulus magnitude
   std::vector<float> octopamine;            // per step, smoothed

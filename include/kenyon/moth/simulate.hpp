@@ -26,9 +26,9 @@ struct simulation_options {
 struct simulation_result {
   std::int64_t steps = 0;
   int num_readouts = 0;
-  std::vector<float> en;         // steps x nE, the readout time courses
-  network trained;               // the moth after plasticity
-  double mean_active_kenyon = 0; // mean fraction of Kenyon cells active per step
+  std::vector<float> en;          // steps x nE, the readout time courses
+  network trained;                // the moth after plasticity
+  double mean_active_kenyon = 0;  // mean fraction of Kenyon cells active per step
   float en_at(std::int64_t step, int e) const {
     return en[static_cast<std::size_t>(step) * num_readouts + e];
   }

@@ -79,9 +79,9 @@ void p2k_csr_multiply(benchmark::State& state) {
     benchmark::DoNotOptimize(c.out.data());
     benchmark::ClobberMemory();
   }
-  const auto bytes = static_cast<std::int64_t>(
-      w.nonzeros() * (sizeof(float) + sizeof(std::uint16_t)) +
-      w.row_begin.size() * sizeof(std::int32_t));
+  const auto bytes =
+      static_cast<std::int64_t>(w.nonzeros() * (sizeof(float) + sizeof(std::uint16_t)) +
+                                w.row_begin.size() * sizeof(std::int32_t));
   set_matrix_counters(state, w, bytes);
 }
 

@@ -140,7 +140,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->capture_default_str();
     add_experiment_options(*cmd, *p, *compat);
     add_data_options(*cmd, *d);
-    cmd->add_option("--out", *out, "folder for results.json and CSVs");
+    cmd->add_option("--out", *out, "folder for results.json, CSVs and SVG plots");
     cmd->add_flag("--json", *json, "print one JSON object instead of a summary");
     cmd->callback([=, &selected] {
       selected = [=] {
@@ -174,6 +174,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
     auto d = std::make_shared<data_options>();
     auto compat = std::make_shared<std::string>("fixed");
     auto json = std::make_shared<bool>(false);
+    auto out = std::make_shared<std::string>();
     cmd->add_option("--train-per-class", s->train_per_class, "sample counts, comma-separated")
         ->delimiter(',')
         ->capture_default_str();
@@ -185,9 +186,11 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->capture_default_str();
     add_experiment_options(*cmd, s->base, *compat);
     add_data_options(*cmd, *d);
+    cmd->add_option("--out", *out, "folder for results.json, accuracy.csv and accuracy.svg");
     cmd->add_flag("--json", *json, "print one JSON object instead of a table");
     cmd->callback([=, &selected] {
       selected = [=] {
+        check_out_folder(*out);
         s->base.compat = moth::parse_compat_mode(*compat);
         auto features = load_features(*d);
         s->validate(features.per_class);
@@ -202,6 +205,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         auto result = moth::run_sweep(features, *s, {}, &*bar);
         bar.reset();
         result.dataset = d->dataset;
+        if (!out->empty()) moth::write_outputs(result, *out);
         if (*json)
           std::cout << moth::to_json(result).dump(2) << std::endl;
         else

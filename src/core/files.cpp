@@ -51,4 +51,36 @@ void csv_table::add_row(const std::vector<double>& values) {
 
 std::string csv_table::str() const { return text_; }
 
+void write_folder_atomic(const std::filesystem::path& dir,
+                         const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw file_error(dir.string(), "exists and is not a folder");
+  std::vector<fs::path> created;  // the folders this call creates, deepest first
+  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
+    if (fs::exists(p, ec) || ec || p == p.parent_path()) break;
+    created.push_back(p);
+  }
+  const fs::path staging = dir / (".kenyon-staging-" + std::to_string(getpid()));
+  auto clean_up = [&] {
+    std::error_code ignored;
+    fs::remove_all(staging, ignored);
+    for (const auto& p : created) fs::remove(p, ignored);  // only if still empty
+  };
+  try {
+    if (!fs::create_directories(staging, ec) && ec)
+      throw file_error(dir.string(), "cannot create the folder: " + ec.message());
+    for (const auto& [name, contents] : files) write_file_atomic(staging / name, contents);
+    for (const auto& [name, contents] : files) {
+      fs::rename(staging / name, dir / name, ec);
+      if (ec) throw file_error((dir / name).string(), "cannot move into place: " + ec.message());
+    }
+  } catch (...) {
+    clean_up();
+    throw;
+  }
+  clean_up();
+}
+
 }  // namespace kenyon

@@ -1,6 +1,7 @@
 target_sources(kenyon PRIVATE
   core/error.cpp
   core/files.cpp
+  core/plot.cpp
   core/progress.cpp
   core/rng.cpp)
 # glibc declares its vector log/sin/cos (libmvec) only under -ffast-math; the Box-Muller

@@ -1,8 +1,6 @@
 #include "kenyon/moth/experiment.hpp"
 
 #include <omp.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +10,7 @@
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
+#include "kenyon/core/plot.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/rng.hpp"
 
@@ -78,39 +77,77 @@ model_params model_for(const run_options& options, const experiment_params& para
   return model;
 }
 
-// Writes `files` (name, contents) into `dir`, in order. All of them are first written
-// into a staging folder inside `dir` and then renamed into place, so a failure leaves
-// no partial output: the staging folder and any folders created here are removed again.
-void write_folder(const std::filesystem::path& dir,
-                  const std::vector<std::pair<std::string, std::string>>& files) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
-    throw file_error(dir.string(), "exists and is not a folder");
-  std::vector<fs::path> created;  // the folders this call creates, deepest first
-  for (fs::path p = dir; !p.empty(); p = p.parent_path()) {
-    if (fs::exists(p, ec) || ec || p == p.parent_path()) break;
-    created.push_back(p);
-  }
-  const fs::path staging = dir / (".kenyon-staging-" + std::to_string(getpid()));
-  auto clean_up = [&] {
-    std::error_code ignored;
-    fs::remove_all(staging, ignored);
-    for (const auto& p : created) fs::remove(p, ignored);  // only if still empty
-  };
-  try {
-    if (!fs::create_directories(staging, ec) && ec)
-      throw file_error(dir.string(), "cannot create the folder: " + ec.message());
-    for (const auto& [name, contents] : files) write_file_atomic(staging / name, contents);
-    for (const auto& [name, contents] : files) {
-      fs::rename(staging / name, dir / name, ec);
-      if (ec) throw file_error((dir / name).string(), "cannot move into place: " + ec.message());
+// Each EN's peak per second from t = 0 (after the settling period, whose start-up
+// transient would dwarf the responses), the training block shaded.
+line_plot timecourse_plot(const experiment_result& r) {
+  line_plot plot;
+  plot.title = "Readout neurons (peak per second)";
+  plot.x_label = "time (s)";
+  plot.y_label = "EN firing rate";
+  const int ne = std::max(1, r.num_readouts);
+  const auto steps = static_cast<std::int64_t>(r.en_trace.size()) / ne;
+  const std::int64_t bin = std::max<std::int64_t>(1, std::llround(1.0 / r.dt));
+  for (int e = 0; e < r.num_readouts; ++e) {
+    plot_series s;
+    s.label = "EN " + std::to_string(e);
+    const auto from = std::max<std::int64_t>(0, std::llround(-r.t_start / r.dt));
+    for (std::int64_t b = from; b < steps; b += bin) {
+      float peak = 0;
+      for (auto t = b; t < std::min(steps, b + bin); ++t)
+        peak = std::max(peak, r.en_trace[static_cast<std::size_t>(t) * ne + e]);
+      s.x.push_back(r.t_start + static_cast<double>(b) * r.dt);
+      s.y.push_back(peak);
     }
-  } catch (...) {
-    clean_up();
-    throw;
+    plot.series.push_back(std::move(s));
   }
-  clean_up();
+  double first = 0, last = -1;
+  for (const auto& p : r.presentations)
+    if (p.kind == phase::training) {
+      if (last < first) first = p.onset;
+      last = p.onset + 1;
+    }
+  if (last > first) plot.bands.emplace_back(first, last);
+  plot.band_label = "training";
+  return plot;
+}
+
+line_plot roc_plot(const experiment_result& r) {
+  line_plot plot;
+  plot.title = "ROC, one class against the rest (log-likelihood scores)";
+  plot.x_label = "false positive rate";
+  plot.y_label = "true positive rate";
+  plot.fixed_range = true;
+  plot.diagonal = true;
+  char label[64];
+  for (std::size_t c = 0; c < r.roc.per_class.size(); ++c) {
+    std::snprintf(label, sizeof label, "%zu (AUC %.2f)", c, r.roc.per_class[c].auc);
+    plot.series.push_back({label, r.roc.per_class[c].fpr, r.roc.per_class[c].tpr, {}, false});
+  }
+  std::snprintf(label, sizeof label, "macro (AUC %.2f)", r.roc.macro.auc);
+  plot.series.push_back({label, r.roc.macro.fpr, r.roc.macro.tpr, {}, true});
+  return plot;
+}
+
+line_plot sweep_plot(const sweep_result& s) {
+  line_plot plot;
+  plot.title = "Accuracy against training digits per class (mean +- sd over seeds)";
+  plot.x_label = "training digits per class";
+  plot.y_label = "accuracy (%)";
+  auto add = [&](const char* label, summary sweep_row::*field, bool dashed) {
+    plot_series series{label, {}, {}, {}, dashed};
+    for (const auto& row : s.rows) {
+      series.x.push_back(row.train_per_class);
+      series.y.push_back((row.*field).mean);
+      series.error.push_back((row.*field).sd);
+    }
+    plot.series.push_back(std::move(series));
+  };
+  add("MothNet", &sweep_row::accuracy, false);
+  add("MothNet, honest", &sweep_row::accuracy_honest, true);
+  add("nearest neighbour", &sweep_row::nearest_neighbour, false);
+  add("SVM", &sweep_row::svm, false);
+  add("MothNet, untrained", &sweep_row::accuracy_naive, true);
+  return plot;
 }
 
 }  // namespace
@@ -303,13 +340,15 @@ void write_outputs(const experiment_result& r, const std::filesystem::path& dir)
     confusion.add_row(row);
   }
 
-  write_folder(dir, {{"en_responses.csv", responses.str()},
-                     {"en_timecourses.csv", trace.str()},
-                     {"stimuli.csv", stimuli.str()},
-                     {"roc.csv", roc.str()},
-                     {"confusion.csv", confusion.str()},
-                     // Last, so that a complete results.json means a complete folder.
-                     {"results.json", to_json(r).dump(2) + "\n"}});
+  write_folder_atomic(dir, {{"en_responses.csv", responses.str()},
+                            {"en_timecourses.csv", trace.str()},
+                            {"stimuli.csv", stimuli.str()},
+                            {"roc.csv", roc.str()},
+                            {"confusion.csv", confusion.str()},
+                            {"en_timecourses.svg", to_svg(timecourse_plot(r))},
+                            {"roc.svg", to_svg(roc_plot(r))},
+                            // Last, so that a complete results.json means a complete folder.
+                            {"results.json", to_json(r).dump(2) + "\n"}});
 }
 
 void sweep_params::validate(int per_class) const {
@@ -397,6 +436,20 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
+}
+
+void write_outputs(const sweep_result& s, const std::filesystem::path& dir) {
+  csv_table table({"train_per_class", "accuracy_mean", "accuracy_sd", "accuracy_honest_mean",
+                   "accuracy_honest_sd", "accuracy_naive_mean", "accuracy_naive_sd",
+                   "nearest_neighbour_mean", "nearest_neighbour_sd", "svm_mean", "svm_sd"});
+  for (const auto& r : s.rows)
+    table.add_row({double(r.train_per_class), r.accuracy.mean, r.accuracy.sd,
+                   r.accuracy_honest.mean, r.accuracy_honest.sd, r.accuracy_naive.mean,
+                   r.accuracy_naive.sd, r.nearest_neighbour.mean, r.nearest_neighbour.sd,
+                   r.svm.mean, r.svm.sd});
+  write_folder_atomic(dir, {{"accuracy.csv", table.str()},
+                            {"accuracy.svg", to_svg(sweep_plot(s))},
+                            {"results.json", to_json(s).dump(2) + "\n"}});
 }
 
 nlohmann::json to_json(const sweep_result& s) {

@@ -183,9 +183,9 @@ TEST_F(cli_test, RunOutWritesResultsAndCsvs) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(out)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"confusion.csv", "en_responses.csv", "en_timecourses.csv",
-                                      "results.json", "roc.csv", "stimuli.csv"}))
+  EXPECT_EQ(names, (std::vector<std::string>{"confusion.csv", "en_responses.csv",
+                                             "en_timecourses.csv", "en_timecourses.svg",
+                                             "results.json", "roc.csv", "roc.svg", "stimuli.csv"}))
       << "no staging or temporary files left behind";
 
   const auto confusion = lines_of(read_text(out / "confusion.csv"));
@@ -201,6 +201,14 @@ TEST_F(cli_test, RunOutWritesResultsAndCsvs) {
   const auto roc = lines_of(read_text(out / "roc.csv"));
   EXPECT_GT(roc.size(), 12u);
   EXPECT_EQ(roc[0], "curve,fpr,tpr");
+  // The pictures: one line per readout neuron, one ROC curve per class plus the macro one.
+  const auto svg = read_text(out / "en_timecourses.svg");
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  std::size_t lines = 0;
+  for (auto at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 10u);
+  EXPECT_NE(read_text(out / "roc.svg").find("macro (AUC"), std::string::npos);
 }
 
 TEST_F(cli_test, SweepJsonHasRowsAndIgnoresThreadCount) {
@@ -227,6 +235,14 @@ TEST_F(cli_test, SweepJsonHasRowsAndIgnoresThreadCount) {
     EXPECT_GT(row["accuracy_sd"].get<double>(), 0) << "two seeds, two different accuracies";
   }
   EXPECT_EQ(without_timings(j), without_timings(parse_stdout(two)));
+
+  // --out: the same JSON, the table as CSV and the figure as SVG.
+  const auto out = dir_ / "sweep";
+  const auto written = run(args + " --threads 2 --out " + quote(out.string()));
+  ASSERT_EQ(written.code, 0) << written.err;
+  EXPECT_EQ(without_timings(json::parse(read_text(out / "results.json"))), without_timings(j));
+  EXPECT_EQ(lines_of(read_text(out / "accuracy.csv")).size(), 3u);
+  EXPECT_NE(read_text(out / "accuracy.svg").find("nearest neighbour"), std::string::npos);
 }
 
 // A progress bar goes to stderr only when it is a terminal; `script` gives one.

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kenyon {
@@ -11,6 +12,12 @@ namespace kenyon {
 // Writes `contents` to `path` through a temporary file in the same folder and a rename,
 // so `path` either keeps its old contents or gets all of the new ones.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
+
+// Writes `files` (name, contents) into the folder `dir`, creating it if needed. Files go
+// into a staging folder inside `dir` first and are renamed into place, so a failure leaves
+// no partial output: the staging folder and any folders created here are removed again.
+void write_folder_atomic(const std::filesystem::path& dir,
+                         const std::vector<std::pair<std::string, std::string>>& files);
 
 // Builds CSV text: a header row and numeric rows, written with full float precision.
 class csv_table {

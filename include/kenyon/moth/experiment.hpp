@@ -65,8 +65,9 @@ experiment_result run_experiment(const data::feature_set& features, const experi
 
 nlohmann::json to_json(const experiment_result& result);
 
-// Writes results.json and CSVs (EN time courses, per-digit EN responses, ROC curves,
-// confusion matrix) into `dir`, each file atomically.
+// Writes results.json, CSVs (EN time courses, per-digit EN responses, stimuli, ROC
+// curves, confusion matrix) and SVG plots (EN time courses, ROC curves) into `dir`; on
+// failure nothing is left behind (core/files.hpp, write_folder_atomic).
 void write_outputs(const experiment_result& result, const std::filesystem::path& dir);
 
 struct sweep_params {
@@ -102,5 +103,9 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
                        const model_params& model = {}, progress_bar* progress = nullptr);
 
 nlohmann::json to_json(const sweep_result& result);
+
+// Writes results.json, accuracy.csv and accuracy.svg (accuracy against sample count, as
+// the papers' figure) into `dir`, as write_outputs above.
+void write_outputs(const sweep_result& result, const std::filesystem::path& dir);
 
 }  // namespace kenyon::moth

@@ -119,6 +119,19 @@ void print_sweep_table(const moth::sweep_result& s) {
       s.wall_seconds);
 }
 
+// Writes --out, then prints the JSON object or the human summary.
+template <class result_type>
+int report(result_type& result, const data_options& d, const std::string& out, bool json,
+           void (*print_summary)(const result_type&)) {
+  result.dataset = d.dataset;
+  if (!out.empty()) moth::write_outputs(result, out);
+  if (json)
+    std::cout << moth::to_json(result).dump(2) << std::endl;
+  else
+    print_summary(result);
+  return 0;
+}
+
 }  // namespace
 
 void add_moth_commands(CLI::App& app, command& selected) {
@@ -155,13 +168,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         options.progress = &*bar;
         auto result = moth::run_experiment(features, *p, options);
         bar.reset();
-        result.dataset = d->dataset;
-        if (!out->empty()) moth::write_outputs(result, *out);
-        if (*json)
-          std::cout << moth::to_json(result).dump(2) << std::endl;
-        else
-          print_run_summary(result);
-        return 0;
+        return report(result, *d, *out, *json, print_run_summary);
       };
     });
   }
@@ -204,13 +211,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         bar.emplace("moth sweep", total);
         auto result = moth::run_sweep(features, *s, {}, &*bar);
         bar.reset();
-        result.dataset = d->dataset;
-        if (!out->empty()) moth::write_outputs(result, *out);
-        if (*json)
-          std::cout << moth::to_json(result).dump(2) << std::endl;
-        else
-          print_sweep_table(result);
-        return 0;
+        return report(result, *d, *out, *json, print_sweep_table);
       };
     });
   }

@@ -1,6 +1,7 @@
 target_sources(kenyon PRIVATE
   core/error.cpp
   core/files.cpp
+  core/npy.cpp
   core/plot.cpp
   core/progress.cpp
   core/rng.cpp)

@@ -1,0 +1,182 @@
+#include "kenyon/sparse/csr.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "kenyon/core/error.hpp"
+
+namespace kenyon::sparse {
+namespace {
+
+std::string entry_name(std::int64_t r, std::int64_t c) {
+  return "(row " + std::to_string(r) + ", column " + std::to_string(c) + ")";
+}
+
+void require_sizes(std::int64_t rows, std::int64_t cols) {
+  if (rows < 0 || cols < 0)
+    throw error("sparse matrix: negative size " + std::to_string(rows) + " x " +
+                std::to_string(cols));
+  if (cols > std::numeric_limits<std::int32_t>::max())
+    throw error("sparse matrix: more than 2^31 columns");
+}
+
+}  // namespace
+
+csr_matrix from_triplets(std::int64_t rows, std::int64_t cols, std::span<const std::int64_t> row,
+                         std::span<const std::int64_t> col, std::span<const float> value) {
+  require_sizes(rows, cols);
+  if (row.size() != col.size() || row.size() != value.size())
+    throw error("sparse matrix: triplet arrays differ in length (" + std::to_string(row.size()) +
+                " rows, " + std::to_string(col.size()) + " columns, " +
+                std::to_string(value.size()) + " values)");
+  const std::size_t n = row.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (row[k] < 0 || row[k] >= rows || col[k] < 0 || col[k] >= cols)
+      throw error("sparse matrix: entry " + std::to_string(k) + " " + entry_name(row[k], col[k]) +
+                  " is outside the " + std::to_string(rows) + " x " + std::to_string(cols) +
+                  " matrix");
+    if (!std::isfinite(value[k]))
+      throw error("sparse matrix: entry " + std::to_string(k) + " " + entry_name(row[k], col[k]) +
+                  " is not a finite number");
+  }
+  // Counting sort by row, then sort each row by column and merge duplicates.
+  csr_matrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.row_begin.assign(static_cast<std::size_t>(rows) + 1, 0);
+  for (std::size_t k = 0; k < n; ++k) ++m.row_begin[static_cast<std::size_t>(row[k]) + 1];
+  std::partial_sum(m.row_begin.begin(), m.row_begin.end(), m.row_begin.begin());
+  std::vector<std::int64_t> next(m.row_begin.begin(), m.row_begin.end() - 1);
+  std::vector<std::pair<std::int32_t, float>> entries(n);
+  for (std::size_t k = 0; k < n; ++k)
+    entries[static_cast<std::size_t>(next[static_cast<std::size_t>(row[k])]++)] = {
+        static_cast<std::int32_t>(col[k]), value[k]};
+  std::vector<std::int64_t> begin(m.row_begin);
+  m.row_begin.assign(1, 0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    auto first = entries.begin() + begin[static_cast<std::size_t>(r)];
+    auto last = entries.begin() + begin[static_cast<std::size_t>(r) + 1];
+    // Stable, so duplicates are summed in input order (deterministic).
+    std::stable_sort(first, last, [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = first; it != last; ++it) {
+      if (!m.col.empty() && static_cast<std::int64_t>(m.col.size()) > m.row_begin.back() &&
+          m.col.back() == it->first)
+        m.value.back() += it->second;
+      else {
+        m.col.push_back(it->first);
+        m.value.push_back(it->second);
+      }
+    }
+    m.row_begin.push_back(static_cast<std::int64_t>(m.col.size()));
+  }
+  return m;
+}
+
+csr_matrix from_dense(std::span<const float> dense, std::int64_t rows, std::int64_t cols) {
+  require_sizes(rows, cols);
+  if (static_cast<std::int64_t>(dense.size()) != rows * cols)
+    throw error("dense matrix: " + std::to_string(dense.size()) + " values for a " +
+                std::to_string(rows) + " x " + std::to_string(cols) + " matrix");
+  csr_matrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.row_begin.assign(1, 0);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const float v = dense[static_cast<std::size_t>(r * cols + c)];
+      if (!std::isfinite(v))
+        throw error("dense matrix: entry " + entry_name(r, c) + " is not a finite number");
+      if (v != 0) {
+        m.col.push_back(static_cast<std::int32_t>(c));
+        m.value.push_back(v);
+      }
+    }
+    m.row_begin.push_back(static_cast<std::int64_t>(m.col.size()));
+  }
+  return m;
+}
+
+template <class real>
+basic_csr<real> transpose(const basic_csr<real>& m) {
+  basic_csr<real> t;
+  t.rows = m.cols;
+  t.cols = m.rows;
+  t.row_begin.assign(static_cast<std::size_t>(t.rows) + 1, 0);
+  for (auto c : m.col) ++t.row_begin[static_cast<std::size_t>(c) + 1];
+  std::partial_sum(t.row_begin.begin(), t.row_begin.end(), t.row_begin.begin());
+  std::vector<std::int64_t> next(t.row_begin.begin(), t.row_begin.end() - 1);
+  t.col.resize(m.col.size());
+  t.value.resize(m.value.size());
+  // Rows of m in ascending order, so each row of t comes out sorted by column.
+  for (std::int64_t r = 0; r < m.rows; ++r)
+    for (auto n = m.row_begin[static_cast<std::size_t>(r)];
+         n < m.row_begin[static_cast<std::size_t>(r) + 1]; ++n) {
+      const auto at = next[static_cast<std::size_t>(m.col[static_cast<std::size_t>(n)])]++;
+      t.col[static_cast<std::size_t>(at)] = static_cast<std::int32_t>(r);
+      t.value[static_cast<std::size_t>(at)] = m.value[static_cast<std::size_t>(n)];
+    }
+  return t;
+}
+
+csr_matrix signed_from_inprop(const csr_matrix& inprop, std::span<const int> pre_sign) {
+  if (static_cast<std::int64_t>(pre_sign.size()) != inprop.rows)
+    throw error("add_sign: " + std::to_string(pre_sign.size()) + " signs for " +
+                std::to_string(inprop.rows) + " presynaptic neurons");
+  csr_matrix signed_pre = inprop;
+  for (std::int64_t r = 0; r < inprop.rows; ++r)
+    if (pre_sign[static_cast<std::size_t>(r)] == -1)
+      for (auto n = inprop.row_begin[static_cast<std::size_t>(r)];
+           n < inprop.row_begin[static_cast<std::size_t>(r) + 1]; ++n)
+        signed_pre.value[static_cast<std::size_t>(n)] = -signed_pre.value[static_cast<std::size_t>(n)];
+  return transpose(signed_pre);
+}
+
+template <class real>
+void require_square(const basic_csr<real>& m, const char* what) {
+  if (m.rows != m.cols)
+    throw error(std::string(what) + ": the weight matrix must be square (neurons x neurons), got " +
+                std::to_string(m.rows) + " x " + std::to_string(m.cols));
+}
+
+template <class real>
+void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch) {
+  const auto rows = w.rows;
+  const auto* row_begin = w.row_begin.data();
+  const auto* col = w.col.data();
+  const auto* value = w.value.data();
+  // Small products are not worth waking threads for.
+  const bool parallel = w.nonzeros() * batch > 200000;
+  if (batch == 1) {
+#pragma omp parallel for schedule(dynamic, 256) if (parallel)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      real s = 0;
+      for (auto n = row_begin[r]; n < row_begin[r + 1]; ++n) s += value[n] * x[col[n]];
+      y[r] = s;
+    }
+    return;
+  }
+#pragma omp parallel for schedule(dynamic, 64) if (parallel)
+  for (std::int64_t r = 0; r < rows; ++r) {
+    real* out = y + r * batch;
+    std::fill(out, out + batch, real(0));
+    for (auto n = row_begin[r]; n < row_begin[r + 1]; ++n) {
+      const real v = value[n];
+      const real* in = x + static_cast<std::int64_t>(col[n]) * batch;
+#pragma omp simd
+      for (std::int64_t b = 0; b < batch; ++b) out[b] += v * in[b];
+    }
+  }
+}
+
+template basic_csr<float> transpose(const basic_csr<float>&);
+template basic_csr<double> transpose(const basic_csr<double>&);
+template void require_square(const basic_csr<float>&, const char*);
+template void require_square(const basic_csr<double>&, const char*);
+template void multiply(const basic_csr<float>&, const float*, float*, std::int64_t);
+template void multiply(const basic_csr<double>&, const double*, double*, std::int64_t);
+
+}  // namespace kenyon::sparse

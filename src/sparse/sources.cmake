@@ -1,0 +1,1 @@
+target_sources(kenyon PRIVATE sparse/csr.cpp)

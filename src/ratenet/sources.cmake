@@ -1,1 +1,2 @@
 
+target_sources(kenyon PRIVATE ratenet/synthetic.cpp)

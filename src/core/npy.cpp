@@ -49,6 +49,28 @@ void write_any(const std::filesystem::path& path, const std::vector<std::int64_t
   write_file_atomic(path, contents);
 }
 
+// numpy writes a Fortran-contiguous array (e.g. a transposed view) in column-major order;
+// the values are reordered here so that npy_array always holds C order.
+std::vector<char> fortran_to_c_order(const std::vector<char>& bytes,
+                                     const std::vector<std::int64_t>& shape, std::size_t item) {
+  const std::size_t rank = shape.size();
+  std::vector<std::int64_t> stride(rank, 1);  // Fortran strides, in items
+  for (std::size_t k = 1; k < rank; ++k) stride[k] = stride[k - 1] * shape[k - 1];
+  std::vector<char> out(bytes.size());
+  std::vector<std::int64_t> index(rank, 0);
+  const std::size_t n = bytes.size() / item;
+  for (std::size_t c = 0; c < n; ++c) {
+    std::int64_t f = 0;
+    for (std::size_t k = 0; k < rank; ++k) f += index[k] * stride[k];
+    std::memcpy(out.data() + c * item, bytes.data() + static_cast<std::size_t>(f) * item, item);
+    for (std::size_t k = rank; k-- > 0;) {  // next C-order index, last axis fastest
+      if (++index[k] < shape[k]) break;
+      index[k] = 0;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::int64_t npy_array::size() const {
@@ -120,8 +142,8 @@ npy_array read_npy(const std::filesystem::path& path) {
   } else {
     throw file_error(path.string(), "unsupported dtype '" + a.dtype + "' (big-endian?)");
   }
-  if (std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True")))
-    throw file_error(path.string(), "Fortran-ordered arrays are not supported");
+  const bool fortran_order =
+      std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True"));
   if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
     throw file_error(path.string(), "no 'shape' in the .npy header");
   std::stringstream dims(m[1].str());
@@ -138,6 +160,7 @@ npy_array read_npy(const std::filesystem::path& path) {
   if (static_cast<std::size_t>(in.gcount()) != expected)
     throw file_error(path.string(), "truncated: the shape promises " + std::to_string(expected) +
                                         " bytes of data, found " + std::to_string(in.gcount()));
+  if (fortran_order && a.shape.size() > 1) a.bytes = fortran_to_c_order(a.bytes, a.shape, item);
   return a;
 }
 

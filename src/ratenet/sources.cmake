@@ -1,3 +1,10 @@
 
 target_sources(kenyon PRIVATE ratenet/synthetic.cpp)
+target_sources(kenyon PRIVATE ratenet/inputs.cpp ratenet/guess.cpp)
 target_sources(kenyon PRIVATE ratenet/optim.cpp)
+target_sources(kenyon PRIVATE ratenet/network.cpp ratenet/backward.cpp)
+# No fused multiply-add contraction: the forward step and its recomputation in the
+# backward pass then round identically, whatever the compiler inlines.
+set_source_files_properties(ratenet/network.cpp ratenet/backward.cpp PROPERTIES
+  COMPILE_OPTIONS -ffp-contract=off)
+target_sources(kenyon PRIVATE ratenet/actmax.cpp)

@@ -19,8 +19,9 @@ struct npy_array {
   std::vector<T> values() const;
 };
 
-// Throws file_error naming the file for a missing file, a bad header, Fortran order, a
-// big-endian dtype or data shorter than the shape promises.
+// Fortran-ordered files (numpy saves transposed views that way) are reordered into C
+// order. Throws file_error naming the file for a missing file, a bad header, a big-endian
+// dtype or data shorter than the shape promises.
 npy_array read_npy(const std::filesystem::path& path);
 
 // Writes atomically (temporary file, then rename).

@@ -1,0 +1,79 @@
+#pragma once
+// Activation maximisation (spec rate_network.md section 4): find the sensory input that
+// drives chosen neurons to chosen values at chosen layers, by Adam on the input.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kenyon/ratenet/network.hpp"
+
+namespace kenyon {
+class progress_bar;
+}
+
+namespace kenyon::ratenet {
+
+// One target: activation of `neuron` at `layer` in batch item `batch` should be `value`.
+struct target {
+  std::int64_t batch = 0;
+  int layer = 0;
+  std::int64_t neuron = 0;
+  double value = 0;
+};
+
+// connectome_interpreter's TargetActivation: targets per batch item. A later duplicate of
+// the same (batch, layer, neuron) overrides an earlier one.
+struct target_activation {
+  std::vector<target> targets;
+  std::int64_t batch_size = 1;
+  // {layer: {neuron: value}} for every one of batch_size items.
+  static target_activation same_for_all(const std::map<int, std::map<std::int64_t, double>>& t,
+                                        std::int64_t batch_size = 1);
+  // Throws kenyon::error naming the entry for a batch, layer or neuron out of range.
+  void validate(std::int64_t neurons, int layers) const;
+};
+
+// A regulariser: returns R(x) and adds dR/dx into `grad` (same size as x).
+using regulariser = std::function<double(std::span<const float> x, std::span<float> grad)>;
+// The original's default, ||x||_1 + ||x||_2 over the whole flattened tensor.
+double l1_plus_l2(std::span<const float> x, std::span<float> grad);
+
+struct actmax_params {
+  int num_iterations = 50;
+  double learning_rate = 0.1;
+  double in_reg_lambda = 0.01;   // multiplies R_in(input)
+  double out_reg_lambda = 0.01;  // multiplies R_out(activations of every neuron and layer)
+  regulariser in_reg = l1_plus_l2;
+  regulariser out_reg = l1_plus_l2;
+  bool early_stopping = true;  // stop when the last n_runs losses span < threshold
+  double stopping_threshold = 1e-5;
+  int n_runs = 10;
+  std::uint64_t seed = 0;            // for the initial input when none is given
+  bool normalize_gradients = false;  // divide each time column's gradient by its L2 norm
+  int snapshot_every = 5;            // keep tanh(input, zero below threshold) every k steps
+  int checkpoint_interval = 0;       // see record_options: trade memory for recomputation
+  void validate() const;
+};
+
+struct actmax_result {
+  input_shape shape;               // (batch, sensory, num_layers)
+  std::vector<float> input;        // the optimised input, clamped to [-1, 1]
+  std::vector<float> activations;  // the network's response to it, (batch, N, L)
+  // One entry per iteration done, each for the input before that iteration's update.
+  std::vector<double> target_loss, out_reg, in_reg;
+  std::vector<std::vector<float>> snapshots;  // (batch, sensory, L) each
+  int iterations = 0;                         // done (early stopping may end sooner)
+};
+
+// Runs Adam on the input. `initial` (batch, sensory, num_layers) is used if given, otherwise
+// the input starts uniform in [0, 1) from params.seed. Throws kenyon::error for targets out
+// of range or an initial input of the wrong size.
+actmax_result activation_maximisation(const network& net, const target_activation& targets,
+                                      const actmax_params& params = {},
+                                      std::optional<std::span<const float>> initial = {},
+                                      progress_bar* progress = nullptr);
+
+}  // namespace kenyon::ratenet

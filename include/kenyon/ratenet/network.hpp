@@ -1,0 +1,294 @@
+#pragma once
+// connectome_interpreter's rate networks (spec rate_network.md sections 1 and 2): a signed
+// connectome unrolled over num_layers steps, with per-group slopes, biases and time
+// constants, divisive normalisation and clamping of neurons ("manipulate"), plus a
+// hand-written backward pass (backpropagation through time) with optional checkpointing.
+//
+// Layouts. Weights: row = postsynaptic, column = presynaptic (sparse/csr.hpp). A network
+// state is neuron-major, state[i * batch + b]. Inputs are (batch, sensory, steps) in C
+// order, input[(b * sensory + j) * steps + t], exactly the numpy array the original takes
+// (a 2-D (sensory, steps) input is batch = 1). Activations are (batch, neurons, layers),
+// activations[(b * neurons + i) * layers + l] = a_l[i, b], the original's layout.
+//
+// The model, for layer l = 0 .. L-1 with a_{-1} = r (zeros, sensory rows = input column 0):
+//   u = W a_{l-1}                               (W without the divisive entries)
+//   beta' = max(0, beta (1 + sum_k w_k s_k a_{l-1}[pre_k]))   (divisive entries k into i)
+//   z = beta' u + b
+//   multilayered: a = tanh(h(z)) / tau + (tau - 1) / tau a_{l-1},
+//                 h(z) = relu(z - theta) + theta [z >= theta]
+//   linear:       a = z / tau + (tau - 1) / tau a_{l-1}
+//   if l < L - 1: a[sensory] += input column l + 1; multilayered also a = min(h(a), 1)
+//   manipulated entries of a are then overwritten.
+//
+// Derivatives at the non-differentiable points follow PyTorch's autograd for the ops the
+// original uses: relu'(0) = 0 (so dh/dz = [z > theta]; the indicator term has no gradient);
+// clamp(max = 1) passes the gradient where the value is <= 1 (equality included), as does
+// clamp(min = 0) for the divisive slope floor where beta (1 + ...) >= 0 and
+// clamp(min = 1) for the time constant where tau_param >= 1 (zero gradient below 1); the
+// absolute value of the raw bias has derivative sign(raw bias), 0 at 0. Manipulated
+// (overwritten) entries carry no gradient to earlier layers.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "kenyon/sparse/csr.hpp"
+
+namespace kenyon::ratenet {
+
+// MultilayeredNetwork (tanh of a thresholded ReLU, activity clamped to <= 1) or
+// LinearNetwork (no threshold, no tanh, no clamp).
+enum class network_kind { multilayered, linear };
+network_kind parse_network_kind(std::string_view name);  // "multilayered" or "linear"
+std::string to_string(network_kind kind);
+
+struct network_params {
+  network_kind kind = network_kind::multilayered;
+  int num_layers = 2;         // L, unrolled steps ("layers" are time points)
+  double threshold = 0.01;    // theta of the thresholded ReLU (multilayered only)
+  double tanh_steepness = 5;  // default slope beta
+  double default_bias = 0;    // default bias b
+  double tau = 10;            // default time constant, in steps (1 = no memory); > 0
+  // One group name per neuron. Enables the per-group parameters (groups sorted by name)
+  // and group names in manipulations. Without it the scalars above act directly: the
+  // default bias without abs(), tau without max(1, .).
+  std::optional<std::vector<std::string>> idx_to_group;
+  // Per-group initial values; groups not listed take the defaults, names that are not
+  // groups are ignored (as the original does).
+  std::map<std::string, double> bias_by_group;   // raw bias: its absolute value acts
+  std::map<std::string, double> slope_by_group;  // slope beta
+  std::map<std::string, double> tau_by_group;    // tau_param: max(1, tau_param) acts
+  // Pre-group -> post-groups: the (inhibitory, <= 0) connections from the pre-group to
+  // those post-groups are taken out of W and scale the post-neurons' slope instead.
+  // Needs idx_to_group.
+  std::map<std::string, std::vector<std::string>> divisive_normalization;
+  double divisive_strength = 1;  // s, for every pre-group, unless the map below is given
+  // If not empty: one strength per pre-group of divisive_normalization, all required.
+  std::map<std::string, double> divisive_strength_by_group;
+  // Throws parameter_error naming the field for num_layers < 1, a value that is not a
+  // finite number, tau <= 0, or divisive normalisation without idx_to_group.
+  void validate() const;
+};
+
+// The trainable per-group parameters (only with idx_to_group), in the original's order.
+template <class real>
+struct group_parameters {
+  std::vector<real> divisive_strength;  // one per divisive pre-group, sorted by name
+  std::vector<real> tau_param;          // one per group; the neurons use max(1, tau_param)
+  std::vector<real> slope;              // one per group
+  std::vector<real> raw_bias;           // one per group; the neurons use |raw_bias|
+};
+
+// Clamping neurons to fixed values after a layer has been computed (after its input
+// addition, threshold and clamp): connectome_interpreter's `manipulate`. A key is a neuron
+// index, or a group name (every neuron of the group; needs idx_to_group).
+using neuron_key = std::variant<std::int64_t, std::string>;
+using layer_values = std::map<int, std::map<neuron_key, double>>;  // layer -> key -> value
+struct manipulation {
+  layer_values every_batch;                      // {layer: {key: value}} for every batch item
+  std::map<std::int64_t, layer_values> per_batch;  // {batch: {layer: {key: value}}}
+  bool empty() const { return every_batch.empty() && per_batch.empty(); }
+};
+
+// Shape of an input array, (batch, sensory, steps); steps >= num_layers (columns from
+// num_layers on are ignored).
+struct input_shape {
+  std::int64_t batch = 1, sensory = 0, steps = 0;
+};
+
+template <class real>
+class basic_network;
+
+// What a custom activation function sees for one layer. All N x batch arrays are
+// neuron-major. The function writes the new state (before input addition, threshold/clamp
+// and manipulation, which the network applies as usual) into `out`.
+template <class real>
+struct step_arguments {
+  int layer = 0;
+  std::int64_t neurons = 0, batch = 0;
+  std::span<const real> wx;        // W a_prev (divisive entries excluded)
+  std::span<const real> previous;  // a_prev
+  std::span<const real> slope;     // beta', the slope after divisive normalisation
+  std::span<const real> divisive;  // sum_k w_k s_k a_prev[pre_k] per post-neuron (empty if none)
+  std::span<real> out;
+};
+// f(network, arguments): the network gives the per-neuron slope, bias and tau
+// (neuron_slope(), neuron_bias(), neuron_tau()) and its params().
+template <class real>
+using activation_function =
+    std::function<void(const basic_network<real>&, const step_arguments<real>&)>;
+
+// The original's legacy_activation_function, a = tanh(h(tau a_prev + beta' wx + b)) with tau
+// the scalar params().tau used as a persistence fraction, and
+// legacy_activation_function_linear, a = tau a_prev + beta' wx + b (no recursion here).
+template <class real>
+void legacy_activation(const basic_network<real>& network, const step_arguments<real>& step);
+template <class real>
+void legacy_activation_linear(const basic_network<real>& network,
+                              const step_arguments<real>& step);
+
+namespace detail {
+// A manipulation resolved for one batch size: per layer, state offsets i * batch + b with
+// their values, sorted by offset.
+template <class real>
+struct clamp_list {
+  std::vector<std::int64_t> layer_begin;  // num_layers + 1 offsets into offset/value
+  std::vector<std::int64_t> offset;
+  std::vector<real> value;
+};
+template <class real>
+struct workspace;
+}  // namespace detail
+
+struct record_options {
+  // 0: keep every layer's state and its product W a_{l-1} (2 N B L values; the backward
+  // pass then needs one sparse product per layer). k >= 1: keep only the states that start
+  // each segment of k layers (N B ceil(L / k) values) and recompute one segment at a time
+  // during the backward pass (2 N B k values more while it runs, one extra sparse product
+  // per layer). The gradients are bit-identical for every k.
+  int checkpoint_interval = 0;
+};
+
+// A recorded forward pass, for basic_network::backward.
+template <class real>
+class basic_trajectory {
+ public:
+  std::int64_t batch() const { return shape_.batch; }
+  const input_shape& shape() const { return shape_; }
+  int num_layers() const { return layers_; }
+  int checkpoint_interval() const { return interval_; }
+  // Whether state(layer) is held: every layer with checkpoint_interval 0.
+  bool has_state(int layer) const;
+  // a_layer, N x batch neuron-major. Throws kenyon::error if it is not held.
+  std::span<const real> state(int layer) const;
+  // (batch, N, L) activations; needs checkpoint_interval 0 (else record's `activations`).
+  std::vector<real> activations() const;
+
+ private:
+  friend class basic_network<real>;
+  const void* owner_ = nullptr;
+  std::uint64_t generation_ = 0;
+  std::int64_t neurons_ = 0;
+  input_shape shape_;
+  int layers_ = 0, interval_ = 0;
+  std::vector<real> input_;
+  std::vector<real> states_;  // interval 0: every layer; else the checkpoint layers
+  std::vector<real> wx_;      // interval 0 only: W a_{l-1} for every layer
+  detail::clamp_list<real> clamps_;
+};
+
+template <class real>
+struct gradients {
+  std::vector<real> input;           // dLoss/dinput, (batch, sensory, steps)
+  group_parameters<real> parameters;  // dLoss/d each parameter; empty without groups
+};
+
+// Adds dLoss/da_layer into `grad` (N x batch, neuron-major) given the state a_layer. Called
+// once per layer, from L - 1 down to 0.
+template <class real>
+using layer_seed =
+    std::function<void(int layer, std::span<const real> state, std::span<real> grad)>;
+// Sees the complete dLoss/da_layer (direct plus through all later layers; with respect to
+// the state after manipulation), N x batch.
+template <class real>
+using layer_observer = std::function<void(int layer, std::span<const real> grad)>;
+
+template <class real>
+class basic_network {
+ public:
+  // Throws kenyon::error naming the offending item for a non-square or malformed weight
+  // matrix, a weight that is not finite, a sensory index out of range or repeated, an
+  // idx_to_group of the wrong length, a divisive group without neurons, a positive
+  // divisive weight (naming the pair), a missing per-group divisive strength, and what
+  // network_params::validate rejects.
+  basic_network(sparse::basic_csr<real> weights, std::vector<std::int64_t> sensory_indices,
+                network_params params = {}, activation_function<real> activation = {});
+
+  std::int64_t size() const { return n_; }  // N, number of neurons
+  std::int64_t num_sensory() const { return static_cast<std::int64_t>(sensory_.size()); }
+  int num_layers() const { return params_.num_layers; }
+  const network_params& params() const { return params_; }
+  std::span<const std::int64_t> sensory_indices() const { return sensory_; }
+  const activation_function<real>& activation() const { return activation_; }
+
+  bool has_groups() const { return !groups_.empty(); }
+  const std::vector<std::string>& groups() const { return groups_; }  // sorted
+  std::span<const std::int32_t> group_of() const { return group_of_; }  // neuron -> group id
+  // Throws kenyon::error for an unknown group (or a network without groups).
+  std::int32_t group_id(std::string_view group) const;
+  std::span<const std::int64_t> group_members(std::string_view group) const;  // ascending
+  const std::vector<std::string>& divisive_pre_groups() const { return div_pre_groups_; }
+
+  const sparse::basic_csr<real>& weights() const { return w_; }  // without divisive entries
+  const sparse::basic_csr<real>& divisive_weights() const { return div_; }
+
+  const group_parameters<real>& parameters() const { return parameters_; }
+  // Throws parameter_error naming the field for a wrong length or a value that is not
+  // finite. Invalidates earlier trajectories.
+  void set_parameters(group_parameters<real> parameters);
+  // The values every neuron uses (before divisive normalisation), length N.
+  std::span<const real> neuron_slope() const { return slope_n_; }
+  std::span<const real> neuron_bias() const { return bias_n_; }
+  std::span<const real> neuron_tau() const { return tau_n_; }
+
+  // The activations (batch, N, L). Throws kenyon::error for an input whose size or shape
+  // does not fit (sensory != num_sensory(), steps < num_layers, batch < 1) and for an
+  // unknown neuron, group, layer or batch item in the manipulation.
+  std::vector<real> forward(std::span<const real> input, const input_shape& shape,
+                            const manipulation& clamps = {}) const;
+  void forward(std::span<const real> input, const input_shape& shape,
+               const manipulation& clamps, std::span<real> activations) const;
+
+  // The forward pass, recorded for backward(); writes the activations too if given a
+  // (batch, N, L) span.
+  basic_trajectory<real> record(std::span<const real> input, const input_shape& shape,
+                                const manipulation& clamps = {},
+                                const record_options& options = {},
+                                std::span<real> activations = {}) const;
+
+  // Backpropagation through time from dLoss/dactivations, (batch, N, L) like forward's
+  // result (any layer may carry gradient). Throws kenyon::error for a trajectory of
+  // another network or recorded before set_parameters, a gradient of the wrong size, or a
+  // custom activation function (which has no backward pass).
+  gradients<real> backward(const basic_trajectory<real>& trajectory,
+                           std::span<const real> grad_activations) const;
+  gradients<real> backward(const basic_trajectory<real>& trajectory, const layer_seed<real>& seed,
+                           const layer_observer<real>& observe = {}) const;
+
+ private:
+  struct run_context;
+  detail::clamp_list<real> compile(const manipulation& clamps, std::int64_t batch) const;
+  void check_input(std::span<const real> input, const input_shape& shape) const;
+  void initial_state(const real* input, const input_shape& shape, real* r) const;
+  void step(int layer, const real* prev, real* wx, real* out, const run_context& context,
+            detail::workspace<real>& work) const;
+  void run(const run_context& context, basic_trajectory<real>* trajectory,
+           std::span<real> activations) const;
+  void refresh();
+
+  network_params params_;
+  std::int64_t n_ = 0;
+  std::vector<std::int64_t> sensory_;
+  std::vector<std::int64_t> sensory_pos_;  // neuron -> position in sensory_, or -1
+  sparse::basic_csr<real> w_, wt_;         // W without divisive entries, and W^T
+  sparse::basic_csr<real> div_, div_eff_, div_t_;  // divisive entries: w, w * s, and w^T
+  std::vector<std::string> groups_;
+  std::vector<std::int32_t> group_of_;
+  std::vector<std::int64_t> group_begin_, group_members_;  // neurons by group
+  std::vector<std::string> div_pre_groups_;
+  std::vector<std::int32_t> strength_of_;  // neuron -> divisive strength index, or -1
+  group_parameters<real> parameters_;
+  std::vector<real> slope_n_, bias_n_, tau_n_, inv_tau_n_, keep_n_, strength_n_;
+  activation_function<real> activation_;
+  std::uint64_t generation_ = 0;
+};
+
+using network = basic_network<float>;
+using trajectory = basic_trajectory<float>;
+
+}  // namespace kenyon::ratenet

@@ -1,0 +1,170 @@
+#include "kenyon/ratenet/actmax.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kenyon/core/error.hpp"
+#include "kenyon/core/progress.hpp"
+#include "kenyon/core/rng.hpp"
+#include "kenyon/ratenet/optim.hpp"
+
+namespace kenyon::ratenet {
+
+target_activation target_activation::same_for_all(
+    const std::map<int, std::map<std::int64_t, double>>& t, std::int64_t batch_size) {
+  target_activation out;
+  out.batch_size = batch_size;
+  for (std::int64_t b = 0; b < batch_size; ++b)
+    for (const auto& [layer, neurons] : t)
+      for (const auto& [neuron, value] : neurons) out.targets.push_back({b, layer, neuron, value});
+  return out;
+}
+
+void target_activation::validate(std::int64_t neurons, int layers) const {
+  if (batch_size < 1) throw parameter_error("batch_size", "expected at least 1");
+  for (const auto& t : targets) {
+    const std::string where = "target (batch " + std::to_string(t.batch) + ", layer " +
+                              std::to_string(t.layer) + ", neuron " + std::to_string(t.neuron) +
+                              ")";
+    if (t.batch < 0 || t.batch >= batch_size)
+      throw error(where + ": batch item outside 0.." + std::to_string(batch_size - 1));
+    if (t.layer < 0 || t.layer >= layers)
+      throw error(where + ": layer outside 0.." + std::to_string(layers - 1));
+    if (t.neuron < 0 || t.neuron >= neurons)
+      throw error(where + ": unknown neuron (the network has " + std::to_string(neurons) + ")");
+    if (!std::isfinite(t.value)) throw error(where + ": the value is not a finite number");
+  }
+}
+
+double l1_plus_l2(std::span<const float> x, std::span<float> grad) {
+  double l1 = 0, sq = 0;
+  for (float v : x) {
+    l1 += std::abs(v);
+    sq += double(v) * v;
+  }
+  const double l2 = std::sqrt(sq);
+  // d|x|/dx = sign(x) (0 at 0); d||x||_2/dx = x / ||x||_2 (0 when the norm is 0), as torch.
+  const float inv = l2 > 0 ? static_cast<float>(1 / l2) : 0.0f;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    grad[i] += static_cast<float>((x[i] > 0) - (x[i] < 0)) + x[i] * inv;
+  return l1 + l2;
+}
+
+void actmax_params::validate() const {
+  if (num_iterations < 0) throw parameter_error("num_iterations", "expected 0 or more");
+  if (!(learning_rate > 0)) throw parameter_error("learning_rate", "expected a positive number");
+  if (!(in_reg_lambda >= 0) || !std::isfinite(in_reg_lambda))
+    throw parameter_error("in_reg_lambda", "expected a non-negative number");
+  if (!(out_reg_lambda >= 0) || !std::isfinite(out_reg_lambda))
+    throw parameter_error("out_reg_lambda", "expected a non-negative number");
+  if (early_stopping && n_runs < 1) throw parameter_error("n_runs", "expected at least 1");
+  if (snapshot_every < 1) throw parameter_error("snapshot_every", "expected at least 1");
+  if (checkpoint_interval < 0) throw parameter_error("checkpoint_interval", "expected 0 or more");
+  if (!in_reg || !out_reg) throw parameter_error("in_reg", "regularisers must be callable");
+}
+
+actmax_result activation_maximisation(const network& net, const target_activation& targets,
+                                      const actmax_params& params,
+                                      std::optional<std::span<const float>> initial,
+                                      progress_bar* progress) {
+  params.validate();
+  const std::int64_t n = net.size(), batch = targets.batch_size;
+  const int layers = net.num_layers();
+  targets.validate(n, layers);
+  actmax_result result;
+  result.shape = {batch, net.num_sensory(), layers};
+  const auto input_size = static_cast<std::size_t>(batch * net.num_sensory() * layers);
+  const auto act_size = static_cast<std::size_t>(batch * n * layers);
+
+  auto& x = result.input;
+  if (initial) {
+    if (initial->size() != input_size)
+      throw error("activation maximisation: the initial input has " +
+                  std::to_string(initial->size()) +
+                  " values, expected batch x sensory x layers = " + std::to_string(input_size));
+    x.assign(initial->begin(), initial->end());
+  } else {
+    rng_stream gen(params.seed, streams::sampling);
+    x.resize(input_size);
+    for (auto& v : x) v = static_cast<float>(gen.uniform());
+  }
+
+  // Each item's targets, de-duplicated (a later entry wins), with 1 / (count * batch): the
+  // loss is the mean over items of the mean squared error over that item's targets.
+  std::map<std::tuple<std::int64_t, int, std::int64_t>, double> unique;
+  for (const auto& t : targets.targets) unique[{t.batch, t.layer, t.neuron}] = t.value;
+  std::vector<std::int64_t> per_item(static_cast<std::size_t>(batch), 0);
+  for (const auto& [key, v] : unique) ++per_item[static_cast<std::size_t>(std::get<0>(key))];
+  struct flat_target {
+    std::size_t at;
+    float value, weight;
+  };
+  std::vector<flat_target> flat;
+  for (const auto& [key, v] : unique) {
+    const auto [b, l, i] = key;
+    flat.push_back({static_cast<std::size_t>((b * n + i) * layers + l), static_cast<float>(v),
+                    static_cast<float>(
+                        1.0 / (double(per_item[static_cast<std::size_t>(b)]) * double(batch)))});
+  }
+
+  adam<float> optimiser(input_size, {.learning_rate = params.learning_rate});
+  std::vector<float> activations(act_size), grad_a(act_size), grad_x(input_size);
+  std::vector<double> totals;
+  const float theta = static_cast<float>(net.params().threshold);
+  const input_shape& shape = result.shape;
+  for (int it = 0; it < params.num_iterations; ++it) {
+    const auto trajectory =
+        net.record(x, shape, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
+    if (it % params.snapshot_every == 0) {
+      std::vector<float> snap(input_size);
+      for (std::size_t k = 0; k < input_size; ++k) snap[k] = x[k] < theta ? 0.0f : std::tanh(x[k]);
+      result.snapshots.push_back(std::move(snap));
+    }
+    std::fill(grad_a.begin(), grad_a.end(), 0.0f);
+    double target_loss = 0;
+    for (const auto& t : flat) {
+      const float d = activations[t.at] - t.value;
+      target_loss += double(t.weight) * d * d;
+      grad_a[t.at] += 2 * t.weight * d;
+    }
+    // The regularisers add their gradients scaled by their lambdas.
+    std::vector<float> reg_grad_a(act_size, 0.0f), reg_grad_x(input_size, 0.0f);
+    const double out_reg = params.out_reg_lambda * params.out_reg(activations, reg_grad_a);
+    const double in_reg = params.in_reg_lambda * params.in_reg(x, reg_grad_x);
+    const double total = target_loss + in_reg + out_reg;
+    totals.push_back(total);
+    if (params.early_stopping && it > params.n_runs) {
+      const auto last = totals.end() - params.n_runs;
+      const auto [lo, hi] = std::minmax_element(last, totals.end());
+      if (*hi - *lo < params.stopping_threshold) break;
+    }
+    result.target_loss.push_back(target_loss);
+    result.out_reg.push_back(out_reg);
+    result.in_reg.push_back(in_reg);
+
+    const auto out_lambda = static_cast<float>(params.out_reg_lambda);
+    for (std::size_t k = 0; k < act_size; ++k) grad_a[k] += out_lambda * reg_grad_a[k];
+    auto g = net.backward(trajectory, grad_a);
+    const auto in_lambda = static_cast<float>(params.in_reg_lambda);
+    for (std::size_t k = 0; k < input_size; ++k) grad_x[k] = g.input[k] + in_lambda * reg_grad_x[k];
+    if (params.normalize_gradients) {
+      // Per time column t, over batch items and sensory neurons jointly.
+      for (int t = 0; t < layers; ++t) {
+        double sq = 0;
+        for (std::size_t k = static_cast<std::size_t>(t); k < input_size; k += layers)
+          sq += double(grad_x[k]) * grad_x[k];
+        const float scale = static_cast<float>(1 / (std::sqrt(sq) + 1e-8));
+        for (std::size_t k = static_cast<std::size_t>(t); k < input_size; k += layers)
+          grad_x[k] *= scale;
+      }
+    }
+    optimiser.step(x, grad_x);
+    ++result.iterations;
+    if (progress) progress->advance(1);
+  }
+  for (auto& v : x) v = std::clamp(v, -1.0f, 1.0f);
+  result.activations = net.forward(x, shape);
+  return result;
+}
+
+}  // namespace kenyon::ratenet

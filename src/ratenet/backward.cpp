@@ -1,0 +1,310 @@
+// Hand-written backpropagation through time for the rate networks (no autograd). Each
+// layer's intermediate values are recomputed elementwise from its previous state and its
+// product W a_{l-1} (kept by the trajectory, or recomputed one checkpoint segment at a
+// time), so the same arithmetic runs whatever the checkpoint interval: the gradients are
+// bit-identical. Products with W^T use a transposed copy built with the network; the
+// parameter gradients are summed per neuron (one thread per neuron) and then per group in
+// neuron order, so they do not depend on the thread count either.
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "kenyon/core/error.hpp"
+#include "ratenet/network_impl.hpp"
+
+namespace kenyon::ratenet {
+namespace {
+
+template <class real>
+struct backward_kernel_args {
+  std::int64_t neurons, batch;
+  const real *prev, *wx, *divisive;
+  const real *slope, *bias, *tau, *inv_tau, *keep;
+  const std::int64_t* sensory_pos;
+  const real* input;   // (batch, sensory, steps)
+  real* input_grad;    // same layout
+  std::int64_t sensory, steps, column;
+  real theta;
+  real* grad;          // in: dLoss/da_l; out: the leaky part of dLoss/da_{l-1}
+  real* grad_wx;       // out: dLoss/d(W a_{l-1})
+  real* grad_divisive; // out: dLoss/d(sum_k w_k s_k a_{l-1}[pre_k])
+  double *acc_slope, *acc_bias, *acc_tau;
+};
+
+// The backward pass of step_kernel (network.cpp) for one layer. Derivatives at the kinks
+// follow PyTorch: relu'(0) = 0, clamp passes the gradient at its bound.
+template <class real, bool linear, bool divisive, bool post>
+void backward_kernel(const backward_kernel_args<real>& k) {
+  const auto batch = k.batch;
+  const auto input_stride = k.sensory * k.steps;
+#pragma omp parallel for schedule(static) if (detail::parallel_elementwise(k.neurons * batch))
+  for (std::int64_t i = 0; i < k.neurons; ++i) {
+    const real beta0 = k.slope[i], bias = k.bias[i], inv_tau = k.inv_tau[i], keep = k.keep[i];
+    const std::int64_t pos = post ? k.sensory_pos[i] : -1;
+    const real* x = pos >= 0 ? k.input + pos * k.steps + k.column : nullptr;
+    real* dx = pos >= 0 ? k.input_grad + pos * k.steps + k.column : nullptr;
+    double sum_slope = 0, sum_bias = 0, sum_tau = 0;
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const std::int64_t n = i * batch + b;
+      // Recompute the forward values.
+      real m = 1, scaled = beta0, beta = beta0;
+      if constexpr (divisive) {
+        m = real(1) + k.divisive[n];
+        scaled = beta0 * m;
+        beta = scaled < real(0) ? real(0) : scaled;
+      }
+      const real z = beta * k.wx[n] + bias;
+      const real prev = k.prev[n];
+      real t = 0, a;  // t = tanh(h(z))
+      if constexpr (linear) {
+        a = inv_tau * z + keep * prev;
+      } else {
+        t = std::tanh(detail::h_theta(z, k.theta));
+        a = inv_tau * t + keep * prev;
+      }
+      // Input addition, re-threshold and clamp <= 1.
+      real g = k.grad[n];
+      if constexpr (post) {
+        if constexpr (!linear) {
+          const real c = x ? a + x[b * input_stride] : a;
+          const real r = c - k.theta;
+          const real h = (r < real(0) ? real(0) : r) + (c >= k.theta ? k.theta : real(0));
+          g = (r > real(0) && h <= real(1)) ? g : real(0);
+        }
+        if (dx) dx[b * input_stride] = g;
+      }
+      // Leaky update a = f / tau + (tau - 1) / tau prev, f = tanh(h(z)) or z:
+      // da/dtau = (prev - f) / tau^2.
+      real grad_z;
+      if constexpr (linear) {
+        sum_tau += static_cast<double>(g * (prev - z));
+        grad_z = g * inv_tau;
+      } else {
+        sum_tau += static_cast<double>(g * (prev - t));
+        const real grad_h = g * inv_tau * (real(1) - t * t);
+        grad_z = z - k.theta > real(0) ? grad_h : real(0);
+      }
+      k.grad[n] = g * keep;
+      sum_bias += static_cast<double>(grad_z);
+      k.grad_wx[n] = grad_z * beta;
+      const real grad_beta = grad_z * k.wx[n];
+      if constexpr (divisive) {
+        const real grad_scaled = scaled >= real(0) ? grad_beta : real(0);
+        sum_slope += static_cast<double>(grad_scaled * m);
+        k.grad_divisive[n] = grad_scaled * beta0;
+      } else {
+        sum_slope += static_cast<double>(grad_beta);
+      }
+    }
+    const double tau = static_cast<double>(k.tau[i]);
+    k.acc_slope[i] += sum_slope;
+    k.acc_bias[i] += sum_bias;
+    k.acc_tau[i] += sum_tau / (tau * tau);
+  }
+}
+
+template <class real, bool linear>
+void dispatch_backward(const backward_kernel_args<real>& k, bool divisive, bool post) {
+  if (divisive) {
+    if (post)
+      backward_kernel<real, linear, true, true>(k);
+    else
+      backward_kernel<real, linear, true, false>(k);
+  } else {
+    if (post)
+      backward_kernel<real, linear, false, true>(k);
+    else
+      backward_kernel<real, linear, false, false>(k);
+  }
+}
+
+}  // namespace
+
+template <class real>
+gradients<real> basic_network<real>::backward(const basic_trajectory<real>& trajectory,
+                                              std::span<const real> grad_activations) const {
+  const auto batch = trajectory.batch();
+  const int layers = trajectory.num_layers();
+  if (static_cast<std::int64_t>(grad_activations.size()) != batch * n_ * layers)
+    throw error("backward: " + std::to_string(grad_activations.size()) +
+                " activation gradients, expected batch x neurons x layers = " +
+                std::to_string(batch * n_ * layers));
+  const auto n = n_;
+  const real* g = grad_activations.data();
+  return backward(trajectory, [&](int layer, std::span<const real>, std::span<real> grad) {
+#pragma omp parallel for schedule(static) if (detail::parallel_elementwise(n * batch))
+    for (std::int64_t i = 0; i < n; ++i)
+      for (std::int64_t b = 0; b < batch; ++b)
+        grad[static_cast<std::size_t>(i * batch + b)] += g[(b * n + i) * layers + layer];
+  });
+}
+
+template <class real>
+gradients<real> basic_network<real>::backward(const basic_trajectory<real>& trajectory,
+                                              const layer_seed<real>& seed,
+                                              const layer_observer<real>& observe) const {
+  if (trajectory.owner_ != this || trajectory.generation_ != generation_)
+    throw error(
+        "backward: the trajectory was recorded by another network, or before set_parameters");
+  if (activation_)
+    throw error("backward: not available with a custom activation function");
+  const auto& shape = trajectory.shape_;
+  const auto batch = shape.batch;
+  const int layers = trajectory.layers_;
+  const int interval = trajectory.interval_;
+  const auto values = static_cast<std::size_t>(n_ * batch);
+  const bool divisive = !params_.divisive_normalization.empty();
+  const bool linear = params_.kind == network_kind::linear;
+  const run_context context{trajectory.input_.data(), shape, &trajectory.clamps_};
+  const auto& clamps = trajectory.clamps_;
+
+  detail::workspace<real> work;
+  if (divisive) work.divisive.resize(values);
+  std::vector<real> initial(values);
+  initial_state(context.input, shape, initial.data());
+  std::vector<real> grad(values, real(0)), grad_prev(values), grad_wx(values);
+  std::vector<real> grad_divisive(divisive ? values : 0), back_divisive(divisive ? values : 0);
+  const auto segment = static_cast<std::size_t>(interval == 0 ? 0 : std::min(interval, layers));
+  std::vector<real> segment_states(segment * values), segment_wx(segment * values);
+  const auto neurons = static_cast<std::size_t>(n_);
+  std::vector<double> acc_slope(neurons, 0), acc_bias(neurons, 0), acc_tau(neurons, 0),
+      acc_strength(neurons, 0);
+
+  gradients<real> out;
+  out.input.assign(trajectory.input_.size(), real(0));
+
+  // Segments [first, last) from the end; with interval 0 one segment of every layer.
+  const int length = interval == 0 ? layers : interval;
+  for (int first = ((layers - 1) / length) * length; first >= 0; first -= length) {
+    const int last = std::min(first + length, layers);
+    const real* start = first == 0 ? initial.data()
+                                   : trajectory.states_.data() +
+                                         static_cast<std::size_t>(first / interval - 1) * values;
+    const auto state = [&](int l) -> const real* {
+      return interval == 0 ? trajectory.states_.data() + static_cast<std::size_t>(l) * values
+                           : segment_states.data() + static_cast<std::size_t>(l - first) * values;
+    };
+    const auto wx = [&](int l) -> const real* {
+      return interval == 0 ? trajectory.wx_.data() + static_cast<std::size_t>(l) * values
+                           : segment_wx.data() + static_cast<std::size_t>(l - first) * values;
+    };
+    if (interval != 0) {  // recompute the segment's states and products
+      const real* prev = start;
+      for (int l = first; l < last; ++l) {
+        const auto slot = static_cast<std::size_t>(l - first) * values;
+        step(l, prev, segment_wx.data() + slot, segment_states.data() + slot, context, work);
+        prev = segment_states.data() + slot;
+      }
+    }
+    for (int l = last - 1; l >= first; --l) {
+      const real* prev = l == first ? start : state(l - 1);
+      if (seed) seed(l, std::span<const real>(state(l), values), std::span<real>(grad));
+      if (observe) observe(l, std::span<const real>(grad));
+      for (auto k = clamps.layer_begin[static_cast<std::size_t>(l)];
+           k < clamps.layer_begin[static_cast<std::size_t>(l) + 1]; ++k)
+        grad[static_cast<std::size_t>(clamps.offset[static_cast<std::size_t>(k)])] = real(0);
+
+      if (divisive) sparse::multiply(div_eff_, prev, work.divisive.data(), batch);
+      const backward_kernel_args<real> k{n_,
+                                         batch,
+                                         prev,
+                                         wx(l),
+                                         divisive ? work.divisive.data() : nullptr,
+                                         slope_n_.data(),
+                                         bias_n_.data(),
+                                         tau_n_.data(),
+                                         inv_tau_n_.data(),
+                                         keep_n_.data(),
+                                         sensory_pos_.data(),
+                                         context.input,
+                                         out.input.data(),
+                                         shape.sensory,
+                                         shape.steps,
+                                         l + 1,
+                                         static_cast<real>(params_.threshold),
+                                         grad.data(),
+                                         grad_wx.data(),
+                                         divisive ? grad_divisive.data() : nullptr,
+                                         acc_slope.data(),
+                                         acc_bias.data(),
+                                         acc_tau.data()};
+      const bool post = l < layers - 1;
+      if (linear)
+        dispatch_backward<real, true>(k, divisive, post);
+      else
+        dispatch_backward<real, false>(k, divisive, post);
+
+      // dLoss/da_{l-1} = W^T grad_wx + s (D^T grad_divisive) + leaky part (now in grad).
+      sparse::multiply(wt_, grad_wx.data(), grad_prev.data(), batch);
+      if (divisive) sparse::multiply(div_t_, grad_divisive.data(), back_divisive.data(), batch);
+#pragma omp parallel for schedule(static) if (detail::parallel_elementwise(n_ * batch))
+      for (std::int64_t i = 0; i < n_; ++i) {
+        const real strength = strength_n_[static_cast<std::size_t>(i)];
+        double sum_strength = 0;
+        for (std::int64_t b = 0; b < batch; ++b) {
+          const auto m = static_cast<std::size_t>(i * batch + b);
+          real v = grad_prev[m];
+          if (divisive) {
+            v += strength * back_divisive[m];
+            sum_strength += static_cast<double>(prev[m] * back_divisive[m]);
+          }
+          grad_prev[m] = v + grad[m];
+        }
+        acc_strength[static_cast<std::size_t>(i)] += sum_strength;
+      }
+      std::swap(grad, grad_prev);
+    }
+  }
+
+  // grad is now dLoss/dr, r the initial state holding input column 0 in the sensory rows.
+  for (std::int64_t j = 0; j < shape.sensory; ++j)
+    for (std::int64_t b = 0; b < batch; ++b)
+      out.input[static_cast<std::size_t>((b * shape.sensory + j) * shape.steps)] =
+          grad[static_cast<std::size_t>(sensory_[static_cast<std::size_t>(j)] * batch + b)];
+
+  if (has_groups()) {
+    const auto num_groups = groups_.size();
+    std::vector<double> slope(num_groups, 0), bias(num_groups, 0), tau(num_groups, 0),
+        strength(div_pre_groups_.size(), 0);
+    for (std::size_t i = 0; i < neurons; ++i) {
+      const auto g = static_cast<std::size_t>(group_of_[i]);
+      slope[g] += acc_slope[i];
+      bias[g] += acc_bias[i];
+      tau[g] += acc_tau[i];
+      if (strength_of_[i] >= 0) strength[static_cast<std::size_t>(strength_of_[i])] += acc_strength[i];
+    }
+    auto& p = out.parameters;
+    p.slope.resize(num_groups);
+    p.raw_bias.resize(num_groups);
+    p.tau_param.resize(num_groups);
+    for (std::size_t g = 0; g < num_groups; ++g) {
+      p.slope[g] = static_cast<real>(slope[g]);
+      // d|r|/dr = sign(r), 0 at 0 (torch.abs).
+      const real r = parameters_.raw_bias[g];
+      p.raw_bias[g] = r > real(0) ? static_cast<real>(bias[g])
+                                  : r < real(0) ? static_cast<real>(-bias[g]) : real(0);
+      // max(1, tau_param) as torch.clamp(min = 1): gradient where tau_param >= 1.
+      p.tau_param[g] = parameters_.tau_param[g] >= real(1) ? static_cast<real>(tau[g]) : real(0);
+    }
+    p.divisive_strength.resize(strength.size());
+    for (std::size_t s = 0; s < strength.size(); ++s)
+      p.divisive_strength[s] = static_cast<real>(strength[s]);
+  }
+  return out;
+}
+
+template gradients<float> basic_network<float>::backward(const basic_trajectory<float>&,
+                                                         std::span<const float>) const;
+template gradients<double> basic_network<double>::backward(const basic_trajectory<double>&,
+                                                           std::span<const double>) const;
+template gradients<float> basic_network<float>::backward(const basic_trajectory<float>&,
+                                                         const layer_seed<float>&,
+                                                         const layer_observer<float>&) const;
+template gradients<double> basic_network<double>::backward(const basic_trajectory<double>&,
+                                                           const layer_seed<double>&,
+                                                           const layer_observer<double>&) const;
+
+}  // namespace kenyon::ratenet

@@ -1,0 +1,125 @@
+// Activation maximisation against connectome_interpreter's outputs (manifest cases am_*),
+// within rtol 1e-3 / atol 1e-4.
+#include <gtest/gtest.h>
+
+#include "kenyon/core/error.hpp"
+#include "kenyon/ratenet/actmax.hpp"
+#include "reference_case.hpp"
+
+namespace kenyon::ratenet {
+namespace {
+
+using test::allclose;
+using test::reference_floats;
+
+std::vector<float> as_floats(const std::vector<double>& v) { return {v.begin(), v.end()}; }
+
+void expect_case(const actmax_result& r, const std::string& name) {
+  EXPECT_EQ(allclose(r.input, reference_floats(name + "_opt_in"), 1e-3, 1e-4), "") << name;
+  EXPECT_EQ(allclose(r.activations, reference_floats(name + "_out"), 1e-3, 1e-4), "") << name;
+  EXPECT_EQ(allclose(as_floats(r.target_loss), reference_floats(name + "_act_loss"), 1e-3, 1e-4),
+            "")
+      << name;
+  EXPECT_EQ(allclose(as_floats(r.out_reg), reference_floats(name + "_out_reg"), 1e-3, 1e-4), "")
+      << name;
+  EXPECT_EQ(allclose(as_floats(r.in_reg), reference_floats(name + "_in_reg"), 1e-3, 1e-4), "")
+      << name;
+  std::vector<float> snaps;
+  for (const auto& s : r.snapshots) snaps.insert(snaps.end(), s.begin(), s.end());
+  EXPECT_EQ(allclose(snaps, reference_floats(name + "_snapshots"), 1e-3, 1e-4), "") << name;
+}
+
+struct grouped_case {
+  network net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  target_activation targets =
+      target_activation::same_for_all({{5, {{200, 0.8}, {201, 0.8}}}, {3, {{100, 0.0}}}}, 2);
+  std::vector<float> init = reference_floats("am_init");
+};
+
+actmax_params seed0(bool early_stopping) {
+  actmax_params p;
+  p.num_iterations = 30;
+  p.learning_rate = 0.1;
+  p.early_stopping = early_stopping;
+  return p;
+}
+
+TEST(ratenet_actmax, reference_without_early_stopping) {
+  grouped_case c;
+  const auto r = activation_maximisation(c.net, c.targets, seed0(false), c.init);
+  EXPECT_EQ(r.iterations, 30);
+  expect_case(r, "am_seed0_noES");
+}
+
+TEST(ratenet_actmax, reference_early_stopping_stops_before_recording) {
+  grouped_case c;
+  auto p = seed0(true);
+  p.stopping_threshold = 0.3;
+  p.n_runs = 5;
+  const auto r = activation_maximisation(c.net, c.targets, p, c.init);
+  EXPECT_EQ(r.iterations, 16);
+  EXPECT_EQ(r.target_loss.size(), 16u);
+  expect_case(r, "am_seed0_ES");
+}
+
+TEST(ratenet_actmax, reference_normalised_gradients) {
+  grouped_case c;
+  auto p = seed0(false);
+  p.normalize_gradients = true;
+  expect_case(activation_maximisation(c.net, c.targets, p, c.init), "am_seed0_normgrad");
+}
+
+TEST(ratenet_actmax, reference_small_regularisation) {
+  grouped_case c;
+  auto p = seed0(false);
+  p.in_reg_lambda = 1e-4;
+  p.out_reg_lambda = 1e-5;
+  expect_case(activation_maximisation(c.net, c.targets, p, c.init), "am_seed0_smallreg");
+}
+
+TEST(ratenet_actmax, reference_batch_one_with_a_target_table_and_checkpointing) {
+  network_params params;
+  params.num_layers = 6;
+  params.tau = 2;
+  const network net(test::reference_weights(), test::reference_sensory(), params);
+  target_activation targets;
+  targets.targets = {{0, 4, 150, 1.0}, {0, 2, 60, 0.5}};
+  actmax_params p;
+  p.num_iterations = 20;
+  p.learning_rate = 0.05;
+  p.early_stopping = false;
+  p.checkpoint_interval = 2;  // bit-identical gradients, less memory
+  expect_case(activation_maximisation(net, targets, p, reference_floats("am_b1_init")), "am_b1_df");
+}
+
+TEST(ratenet_actmax, bad_targets_and_inputs_are_named) {
+  grouped_case c;
+  auto bad = c.targets;
+  bad.targets.push_back({0, 9, 5, 1.0});
+  EXPECT_THROW(activation_maximisation(c.net, bad, seed0(false), c.init), error);
+  bad = c.targets;
+  bad.targets.push_back({0, 2, 300, 1.0});
+  try {
+    activation_maximisation(c.net, bad, seed0(false), c.init);
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("neuron 300"), std::string::npos) << e.what();
+  }
+  const std::vector<float> wrong(7, 0.0f);
+  EXPECT_THROW(activation_maximisation(c.net, c.targets, seed0(false), wrong), error);
+}
+
+TEST(ratenet_actmax, seeded_start_is_reproducible_and_reduces_the_target_loss) {
+  grouped_case c;
+  auto p = seed0(false);
+  p.in_reg_lambda = 1e-4;
+  p.out_reg_lambda = 1e-5;
+  p.seed = 9;
+  const auto a = activation_maximisation(c.net, c.targets, p);
+  const auto b = activation_maximisation(c.net, c.targets, p);
+  EXPECT_EQ(a.input, b.input);
+  EXPECT_LT(a.target_loss.back(), a.target_loss.front());
+}
+
+}  // namespace
+}  // namespace kenyon::ratenet

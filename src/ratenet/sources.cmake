@@ -8,3 +8,4 @@ target_sources(kenyon PRIVATE ratenet/network.cpp ratenet/backward.cpp)
 set_source_files_properties(ratenet/network.cpp ratenet/backward.cpp PROPERTIES
   COMPILE_OPTIONS -ffp-contract=off)
 target_sources(kenyon PRIVATE ratenet/actmax.cpp)
+target_sources(kenyon PRIVATE ratenet/attribution.cpp)

@@ -1,0 +1,58 @@
+#pragma once
+// How much each input or intermediate neuron matters to chosen targets (spec
+// rate_network.md sections 7 and 8): saliency maps over the input, and gradients of a
+// target's mean activity with respect to monitored neurons at each layer.
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kenyon/ratenet/network.hpp"
+
+namespace kenyon::ratenet {
+
+enum class attribution_method { vanilla, input_x_gradient };
+attribution_method parse_attribution_method(
+    std::string_view name);  // "vanilla", "input_x_gradient"
+
+// d(sum over {layer: neurons} and batch items of the activations)/d(input), the input's
+// shape (batch, sensory, steps). input_x_gradient multiplies by the input. With normalize,
+// and only if the largest value anywhere is positive, each batch item whose largest value
+// is positive is divided by it. Throws kenyon::error naming an unknown neuron or layer.
+std::vector<float> saliency(const network& net, std::span<const float> input,
+                            const input_shape& shape,
+                            const std::map<int, std::vector<std::int64_t>>& neurons_of_interest,
+                            attribution_method method = attribution_method::vanilla,
+                            bool normalize = false);
+
+struct gradient_params {
+  // Neuron indices, or group names when the network has groups.
+  std::vector<neuron_key> monitor;
+  std::map<int, std::vector<neuron_key>> targets;  // layer -> neurons or groups
+  std::vector<int> monitor_layers;                 // empty: every layer
+  attribution_method method = attribution_method::vanilla;
+  std::vector<std::string> batch_names;  // empty: batch_0, batch_1, ...
+  int checkpoint_interval = 0;
+  bool normalize_per_layer = false;  // divide each layer's gradient by its Frobenius norm
+};
+
+// One row per (monitored neuron or group, batch item); one column per layer.
+struct gradient_table {
+  std::vector<std::string> group, batch_name;  // row labels
+  std::vector<int> layers;                     // the columns, time_<layer>
+  std::vector<std::vector<double>> values;     // [row][column]; NaN where not computed
+  std::string to_csv() const;
+};
+
+// The gradient of the mean target activity (over every target entry of every target layer
+// and batch item) with respect to each monitored neuron's state at each monitored layer:
+// the effect through later layers, plus the direct term at a target layer. With groups,
+// a group's rows are summed. input_x_gradient multiplies by the monitored activity (group
+// means); its table has a column per layer, NaN where not monitored (as the original).
+// Rows are sorted by neuron index (or group name), then batch name as text.
+gradient_table get_gradients(const network& net, std::span<const float> input,
+                             const input_shape& shape, const gradient_params& params);
+
+}  // namespace kenyon::ratenet

@@ -1,14 +1,21 @@
 #include <sys/resource.h>
 
+#include <omp.h>
+
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "kenyon/core/progress.hpp"
+#include "kenyon/core/rng.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
 #include "kenyon/moth/experiment.hpp"
+#include "kenyon/ratenet/actmax.hpp"
+#include "kenyon/ratenet/synthetic.hpp"
 
 namespace kenyon::cli {
 namespace {
@@ -76,6 +83,124 @@ void add_bench_commands(CLI::App& app, command& selected) {
       return 0;
     };
   });
+
+  // kenyon bench net: activation maximisation on a synthetic connectome.
+  {
+    auto* net_cmd = bench->add_subcommand(
+        "net", "time activation maximisation on a seeded synthetic connectome");
+    struct options {
+      ratenet::synthetic_params connectome;
+      int layers = 5;
+      std::int64_t batch = 1;
+      int iterations = 50;
+      int threads = 0;
+      int checkpoint = 0;
+      bool json = false;
+    };
+    auto o = std::make_shared<options>();
+    net_cmd->add_option("--neurons", o->connectome.neurons, "neurons")->capture_default_str();
+    net_cmd->add_option("--connections", o->connectome.connections, "connections")
+        ->capture_default_str();
+    net_cmd->add_option("--layers", o->layers, "unrolled layers")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    net_cmd->add_option("--batch", o->batch, "batch size")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+    net_cmd->add_option("--iterations", o->iterations, "Adam iterations")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    net_cmd->add_option("--threads", o->threads, "OpenMP threads (0: all cores)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 4096));
+    net_cmd
+        ->add_option("--checkpoint", o->checkpoint,
+                     "keep every k-th layer and recompute the rest (0: keep all)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+    net_cmd->add_option("--seed", o->connectome.seed, "seed of the connectome and the input")
+        ->capture_default_str();
+    net_cmd->add_flag("--json", o->json, "print one JSON object");
+    net_cmd->callback([o, &selected] {
+      selected = [o] {
+        if (o->threads > 0) omp_set_num_threads(o->threads);
+        const auto start = std::chrono::steady_clock::now();
+        auto connectome = ratenet::make_synthetic_connectome(o->connectome);
+        const auto nnz = connectome.weights.nonzeros();
+        const auto matrix_mb = static_cast<double>(connectome.weights.bytes()) / (1 << 20);
+        ratenet::network_params params;
+        params.num_layers = o->layers;
+        const ratenet::network net(std::move(connectome.weights),
+                                   std::move(connectome.sensory_indices), params);
+        const double build_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+        // Input uniform in [0, 1) on the sensory neurons at time step 0 only; targets 1.0 on
+        // the last two neurons at the last layer; no early stopping.
+        const ratenet::input_shape shape{o->batch, net.num_sensory(), o->layers};
+        std::vector<float> input(
+            static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps), 0.0f);
+        rng_stream gen(o->connectome.seed, streams::sampling);
+        for (std::size_t k = 0; k < input.size(); k += static_cast<std::size_t>(o->layers))
+          input[k] = static_cast<float>(gen.uniform());
+        const auto last = net.size() - 1;
+        const auto targets = ratenet::target_activation::same_for_all(
+            {{o->layers - 1, {{last - 1, 1.0}, {last, 1.0}}}}, o->batch);
+        ratenet::actmax_params am;
+        am.num_iterations = o->iterations;
+        am.early_stopping = false;
+        am.checkpoint_interval = o->checkpoint;
+        std::optional<progress_bar> bar;
+        bar.emplace("bench net", static_cast<std::uint64_t>(o->iterations));
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto first = net.forward(input, shape);
+        const auto result = ratenet::activation_maximisation(net, targets, am, input, &*bar);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        bar.reset();
+        // Fraction of neurons active (> 0) at the last layer, over every batch item.
+        auto active_fraction = [&](const std::vector<float>& a) {
+          std::int64_t active = 0;
+          for (std::int64_t b = 0; b < shape.batch; ++b)
+            for (std::int64_t i = 0; i < net.size(); ++i)
+              active +=
+                  a[static_cast<std::size_t>((b * net.size() + i) * o->layers + o->layers - 1)] > 0;
+          return static_cast<double>(active) / static_cast<double>(shape.batch * net.size());
+        };
+        const nlohmann::json j = {
+            {"benchmark", "net"},
+            {"neurons", net.size()},
+            {"connections", o->connectome.connections},
+            {"nonzeros", nnz},
+            {"layers", o->layers},
+            {"batch", o->batch},
+            {"iterations", result.iterations},
+            {"threads", o->threads > 0 ? o->threads : omp_get_max_threads()},
+            {"checkpoint", o->checkpoint},
+            {"seed", o->connectome.seed},
+            {"build_seconds", build_seconds},
+            {"seconds", seconds},
+            {"iterations_per_second", result.iterations / seconds},
+            {"active_fraction_last_layer", active_fraction(first)},
+            {"active_fraction_last_layer_final", active_fraction(result.activations)},
+            {"matrix_mb", matrix_mb},
+            {"peak_rss_mb", peak_rss_mb()}};
+        if (o->json) {
+          std::cout << j.dump(2) << std::endl;
+        } else {
+          std::printf(
+              "activation maximisation, %lld neurons, %lld connections, %d layers, batch %lld:\n"
+              "  %d iterations in %.2f s (%.1f/s), connectome built in %.2f s\n"
+              "  %.0f%% of neurons active at the last layer, peak RSS %.0f MB\n",
+              static_cast<long long>(net.size()), static_cast<long long>(nnz), o->layers,
+              static_cast<long long>(o->batch), result.iterations, seconds,
+              result.iterations / seconds, build_seconds, 100 * active_fraction(first),
+              peak_rss_mb());
+        }
+        return 0;
+      };
+    });
+  }
 }
 
 }  // namespace kenyon::cli

@@ -153,21 +153,48 @@ void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t bat
   if (batch == 1) {
 #pragma omp parallel for schedule(dynamic, 256) if (parallel)
     for (std::int64_t r = 0; r < rows; ++r) {
-      real s = 0;
-      for (auto n = row_begin[r]; n < row_begin[r + 1]; ++n) s += value[n] * x[col[n]];
-      y[r] = s;
+      // Four partial sums: a row is ~10-100 products, and one chain would wait on the
+      // latency of every multiply-add.
+      real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      auto n = row_begin[r];
+      const auto end = row_begin[r + 1];
+      for (; n + 3 < end; n += 4) {
+        s0 += value[n] * x[col[n]];
+        s1 += value[n + 1] * x[col[n + 1]];
+        s2 += value[n + 2] * x[col[n + 2]];
+        s3 += value[n + 3] * x[col[n + 3]];
+      }
+      for (; n < end; ++n) s0 += value[n] * x[col[n]];
+      y[r] = (s0 + s1) + (s2 + s3);
     }
     return;
   }
+  constexpr std::int64_t chunk = 16;  // batch columns held in registers at a time
 #pragma omp parallel for schedule(dynamic, 64) if (parallel)
   for (std::int64_t r = 0; r < rows; ++r) {
     real* out = y + r * batch;
-    std::fill(out, out + batch, real(0));
-    for (auto n = row_begin[r]; n < row_begin[r + 1]; ++n) {
-      const real v = value[n];
-      const real* in = x + static_cast<std::int64_t>(col[n]) * batch;
+    for (std::int64_t b0 = 0; b0 < batch; b0 += chunk) {
+      const std::int64_t width = std::min(chunk, batch - b0);
+      real acc0[chunk] = {}, acc1[chunk] = {};  // two chains, as above
+      auto n = row_begin[r];
+      const auto end = row_begin[r + 1];
+      for (; n + 1 < end; n += 2) {
+        const real v0 = value[n], v1 = value[n + 1];
+        const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
+        const real* in1 = x + static_cast<std::int64_t>(col[n + 1]) * batch + b0;
 #pragma omp simd
-      for (std::int64_t b = 0; b < batch; ++b) out[b] += v * in[b];
+        for (std::int64_t b = 0; b < width; ++b) {
+          acc0[b] += v0 * in0[b];
+          acc1[b] += v1 * in1[b];
+        }
+      }
+      if (n < end) {
+        const real v0 = value[n];
+        const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
+#pragma omp simd
+        for (std::int64_t b = 0; b < width; ++b) acc0[b] += v0 * in0[b];
+      }
+      for (std::int64_t b = 0; b < width; ++b) out[b0 + b] = acc0[b] + acc1[b];
     }
   }
 }

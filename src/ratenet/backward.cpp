@@ -24,85 +24,123 @@ struct backward_kernel_args {
   const real *prev, *wx, *divisive;
   const real *slope, *bias, *tau, *inv_tau, *keep;
   const std::int64_t* sensory_pos;
-  const real* input;   // (batch, sensory, steps)
-  real* input_grad;    // same layout
+  const real* input;  // (batch, sensory, steps)
+  real* input_grad;   // same layout
   std::int64_t sensory, steps, column;
   real theta;
-  real* grad;          // in: dLoss/da_l; out: the leaky part of dLoss/da_{l-1}
-  real* grad_wx;       // out: dLoss/d(W a_{l-1})
-  real* grad_divisive; // out: dLoss/d(sum_k w_k s_k a_{l-1}[pre_k])
+  real* grad;           // in: dLoss/da_l; out: the leaky part of dLoss/da_{l-1}
+  real* grad_wx;        // out: dLoss/d(W a_{l-1})
+  real* grad_divisive;  // out: dLoss/d(sum_k w_k s_k a_{l-1}[pre_k])
   double *acc_slope, *acc_bias, *acc_tau;
 };
 
-// The backward pass of step_kernel (network.cpp) for one layer. Derivatives at the kinks
-// follow PyTorch: relu'(0) = 0, clamp passes the gradient at its bound.
+struct contribution {
+  double slope, bias, tau;  // to dLoss/dbeta, dLoss/db and (times tau^2) dLoss/dtau
+};
+
+// The backward pass of step_kernel (network.cpp) for one layer, over the same blocks of
+// neurons. The forward values are recomputed from a_{l-1} and W a_{l-1}; tanh(h(z)) goes
+// through the same vectorised tanh, parked in grad_wx until that is written. Derivatives at
+// the kinks follow PyTorch: relu'(0) = 0, clamp passes the gradient at its bound.
 template <class real, bool linear, bool divisive, bool post>
 void backward_kernel(const backward_kernel_args<real>& k) {
   const auto batch = k.batch;
+  const auto block = detail::block_neurons(batch);
+  const auto blocks = (k.neurons + block - 1) / block;
   const auto input_stride = k.sensory * k.steps;
+  const real theta = k.theta;
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(k.neurons * batch))
-  for (std::int64_t i = 0; i < k.neurons; ++i) {
-    const real beta0 = k.slope[i], bias = k.bias[i], inv_tau = k.inv_tau[i], keep = k.keep[i];
-    const std::int64_t pos = post ? k.sensory_pos[i] : -1;
-    const real* x = pos >= 0 ? k.input + pos * k.steps + k.column : nullptr;
-    real* dx = pos >= 0 ? k.input_grad + pos * k.steps + k.column : nullptr;
-    double sum_slope = 0, sum_bias = 0, sum_tau = 0;
-    for (std::int64_t b = 0; b < batch; ++b) {
-      const std::int64_t n = i * batch + b;
-      // Recompute the forward values.
-      real m = 1, scaled = beta0, beta = beta0;
+  for (std::int64_t block_index = 0; block_index < blocks; ++block_index) {
+    const std::int64_t first = block_index * block, last = std::min(first + block, k.neurons);
+    const auto slope_of = [&](std::int64_t i, std::int64_t n, real& m, real& scaled) {
+      const real beta0 = k.slope[i];
+      m = 1;
+      scaled = beta0;
       if constexpr (divisive) {
         m = real(1) + k.divisive[n];
         scaled = beta0 * m;
-        beta = scaled < real(0) ? real(0) : scaled;
+        return scaled < real(0) ? real(0) : scaled;
       }
-      const real z = beta * k.wx[n] + bias;
+      return beta0;
+    };
+    if constexpr (!linear) {
+      detail::for_values(first, last, batch, [&](std::int64_t i, std::int64_t n) {
+        real m, scaled;
+        const real z = slope_of(i, n, m, scaled) * k.wx[n] + k.bias[i];
+        k.grad_wx[n] = detail::h_theta(z, theta);
+      });
+      detail::tanh_in_place(k.grad_wx + first * batch, (last - first) * batch);
+    }
+    const auto element = [&](std::int64_t i, std::int64_t n) {
+      real m, scaled;
+      const real beta = slope_of(i, n, m, scaled);
+      const real z = beta * k.wx[n] + k.bias[i];
       const real prev = k.prev[n];
-      real t = 0, a;  // t = tanh(h(z))
-      if constexpr (linear) {
-        a = inv_tau * z + keep * prev;
-      } else {
-        t = std::tanh(detail::h_theta(z, k.theta));
-        a = inv_tau * t + keep * prev;
-      }
-      // Input addition, re-threshold and clamp <= 1.
+      const real inv_tau = k.inv_tau[i];
+      const real t = linear ? real(0) : k.grad_wx[n];  // tanh(h(z))
       real g = k.grad[n];
       if constexpr (post) {
+        const std::int64_t pos = k.sensory_pos[i];
         if constexpr (!linear) {
-          const real c = x ? a + x[b * input_stride] : a;
-          const real r = c - k.theta;
-          const real h = (r < real(0) ? real(0) : r) + (c >= k.theta ? k.theta : real(0));
+          // c = a (+ input at sensory neurons); a_l = min(h(c), 1).
+          const real a = inv_tau * t + k.keep[i] * prev;
+          const real c =
+              pos >= 0 ? a + k.input[pos * k.steps + k.column + (n - i * batch) * input_stride] : a;
+          const real r = c - theta;
+          const real h = (r < real(0) ? real(0) : r) + (c >= theta ? theta : real(0));
           g = (r > real(0) && h <= real(1)) ? g : real(0);
         }
-        if (dx) dx[b * input_stride] = g;
+        if (pos >= 0) k.input_grad[pos * k.steps + k.column + (n - i * batch) * input_stride] = g;
       }
-      // Leaky update a = f / tau + (tau - 1) / tau prev, f = tanh(h(z)) or z:
-      // da/dtau = (prev - f) / tau^2.
+      // Leaky update a = f / tau + (tau - 1) / tau prev, f = tanh(h(z)) or z; tau^2 da/dtau =
+      // prev - f.
       real grad_z;
+      contribution c{};
       if constexpr (linear) {
-        sum_tau += static_cast<double>(g * (prev - z));
+        c.tau = static_cast<double>(g * (prev - z));
         grad_z = g * inv_tau;
       } else {
-        sum_tau += static_cast<double>(g * (prev - t));
+        c.tau = static_cast<double>(g * (prev - t));
         const real grad_h = g * inv_tau * (real(1) - t * t);
-        grad_z = z - k.theta > real(0) ? grad_h : real(0);
+        grad_z = z - theta > real(0) ? grad_h : real(0);
       }
-      k.grad[n] = g * keep;
-      sum_bias += static_cast<double>(grad_z);
+      k.grad[n] = g * k.keep[i];
+      c.bias = static_cast<double>(grad_z);
       k.grad_wx[n] = grad_z * beta;
       const real grad_beta = grad_z * k.wx[n];
       if constexpr (divisive) {
         const real grad_scaled = scaled >= real(0) ? grad_beta : real(0);
-        sum_slope += static_cast<double>(grad_scaled * m);
-        k.grad_divisive[n] = grad_scaled * beta0;
+        c.slope = static_cast<double>(grad_scaled * m);
+        k.grad_divisive[n] = grad_scaled * k.slope[i];
       } else {
-        sum_slope += static_cast<double>(grad_beta);
+        c.slope = static_cast<double>(grad_beta);
+      }
+      return c;
+    };
+    if (batch == 1) {
+#pragma omp simd
+      for (std::int64_t i = first; i < last; ++i) {
+        const contribution c = element(i, i);
+        const double tau = static_cast<double>(k.tau[i]);
+        k.acc_slope[i] += c.slope;
+        k.acc_bias[i] += c.bias;
+        k.acc_tau[i] += c.tau / (tau * tau);
+      }
+    } else {
+      for (std::int64_t i = first; i < last; ++i) {
+        double slope = 0, bias = 0, tau_sum = 0;
+        for (std::int64_t b = 0; b < batch; ++b) {
+          const contribution c = element(i, i * batch + b);
+          slope += c.slope;
+          bias += c.bias;
+          tau_sum += c.tau;
+        }
+        const double tau = static_cast<double>(k.tau[i]);
+        k.acc_slope[i] += slope;
+        k.acc_bias[i] += bias;
+        k.acc_tau[i] += tau_sum / (tau * tau);
       }
     }
-    const double tau = static_cast<double>(k.tau[i]);
-    k.acc_slope[i] += sum_slope;
-    k.acc_bias[i] += sum_bias;
-    k.acc_tau[i] += sum_tau / (tau * tau);
   }
 }
 
@@ -142,6 +180,42 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
   });
 }
 
+// The sensory rows of dLoss/dr = W^T grad_wx + s (D^T grad_divisive) + leaky part, written
+// to dLoss/dinput column 0: the same sums as multiply() and the combination in backward(),
+// restricted to the sensory rows, one thread per row.
+template <class real>
+void basic_network<real>::sensory_rows(const real* grad_wx, const real* grad_divisive,
+                                       const real* leaky, const real* r, const input_shape& shape,
+                                       real* input_grad, double* acc_strength) const {
+  const auto batch = shape.batch;
+  const bool divisive = !params_.divisive_normalization.empty();
+  const auto row_product = [batch](const sparse::basic_csr<real>& m, std::int64_t row,
+                                   const real* x, std::int64_t b) {
+    real sum = 0;
+    for (auto k = m.row_begin[static_cast<std::size_t>(row)];
+         k < m.row_begin[static_cast<std::size_t>(row) + 1]; ++k)
+      sum += m.value[static_cast<std::size_t>(k)] *
+             x[static_cast<std::int64_t>(m.col[static_cast<std::size_t>(k)]) * batch + b];
+    return sum;
+  };
+#pragma omp parallel for schedule(dynamic, 16) if (num_sensory() * batch > 4096)
+  for (std::int64_t j = 0; j < num_sensory(); ++j) {
+    const auto i = sensory_[static_cast<std::size_t>(j)];
+    double sum_strength = 0;
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const auto m = i * batch + b;
+      real v = row_product(wt_, i, grad_wx, b);
+      if (divisive) {
+        const real q = row_product(div_t_, i, grad_divisive, b);
+        v += strength_n_[static_cast<std::size_t>(i)] * q;
+        sum_strength += static_cast<double>(r[m] * q);
+      }
+      input_grad[(b * shape.sensory + j) * shape.steps] = v + leaky[m];
+    }
+    acc_strength[static_cast<std::size_t>(i)] += sum_strength;
+  }
+}
+
 template <class real>
 gradients<real> basic_network<real>::backward(const basic_trajectory<real>& trajectory,
                                               const layer_seed<real>& seed,
@@ -149,8 +223,7 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
   if (trajectory.owner_ != this || trajectory.generation_ != generation_)
     throw error(
         "backward: the trajectory was recorded by another network, or before set_parameters");
-  if (activation_)
-    throw error("backward: not available with a custom activation function");
+  if (activation_) throw error("backward: not available with a custom activation function");
   const auto& shape = trajectory.shape_;
   const auto batch = shape.batch;
   const int layers = trajectory.layers_;
@@ -237,6 +310,14 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
       else
         dispatch_backward<real, false>(k, divisive, post);
 
+      if (l == 0) {
+        // a_{-1} = r is zeros outside the sensory rows and no state: only its sensory rows
+        // of dLoss/dr are needed, dLoss/dinput column 0 (and the strength terms vanish
+        // elsewhere, r being 0).
+        sensory_rows(grad_wx.data(), grad_divisive.data(), grad.data(), prev, shape,
+                     out.input.data(), acc_strength.data());
+        break;
+      }
       // dLoss/da_{l-1} = W^T grad_wx + s (D^T grad_divisive) + leaky part (now in grad).
       sparse::multiply(wt_, grad_wx.data(), grad_prev.data(), batch);
       if (divisive) sparse::multiply(div_t_, grad_divisive.data(), back_divisive.data(), batch);
@@ -259,12 +340,6 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
     }
   }
 
-  // grad is now dLoss/dr, r the initial state holding input column 0 in the sensory rows.
-  for (std::int64_t j = 0; j < shape.sensory; ++j)
-    for (std::int64_t b = 0; b < batch; ++b)
-      out.input[static_cast<std::size_t>((b * shape.sensory + j) * shape.steps)] =
-          grad[static_cast<std::size_t>(sensory_[static_cast<std::size_t>(j)] * batch + b)];
-
   if (has_groups()) {
     const auto num_groups = groups_.size();
     std::vector<double> slope(num_groups, 0), bias(num_groups, 0), tau(num_groups, 0),
@@ -274,7 +349,8 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
       slope[g] += acc_slope[i];
       bias[g] += acc_bias[i];
       tau[g] += acc_tau[i];
-      if (strength_of_[i] >= 0) strength[static_cast<std::size_t>(strength_of_[i])] += acc_strength[i];
+      if (strength_of_[i] >= 0)
+        strength[static_cast<std::size_t>(strength_of_[i])] += acc_strength[i];
     }
     auto& p = out.parameters;
     p.slope.resize(num_groups);
@@ -284,8 +360,9 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
       p.slope[g] = static_cast<real>(slope[g]);
       // d|r|/dr = sign(r), 0 at 0 (torch.abs).
       const real r = parameters_.raw_bias[g];
-      p.raw_bias[g] = r > real(0) ? static_cast<real>(bias[g])
-                                  : r < real(0) ? static_cast<real>(-bias[g]) : real(0);
+      p.raw_bias[g] = r > real(0)   ? static_cast<real>(bias[g])
+                      : r < real(0) ? static_cast<real>(-bias[g])
+                                    : real(0);
       // max(1, tau_param) as torch.clamp(min = 1): gradient where tau_param >= 1.
       p.tau_param[g] = parameters_.tau_param[g] >= real(1) ? static_cast<real>(tau[g]) : real(0);
     }
@@ -296,6 +373,12 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
   return out;
 }
 
+template void basic_network<float>::sensory_rows(const float*, const float*, const float*,
+                                                 const float*, const input_shape&, float*,
+                                                 double*) const;
+template void basic_network<double>::sensory_rows(const double*, const double*, const double*,
+                                                  const double*, const input_shape&, double*,
+                                                  double*) const;
 template gradients<float> basic_network<float>::backward(const basic_trajectory<float>&,
                                                          std::span<const float>) const;
 template gradients<double> basic_network<double>::backward(const basic_trajectory<double>&,

@@ -89,7 +89,8 @@ void network_params::validate() const {
   if (idx_to_group)
     for (std::size_t i = 0; i < idx_to_group->size(); ++i)
       if ((*idx_to_group)[i].empty())
-        throw parameter_error("idx_to_group", "neuron " + std::to_string(i) + " has an empty group name");
+        throw parameter_error("idx_to_group",
+                              "neuron " + std::to_string(i) + " has an empty group name");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -97,8 +98,8 @@ void network_params::validate() const {
 
 template <class real>
 basic_network<real>::basic_network(sparse::basic_csr<real> weights,
-                                   std::vector<std::int64_t> sensory_indices,
-                                   network_params params, activation_function<real> activation)
+                                   std::vector<std::int64_t> sensory_indices, network_params params,
+                                   activation_function<real> activation)
     : params_(std::move(params)),
       sensory_(std::move(sensory_indices)),
       activation_(std::move(activation)) {
@@ -106,8 +107,7 @@ basic_network<real>::basic_network(sparse::basic_csr<real> weights,
   sparse::require_square(weights, "network");
   check_csr(weights);
   n_ = weights.rows;
-  if (n_ > std::numeric_limits<std::int32_t>::max())
-    throw error("network: more than 2^31 neurons");
+  if (n_ > std::numeric_limits<std::int32_t>::max()) throw error("network: more than 2^31 neurons");
   const auto n = static_cast<std::size_t>(n_);
 
   sensory_pos_.assign(n, -1);
@@ -189,8 +189,9 @@ basic_network<real>::basic_network(sparse::basic_csr<real> weights,
       for (const auto& post : posts) {
         const auto q = find(post);
         if (q < 0)
-          throw parameter_error("divisive_normalization", "post-group '" + post + "' (of pre-group '" +
-                                                              pre + "') has no neurons");
+          throw parameter_error(
+              "divisive_normalization",
+              "post-group '" + post + "' (of pre-group '" + pre + "') has no neurons");
         pair[static_cast<std::size_t>(p) * num_groups + static_cast<std::size_t>(q)] = 1;
       }
     }
@@ -210,12 +211,12 @@ basic_network<real>::basic_network(sparse::basic_csr<real> weights,
         const auto gp = static_cast<std::size_t>(group_of_[static_cast<std::size_t>(j)]);
         if (pre_index[gp] >= 0 && pair[gp * num_groups + gq]) {
           if (v > 0)
-            throw parameter_error(
-                "divisive_normalization",
-                "the connection from neuron " + std::to_string(j) + " (group '" + groups_[gp] +
-                    "') to neuron " + std::to_string(q) + " (group '" + groups_[gq] +
-                    "') has weight " + str(static_cast<double>(v)) +
-                    " > 0; divisive connections must be inhibitory (<= 0)");
+            throw parameter_error("divisive_normalization",
+                                  "the connection from neuron " + std::to_string(j) + " (group '" +
+                                      groups_[gp] + "') to neuron " + std::to_string(q) +
+                                      " (group '" + groups_[gq] + "') has weight " +
+                                      str(static_cast<double>(v)) +
+                                      " > 0; divisive connections must be inhibitory (<= 0)");
           div_.col.push_back(j);
           div_.value.push_back(v);
         } else {
@@ -241,7 +242,8 @@ std::int32_t basic_network<real>::group_id(std::string_view group) const {
     throw error("group '" + std::string(group) + "': the network has no groups (no idx_to_group)");
   const auto it = std::lower_bound(groups_.begin(), groups_.end(), group,
                                    [](const std::string& a, std::string_view b) { return a < b; });
-  if (it == groups_.end() || *it != group) throw error("unknown group '" + std::string(group) + "'");
+  if (it == groups_.end() || *it != group)
+    throw error("unknown group '" + std::string(group) + "'");
   return static_cast<std::int32_t>(it - groups_.begin());
 }
 
@@ -258,11 +260,12 @@ void basic_network<real>::set_parameters(group_parameters<real> p) {
   const auto check = [](const char* field, const std::vector<real>& v, std::size_t expected,
                         const std::vector<std::string>& names) {
     if (v.size() != expected)
-      throw parameter_error(field, std::to_string(v.size()) + " values, expected " +
-                                       std::to_string(expected));
+      throw parameter_error(
+          field, std::to_string(v.size()) + " values, expected " + std::to_string(expected));
     for (std::size_t k = 0; k < v.size(); ++k)
       if (!std::isfinite(static_cast<double>(v[k])))
-        throw parameter_error(field, "the value for group '" + names[k] + "' is not a finite number");
+        throw parameter_error(field,
+                              "the value for group '" + names[k] + "' is not a finite number");
   };
   check("divisive_strength", p.divisive_strength, div_pre_groups_.size(), div_pre_groups_);
   check("tau_param", p.tau_param, groups_.size(), groups_);
@@ -303,8 +306,7 @@ void basic_network<real>::refresh() {
     std::fill(bias_n_.begin(), bias_n_.end(), static_cast<real>(params_.default_bias));
     std::fill(tau_n_.begin(), tau_n_.end(), static_cast<real>(params_.tau));
     std::fill(inv_tau_n_.begin(), inv_tau_n_.end(), static_cast<real>(1.0 / params_.tau));
-    std::fill(keep_n_.begin(), keep_n_.end(),
-              static_cast<real>((params_.tau - 1.0) / params_.tau));
+    std::fill(keep_n_.begin(), keep_n_.end(), static_cast<real>((params_.tau - 1.0) / params_.tau));
   }
   for (std::size_t k = 0; k < div_eff_.value.size(); ++k)
     div_eff_.value[k] = div_.value[k] * strength_n_[static_cast<std::size_t>(div_.col[k])];
@@ -315,7 +317,8 @@ void basic_network<real>::refresh() {
 
 template <class real>
 void basic_network<real>::check_input(std::span<const real> input, const input_shape& s) const {
-  if (s.batch < 1) throw error("input: the batch size must be at least 1, got " + std::to_string(s.batch));
+  if (s.batch < 1)
+    throw error("input: the batch size must be at least 1, got " + std::to_string(s.batch));
   if (s.sensory != num_sensory())
     throw error("input: " + std::to_string(s.sensory) + " sensory rows, but the network has " +
                 std::to_string(num_sensory()) + " sensory neurons");
@@ -347,8 +350,8 @@ detail::clamp_list<real> basic_network<real>::compile(const manipulation& m,
           throw error("manipulate: neuron " + std::to_string(*index) + " is outside 0.." +
                       std::to_string(n_ - 1));
         if (!std::isfinite(v))
-          throw error("manipulate: the value for neuron " + std::to_string(*index) +
-                      " at layer " + std::to_string(layer) + " is not a finite number");
+          throw error("manipulate: the value for neuron " + std::to_string(*index) + " at layer " +
+                      std::to_string(layer) + " is not a finite number");
         target[*index * batch + b] = static_cast<real>(v);
       } else {
         const auto& name = std::get<std::string>(key);
@@ -411,37 +414,45 @@ struct step_kernel_args {
 };
 
 // One layer, elementwise: slope (with divisive normalisation), activation, leaky update, and
-// for l < L - 1 the next input column plus (multilayered) re-threshold and clamp <= 1.
+// for l < L - 1 the next input column plus (multilayered) re-threshold and clamp <= 1. Runs
+// as vectorisable passes over blocks of neurons, the state block staying in cache.
 template <class real, bool linear, bool divisive, bool post>
 void step_kernel(const step_kernel_args<real>& k) {
   const auto batch = k.batch;
+  const auto block = detail::block_neurons(batch);
+  const auto blocks = (k.neurons + block - 1) / block;
   const auto input_stride = k.sensory * k.steps;
+  const real theta = k.theta;
+  real* out = k.out;
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(k.neurons * batch))
-  for (std::int64_t i = 0; i < k.neurons; ++i) {
-    const real beta0 = k.slope[i], bias = k.bias[i], inv_tau = k.inv_tau[i], keep = k.keep[i];
-    const std::int64_t pos = post ? k.sensory_pos[i] : -1;
-    const real* x = pos >= 0 ? k.input + pos * k.steps + k.column : nullptr;
-    for (std::int64_t b = 0; b < batch; ++b) {
-      const std::int64_t n = i * batch + b;
-      real beta = beta0;
+  for (std::int64_t block_index = 0; block_index < blocks; ++block_index) {
+    const std::int64_t first = block_index * block, last = std::min(first + block, k.neurons);
+    // z = beta' wx + b; multilayered: tanh(h(z)).
+    detail::for_values(first, last, batch, [&](std::int64_t i, std::int64_t n) {
+      real beta = k.slope[i];
       if constexpr (divisive) {
-        beta = beta0 * (real(1) + k.divisive[n]);
+        beta = beta * (real(1) + k.divisive[n]);
         beta = beta < real(0) ? real(0) : beta;
       }
-      const real z = beta * k.wx[n] + bias;
-      real a;
-      if constexpr (linear)
-        a = inv_tau * z + keep * k.prev[n];
-      else
-        a = inv_tau * std::tanh(detail::h_theta(z, k.theta)) + keep * k.prev[n];
-      if constexpr (post) {
-        if (x) a += x[b * input_stride];
-        if constexpr (!linear) {
-          a = detail::h_theta(a, k.theta);
-          a = a > real(1) ? real(1) : a;
-        }
+      const real z = beta * k.wx[n] + k.bias[i];
+      out[n] = linear ? z : detail::h_theta(z, theta);
+    });
+    if constexpr (!linear) detail::tanh_in_place(out + first * batch, (last - first) * batch);
+    detail::for_values(first, last, batch, [&](std::int64_t i, std::int64_t n) {
+      out[n] = k.inv_tau[i] * out[n] + k.keep[i] * k.prev[n];
+    });
+    if constexpr (post) {
+      for (std::int64_t i = first; i < last; ++i) {
+        const std::int64_t pos = k.sensory_pos[i];
+        if (pos < 0) continue;
+        const real* x = k.input + pos * k.steps + k.column;
+        for (std::int64_t b = 0; b < batch; ++b) out[i * batch + b] += x[b * input_stride];
       }
-      k.out[n] = a;
+      if constexpr (!linear)
+        detail::for_values(first, last, batch, [&](std::int64_t, std::int64_t n) {
+          const real a = detail::h_theta(out[n], theta);
+          out[n] = a > real(1) ? real(1) : a;
+        });
     }
   }
 }
@@ -525,8 +536,7 @@ void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(values))
       for (std::int64_t i = 0; i < n_; ++i) {
         const auto pos = sensory_pos_[static_cast<std::size_t>(i)];
-        const real* x =
-            pos >= 0 ? context.input + pos * context.shape.steps + layer + 1 : nullptr;
+        const real* x = pos >= 0 ? context.input + pos * context.shape.steps + layer + 1 : nullptr;
         for (std::int64_t b = 0; b < batch; ++b) {
           real a = out[i * batch + b];
           if (x) a += x[b * input_stride];
@@ -550,8 +560,8 @@ namespace {
 
 // a_l (N x batch) into activations (batch, N, L) at layer l.
 template <class real>
-void write_layer(const real* state, std::int64_t neurons, std::int64_t batch, int layers,
-                 int layer, real* activations) {
+void write_layer(const real* state, std::int64_t neurons, std::int64_t batch, int layers, int layer,
+                 real* activations) {
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(neurons * batch))
   for (std::int64_t i = 0; i < neurons; ++i)
     for (std::int64_t b = 0; b < batch; ++b)
@@ -630,10 +640,11 @@ basic_trajectory<real> basic_network<real>::record(std::span<const real> input,
                                                    std::span<real> activations) const {
   check_input(input, shape);
   if (options.checkpoint_interval < 0)
-    throw parameter_error("checkpoint_interval", "must be >= 0, got " +
-                                                     std::to_string(options.checkpoint_interval));
+    throw parameter_error("checkpoint_interval",
+                          "must be >= 0, got " + std::to_string(options.checkpoint_interval));
   const int layers = params_.num_layers;
-  if (!activations.empty() && static_cast<std::int64_t>(activations.size()) != shape.batch * n_ * layers)
+  if (!activations.empty() &&
+      static_cast<std::int64_t>(activations.size()) != shape.batch * n_ * layers)
     throw error("record: room for " + std::to_string(activations.size()) +
                 " activations, expected batch x neurons x layers = " +
                 std::to_string(shape.batch * n_ * layers));
@@ -726,7 +737,6 @@ template class basic_trajectory<double>;
 template void legacy_activation(const basic_network<float>&, const step_arguments<float>&);
 template void legacy_activation(const basic_network<double>&, const step_arguments<double>&);
 template void legacy_activation_linear(const basic_network<float>&, const step_arguments<float>&);
-template void legacy_activation_linear(const basic_network<double>&,
-                                       const step_arguments<double>&);
+template void legacy_activation_linear(const basic_network<double>&, const step_arguments<double>&);
 
 }  // namespace kenyon::ratenet

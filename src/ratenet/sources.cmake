@@ -9,3 +9,4 @@ set_source_files_properties(ratenet/network.cpp ratenet/backward.cpp PROPERTIES
   COMPILE_OPTIONS -ffp-contract=off)
 target_sources(kenyon PRIVATE ratenet/actmax.cpp)
 target_sources(kenyon PRIVATE ratenet/attribution.cpp)
+target_sources(kenyon PRIVATE ratenet/train.cpp)

@@ -56,8 +56,7 @@ toy make_toy(std::uint64_t seed, network_kind kind, bool groups) {
   const double scale = kind == network_kind::linear ? 0.35 : 0.6;
   for (std::int64_t q = 0; q < t.n; ++q)
     for (std::int64_t j = 0; j < t.n; ++j)
-      if (j != q && unit(rng) < 0.3)
-        t.w[q * t.n + j] = sign[j] * (0.05 + scale * unit(rng));
+      if (j != q && unit(rng) < 0.3) t.w[q * t.n + j] = sign[j] * (0.05 + scale * unit(rng));
   // Make sure every divisive pair has connections.
   const auto force = [&](const std::string& pre, const std::string& post) {
     for (std::int64_t q = 0; q < t.n; ++q)
@@ -128,8 +127,10 @@ reference_result reference_forward(const toy& t, const basic_network<double>& ne
       slope[i] = params.slope[g];
       bias[i] = std::abs(params.raw_bias[g]);
       tau[i] = std::max(1.0, params.tau_param[g]);
-      const auto d = std::find(pre_groups.begin(), pre_groups.end(), t.group[i]) - pre_groups.begin();
-      if (d < static_cast<std::ptrdiff_t>(pre_groups.size())) strength[i] = params.divisive_strength[d];
+      const auto d =
+          std::find(pre_groups.begin(), pre_groups.end(), t.group[i]) - pre_groups.begin();
+      if (d < static_cast<std::ptrdiff_t>(pre_groups.size()))
+        strength[i] = params.divisive_strength[d];
     } else {
       slope[i] = p.tanh_steepness;
       bias[i] = p.default_bias;
@@ -143,7 +144,9 @@ reference_result reference_forward(const toy& t, const basic_network<double>& ne
   };
   reference_result r;
   r.activations.assign(static_cast<std::size_t>(batch * n * layers), 0.0);
-  const auto near = [&](double v, double kink) { r.margin = std::min(r.margin, std::abs(v - kink)); };
+  const auto near = [&](double v, double kink) {
+    r.margin = std::min(r.margin, std::abs(v - kink));
+  };
   const auto h = [&](double z) { return z >= theta ? z : 0.0; };
   for (std::int64_t b = 0; b < batch; ++b) {
     std::vector<double> prev(n, 0.0), next(n);
@@ -287,7 +290,8 @@ void gradcheck(const gradcheck_case& c) {
       x[k] = x0 - fd_step;
       const double down = f();
       x[k] = x0;
-      expect_gradient(base.input[k], (up - down) / (2 * fd_step), "input entry " + std::to_string(k));
+      expect_gradient(base.input[k], (up - down) / (2 * fd_step),
+                      "input entry " + std::to_string(k));
       if (static_cast<std::int64_t>(k) % shape.steps >= c.layers) {
         EXPECT_EQ(base.input[k], 0.0) << "input entry " << k << " (past the last layer)";
       }

@@ -114,6 +114,17 @@ TEST(ratenet_network, manipulation_forms) {
   EXPECT_NE(at(0, 4, 0), 0.25f);
 }
 
+// NaN propagates (the original's thresholded ReLU is written so that it does).
+TEST(ratenet_network, nan_propagates) {
+  const network net(small_weights(), {0, 1}, grouped(2));
+  std::vector<float> x(2 * 2, 0.5f);
+  x[0] = std::numeric_limits<float>::quiet_NaN();  // sensory neuron 0, column 0
+  const auto a = net.forward(x, {1, 2, 2});
+  EXPECT_TRUE(std::isnan(a[0 * 2 + 0]));  // neuron 0 itself (leaky memory of r)
+  EXPECT_TRUE(std::isnan(a[2 * 2 + 0]));  // neuron 2 through tanh(h(z))
+  EXPECT_FALSE(std::isnan(a[1 * 2 + 0]));
+}
+
 // A custom activation function re-implementing the default step reproduces it.
 TEST(ratenet_network, custom_activation_function) {
   network_params p = grouped(4);
@@ -156,7 +167,8 @@ TEST(ratenet_network, independent_of_thread_count) {
   network_params p;
   p.num_layers = 4;
   std::vector<std::string> groups(n);
-  for (std::int64_t i = 0; i < n; ++i) groups[i] = std::string(1, static_cast<char>('a' + i % 7));  // a .. g
+  for (std::int64_t i = 0; i < n; ++i)
+    groups[i] = std::string(1, static_cast<char>('a' + i % 7));  // a .. g
   p.idx_to_group = groups;
   p.divisive_normalization = {{"a", {"d"}}};
   p.tau = 3;
@@ -269,8 +281,11 @@ TEST(ratenet_network_errors, input_shape) {
   expect_error([&] { net.forward(std::vector<float>(2 * 2 * 2), {2, 2, 2}); }, "2 time steps");
   expect_error([&] { net.forward(x, {3, 2, 3}); }, "12 values for shape (3, 2, 3)");
   expect_error([&] { net.forward(x, {0, 2, 3}); }, "batch size");
-  expect_error([&] { net.record(x, {2, 2, 3}, {}, {.checkpoint_interval = -1}); },
-               "checkpoint_interval");
+  expect_error(
+      [&] {
+        net.record(x, {2, 2, 3}, {}, {.checkpoint_interval = -1});
+      },
+      "checkpoint_interval");
   std::vector<float> small(5);
   expect_error([&] { net.forward(x, {2, 2, 3}, {}, small); }, "room for 5 activations");
 }
@@ -308,8 +323,11 @@ TEST(ratenet_network_errors, divisive_normalization) {
   network_params p = grouped();
   // S -> A includes 0 -> 2 with weight +0.5.
   p.divisive_normalization = {{"S", {"A"}}};
-  expect_error([&] { network(small_weights(), {0, 1}, p); },
-               "from neuron 0 (group 'S') to neuron 2 (group 'A') has weight 0.5");
+  expect_error(
+      [&] {
+        network(small_weights(), {0, 1}, p);
+      },
+      "from neuron 0 (group 'S') to neuron 2 (group 'A') has weight 0.5");
   p.divisive_normalization = {{"Q", {"A"}}};
   expect_error([&] { network(small_weights(), {0, 1}, p); }, "pre-group 'Q'");
   p.divisive_normalization = {{"A", {"B", "R"}}};

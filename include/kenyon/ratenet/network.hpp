@@ -90,7 +90,7 @@ struct group_parameters {
 using neuron_key = std::variant<std::int64_t, std::string>;
 using layer_values = std::map<int, std::map<neuron_key, double>>;  // layer -> key -> value
 struct manipulation {
-  layer_values every_batch;                      // {layer: {key: value}} for every batch item
+  layer_values every_batch;                        // {layer: {key: value}} for every batch item
   std::map<std::int64_t, layer_values> per_batch;  // {batch: {layer: {key: value}}}
   bool empty() const { return every_batch.empty() && per_batch.empty(); }
 };
@@ -129,8 +129,7 @@ using activation_function =
 template <class real>
 void legacy_activation(const basic_network<real>& network, const step_arguments<real>& step);
 template <class real>
-void legacy_activation_linear(const basic_network<real>& network,
-                              const step_arguments<real>& step);
+void legacy_activation_linear(const basic_network<real>& network, const step_arguments<real>& step);
 
 namespace detail {
 // A manipulation resolved for one batch size: per layer, state offsets i * batch + b with
@@ -146,15 +145,17 @@ struct workspace;
 }  // namespace detail
 
 struct record_options {
-  // 0: keep every layer's state and its product W a_{l-1} (2 N B L values; the backward
-  // pass then needs one sparse product per layer). k >= 1: keep only the states that start
-  // each segment of k layers (N B ceil(L / k) values) and recompute one segment at a time
-  // during the backward pass (2 N B k values more while it runs, one extra sparse product
-  // per layer). The gradients are bit-identical for every k.
+  // 0: keep every layer's state and its product W a_{l-1} (2 N B L values); the backward
+  // pass then needs one sparse product (with W^T) per layer. k >= 1: keep only the states
+  // that start each segment of k layers ((L - 1) / k states of N B values) and recompute
+  // one segment at a time during the backward pass (2 N B k values while it runs, one more
+  // sparse product per layer). The gradients are bit-identical for every k. Besides this the
+  // backward pass works in 4 N B values (7 with divisive normalisation).
   int checkpoint_interval = 0;
 };
 
-// A recorded forward pass, for basic_network::backward.
+// A recorded forward pass, for the backward pass of the network that recorded it (not a
+// copy, and not after set_parameters).
 template <class real>
 class basic_trajectory {
  public:
@@ -184,7 +185,7 @@ class basic_trajectory {
 
 template <class real>
 struct gradients {
-  std::vector<real> input;           // dLoss/dinput, (batch, sensory, steps)
+  std::vector<real> input;            // dLoss/dinput, (batch, sensory, steps)
   group_parameters<real> parameters;  // dLoss/d each parameter; empty without groups
 };
 
@@ -198,6 +199,9 @@ using layer_seed =
 template <class real>
 using layer_observer = std::function<void(int layer, std::span<const real> grad)>;
 
+// forward, record and backward are const and keep their scratch arrays per call, so one
+// network may serve several threads at once. They thread internally with OpenMP; results
+// do not depend on the number of threads.
 template <class real>
 class basic_network {
  public:
@@ -217,7 +221,7 @@ class basic_network {
   const activation_function<real>& activation() const { return activation_; }
 
   bool has_groups() const { return !groups_.empty(); }
-  const std::vector<std::string>& groups() const { return groups_; }  // sorted
+  const std::vector<std::string>& groups() const { return groups_; }    // sorted
   std::span<const std::int32_t> group_of() const { return group_of_; }  // neuron -> group id
   // Throws kenyon::error for an unknown group (or a network without groups).
   std::int32_t group_id(std::string_view group) const;
@@ -241,14 +245,13 @@ class basic_network {
   // unknown neuron, group, layer or batch item in the manipulation.
   std::vector<real> forward(std::span<const real> input, const input_shape& shape,
                             const manipulation& clamps = {}) const;
-  void forward(std::span<const real> input, const input_shape& shape,
-               const manipulation& clamps, std::span<real> activations) const;
+  void forward(std::span<const real> input, const input_shape& shape, const manipulation& clamps,
+               std::span<real> activations) const;
 
   // The forward pass, recorded for backward(); writes the activations too if given a
   // (batch, N, L) span.
   basic_trajectory<real> record(std::span<const real> input, const input_shape& shape,
-                                const manipulation& clamps = {},
-                                const record_options& options = {},
+                                const manipulation& clamps = {}, const record_options& options = {},
                                 std::span<real> activations = {}) const;
 
   // Backpropagation through time from dLoss/dactivations, (batch, N, L) like forward's
@@ -269,13 +272,16 @@ class basic_network {
             detail::workspace<real>& work) const;
   void run(const run_context& context, basic_trajectory<real>* trajectory,
            std::span<real> activations) const;
+  void sensory_rows(const real* grad_wx, const real* grad_divisive, const real* leaky,
+                    const real* r, const input_shape& shape, real* input_grad,
+                    double* acc_strength) const;
   void refresh();
 
   network_params params_;
   std::int64_t n_ = 0;
   std::vector<std::int64_t> sensory_;
-  std::vector<std::int64_t> sensory_pos_;  // neuron -> position in sensory_, or -1
-  sparse::basic_csr<real> w_, wt_;         // W without divisive entries, and W^T
+  std::vector<std::int64_t> sensory_pos_;          // neuron -> position in sensory_, or -1
+  sparse::basic_csr<real> w_, wt_;                 // W without divisive entries, and W^T
   sparse::basic_csr<real> div_, div_eff_, div_t_;  // divisive entries: w, w * s, and w^T
   std::vector<std::string> groups_;
   std::vector<std::int32_t> group_of_;

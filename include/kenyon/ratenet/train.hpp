@@ -1,0 +1,110 @@
+#pragma once
+// Fitting a network's per-group parameters to recorded activities: connectome_interpreter's
+// train_model (spec rate_network.md sections 5 and 6). Full-batch Adam on the slopes, raw
+// biases, divisive strengths and time constants (never the weights), with an L1 loss on the
+// targets and a penalty on the drift of the parameters from their initial values.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "kenyon/ratenet/network.hpp"
+
+namespace kenyon {
+class progress_bar;
+}
+
+namespace kenyon::ratenet {
+
+// One row of the target table: the activation of `neuron` in batch item `batch` (an index
+// into the full input, before the train/validation split) should be `value`, at `layer`, or
+// averaged over all layers when `layer` is empty.
+struct training_target {
+  std::int64_t batch = 0;
+  std::int64_t neuron = 0;
+  std::optional<int> layer;
+  double value = 0;
+};
+
+// Reads a target table written like pandas' df.to_csv(index=False): a header row naming the
+// columns batch, neuron_idx and value, and optionally layer, in any order, then one row per
+// target. batch, neuron_idx and layer are integers (written as "3" or "3.0"); an empty layer
+// cell means "averaged over layers" for that row. A column with an empty name (a pandas index
+// written with index=True) is ignored. Fields may be double-quoted; blank lines are skipped.
+// Throws file_error naming the file, the line and the column for a missing or unknown or
+// repeated column, a row with the wrong number of fields, or a value that is empty (except
+// layer), not a finite number, or not an integer where one is needed.
+std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path);
+
+struct train_params {
+  int num_epochs = 100;
+  double learning_rate = 0.01;     // Adam's step size
+  double param_reg_lambda = 0.01;  // multiplies sum over parameter tensors of mean |p - p_initial|
+  double train_fraction = 0.8;     // share of the batch items trained on (when no train_indices)
+  std::uint64_t seed = 42;         // for the train/validation split (when no train_indices)
+  bool train_slopes = true;
+  bool train_biases = true;
+  bool train_divisive_strength = true;
+  bool train_tau = true;
+  // Whether the parameter penalty acts on the updates. The original reports the penalty
+  // and adds it to the loss, but its updates carry no gradient from it: both reference
+  // runs are reproduced to float rounding only without that gradient (with it, they differ
+  // from the second update on). false reproduces the original; true makes the penalty a
+  // real one (gradient param_reg_lambda * sign(p - p_initial) / len(p), sign(0) = 0).
+  bool param_reg_gradient = false;
+  // See record_options: trades memory for recomputation, same numbers. (The original's
+  // checkpoint_steps = 50 also only affects memory.)
+  int checkpoint_interval = 0;
+  // The batch items to train on, in this order (the rest, sorted, are the validation set).
+  // When not given, int(batch * train_fraction) items are drawn without replacement, in
+  // random order, from rng_stream(seed, streams::sampling). The original's
+  // np.random.choice cannot be reproduced; pass its indices here to repeat one of its runs.
+  std::optional<std::vector<std::int64_t>> train_indices;
+  // Throws parameter_error naming the field for num_epochs < 0, a learning rate that is not
+  // positive, a negative or non-finite param_reg_lambda, train_fraction outside [0, 1],
+  // checkpoint_interval < 0, or nothing selected for training.
+  void validate() const;
+};
+
+// One entry per epoch. The losses belong to the parameters before that epoch's update;
+// val_loss to the parameters after it.
+struct train_history {
+  std::vector<double> loss;             // activation + param_reg
+  std::vector<double> activation_loss;  // mean |predicted - value| (the original's "mse_loss")
+  std::vector<double> param_reg_loss;   // param_reg_lambda * sum_p mean |p - p_initial|
+  std::vector<double> val_loss;         // L1 loss on the validation set; NaN if it is empty
+};
+
+struct train_result {
+  group_parameters<float> parameters;  // the trained parameters (also set on the network)
+  train_history history;
+  std::vector<std::int64_t> train_indices;  // in training order
+  std::vector<std::int64_t> val_indices;    // ascending
+};
+
+// Trains the network's per-group parameters on `inputs` (batch, sensory, steps) towards
+// `targets`, and leaves the trained parameters set on `net`, as the original mutates its
+// model. Each epoch, exactly as the original:
+//   1. forward on the training items; predicted = A[b, n, layer] per target row of a
+//      training item, or the mean over all layers of A[b, n, :] when the row has no layer;
+//   2. activation loss = mean over those rows of |predicted - value| (L1);
+//   3. param reg = param_reg_lambda * sum over the parameter tensors (divisive strengths if
+//      any, tau_param, slope, raw biases; raw values) of mean |p - p_initial|;
+//   4. loss = activation + param reg; if it is not finite the update is skipped;
+//   5. gradient of the activation loss (torch's sign(0) = 0 for |.|; of the penalty too
+//      only with param_reg_gradient), only for the selected tensors; the others
+//      get none and stay exactly as they are; the joint L2 norm of the selected gradients
+//      is clipped to 1 (clip_grad_norm); one Adam step per selected tensor (PyTorch's
+//      arithmetic, one optimiser state per tensor);
+//   6. forward on the validation items -> the validation L1 loss.
+// Throws kenyon::error naming the offending item for a network without groups (nothing to
+// train), inputs whose size or shape do not fit the network, a target row with a batch
+// item, neuron or layer out of range or a value that is not finite, a training index out of
+// range or repeated, or an empty training set; and what train_params::validate rejects. On
+// an exception the network keeps its initial parameters.
+train_result train_model(network& net, std::span<const float> inputs, const input_shape& shape,
+                         std::span<const training_target> targets, const train_params& params = {},
+                         progress_bar* progress = nullptr);
+
+}  // namespace kenyon::ratenet

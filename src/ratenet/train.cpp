@@ -1,0 +1,439 @@
+#include "kenyon/ratenet/train.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <string>
+
+#include "kenyon/core/error.hpp"
+#include "kenyon/core/progress.hpp"
+#include "kenyon/core/rng.hpp"
+#include "kenyon/ratenet/optim.hpp"
+
+namespace kenyon::ratenet {
+namespace {
+
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") + 1 - first);
+}
+
+// One CSV record without line breaks inside fields: commas separate fields, a field may be
+// enclosed in double quotes ("" inside a quoted field is a literal quote).
+std::vector<std::string> split_csv_line(const std::string& line, const std::string& path,
+                                        std::size_t line_number) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::size_t i = 0;
+  while (true) {
+    field.clear();
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < line.size()) {
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+          } else {
+            ++i;
+            closed = true;
+            break;
+          }
+        } else {
+          field += line[i++];
+        }
+      }
+      if (!closed) throw file_error(path, "unterminated quoted field", line_number);
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      if (i < line.size() && line[i] != ',')
+        throw file_error(path, "unexpected text after a quoted field", line_number);
+      fields.push_back(field);
+    } else {
+      const auto comma = line.find(',', i);
+      fields.push_back(trim(line.substr(i, comma == std::string::npos ? comma : comma - i)));
+      i = comma == std::string::npos ? line.size() : comma;
+    }
+    if (i >= line.size()) break;
+    ++i;                     // the comma
+    if (i == line.size()) {  // a trailing comma: one more, empty field
+      fields.emplace_back();
+      break;
+    }
+  }
+  return fields;
+}
+
+// A finite number, or throws file_error naming the column.
+double parse_number(const std::string& text, const std::string& column, const std::string& path,
+                    std::size_t line_number) {
+  const std::string where = "column " + in_quotes(column) + ": ";
+  if (text.empty()) throw file_error(path, where + "empty value", line_number);
+  double v = 0;
+  const char* first = text.data();
+  const char* end = text.data() + text.size();
+  if (*first == '+') ++first;
+  const auto [ptr, ec] = std::from_chars(first, end, v);
+  if (ec != std::errc() || ptr != end)
+    throw file_error(path, where + "value " + in_quotes(text) + " is not a number", line_number);
+  if (!std::isfinite(v))
+    throw file_error(path, where + "value " + in_quotes(text) + " is not a finite number",
+                     line_number);
+  return v;
+}
+
+std::int64_t parse_integer(const std::string& text, const std::string& column,
+                           const std::string& path, std::size_t line_number) {
+  const double v = parse_number(text, column, path, line_number);
+  if (v != std::floor(v) || std::abs(v) > 9.0e15)
+    throw file_error(
+        path, "column " + in_quotes(column) + ": value " + in_quotes(text) + " is not an integer",
+        line_number);
+  return static_cast<std::int64_t>(v);
+}
+
+// The parameter tensors in the original's order, with whether each is trained.
+struct tensor_ref {
+  const char* name;
+  std::vector<float>* values;
+  bool trained;
+};
+
+std::array<tensor_ref, 4> tensors(group_parameters<float>& p, const train_params& params) {
+  return {{{"divisive_strength", &p.divisive_strength, params.train_divisive_strength},
+           {"tau_param", &p.tau_param, params.train_tau},
+           {"slope", &p.slope, params.train_slopes},
+           {"raw_bias", &p.raw_bias, params.train_biases}}};
+}
+
+std::vector<float> gather_items(std::span<const float> inputs, const input_shape& shape,
+                                std::span<const std::int64_t> items) {
+  const auto block = static_cast<std::size_t>(shape.sensory * shape.steps);
+  std::vector<float> out(items.size() * block);
+  for (std::size_t k = 0; k < items.size(); ++k)
+    std::copy_n(
+        inputs.begin() + static_cast<std::ptrdiff_t>(items[k]) * static_cast<std::ptrdiff_t>(block),
+        block, out.begin() + static_cast<std::ptrdiff_t>(k * block));
+  return out;
+}
+
+// The target rows of one subset, with batch positions local to the subset.
+struct local_target {
+  std::size_t at;   // offset of A[b, n, layer], or of A[b, n, 0] when averaged
+  bool all_layers;  // averaged over layers
+  float value;
+};
+
+struct subset {
+  std::vector<std::int64_t> items;
+  input_shape shape;
+  std::vector<float> inputs;
+  std::vector<local_target> targets;
+};
+
+// Mean |predicted - value| over the subset's targets (NaN without targets); adds its
+// gradient into grad_a if given.
+double l1_loss(const subset& s, std::span<const float> activations, std::int64_t layers,
+               std::span<float> grad_a) {
+  if (s.targets.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const auto count = static_cast<float>(s.targets.size());
+  const float per_row = 1.0f / count;
+  const auto n_layers = static_cast<std::size_t>(layers);
+  double sum = 0;
+  for (const auto& t : s.targets) {
+    float predicted;
+    if (t.all_layers) {
+      double acc = 0;
+      for (std::size_t l = 0; l < n_layers; ++l) acc += activations[t.at + l];
+      predicted = static_cast<float>(acc / double(layers));
+    } else {
+      predicted = activations[t.at];
+    }
+    const float d = predicted - t.value;
+    sum += std::abs(double(d));
+    if (grad_a.empty()) continue;
+    const float g = static_cast<float>((d > 0) - (d < 0)) * per_row;  // sign(0) = 0
+    if (t.all_layers) {
+      const float gl = g / static_cast<float>(layers);
+      for (std::size_t l = 0; l < n_layers; ++l) grad_a[t.at + l] += gl;
+    } else {
+      grad_a[t.at] += g;
+    }
+  }
+  return sum / double(s.targets.size());
+}
+
+}  // namespace
+
+std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::ifstream in(path);
+  if (!in) throw file_error(name, "cannot open (no such file or not readable)");
+  enum column_kind { batch_col, neuron_col, layer_col, value_col, ignored_col };
+  static const std::array<const char*, 4> known = {"batch", "neuron_idx", "layer", "value"};
+  std::vector<column_kind> kinds;
+  std::array<bool, 4> present{};
+  std::vector<training_target> out;
+  bool have_header = false;
+  std::size_t line_number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
+    if (trim(line).empty()) continue;
+    const auto fields = split_csv_line(line, name, line_number);
+    if (!have_header) {
+      for (const auto& f : fields) {
+        if (f.empty()) {
+          kinds.push_back(ignored_col);
+          continue;
+        }
+        const auto it =
+            std::find_if(known.begin(), known.end(), [&](const char* k) { return f == k; });
+        if (it == known.end())
+          throw file_error(name,
+                           "header: unknown column " + in_quotes(f) +
+                               " (expected batch, neuron_idx, value and optionally layer)",
+                           line_number);
+        const auto kind = static_cast<column_kind>(it - known.begin());
+        if (present[kind])
+          throw file_error(name, "header: column " + in_quotes(f) + " appears twice", line_number);
+        present[kind] = true;
+        kinds.push_back(kind);
+      }
+      for (int k : {batch_col, neuron_col, value_col})
+        if (!present[static_cast<std::size_t>(k)])
+          throw file_error(name, "header: missing column " + in_quotes(known[k]), line_number);
+      have_header = true;
+      continue;
+    }
+    if (fields.size() != kinds.size())
+      throw file_error(name,
+                       "expected " + std::to_string(kinds.size()) + " fields, found " +
+                           std::to_string(fields.size()),
+                       line_number);
+    training_target t;
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      const std::string& text = fields[c];
+      switch (kinds[c]) {
+        case batch_col:
+          t.batch = parse_integer(text, "batch", name, line_number);
+          break;
+        case neuron_col:
+          t.neuron = parse_integer(text, "neuron_idx", name, line_number);
+          break;
+        case layer_col:
+          if (!text.empty()) {
+            const auto layer = parse_integer(text, "layer", name, line_number);
+            if (layer < std::numeric_limits<int>::min() || layer > std::numeric_limits<int>::max())
+              throw file_error(name, "column 'layer': value " + in_quotes(text) + " is too large",
+                               line_number);
+            t.layer = static_cast<int>(layer);
+          }
+          break;
+        case value_col:
+          t.value = parse_number(text, "value", name, line_number);
+          break;
+        case ignored_col:
+          break;
+      }
+    }
+    out.push_back(t);
+  }
+  if (!have_header) throw file_error(name, "empty file: missing the header row");
+  return out;
+}
+
+void train_params::validate() const {
+  if (num_epochs < 0) throw parameter_error("num_epochs", "expected 0 or more");
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate))
+    throw parameter_error("learning_rate", "expected a positive number");
+  if (!(param_reg_lambda >= 0) || !std::isfinite(param_reg_lambda))
+    throw parameter_error("param_reg_lambda", "expected a non-negative number");
+  if (!(train_fraction >= 0 && train_fraction <= 1))
+    throw parameter_error("train_fraction", "expected a value in [0, 1]");
+  if (checkpoint_interval < 0) throw parameter_error("checkpoint_interval", "expected 0 or more");
+  if (!train_slopes && !train_biases && !train_divisive_strength && !train_tau)
+    throw parameter_error("train_slopes",
+                          "nothing to train: train_slopes, train_biases, "
+                          "train_divisive_strength and train_tau are all false");
+}
+
+train_result train_model(network& net, std::span<const float> inputs, const input_shape& shape,
+                         std::span<const training_target> targets, const train_params& params,
+                         progress_bar* progress) {
+  params.validate();
+  if (!net.has_groups())
+    throw error(
+        "train_model: the network has no per-group parameters to train (build it with "
+        "idx_to_group)");
+  const std::int64_t n = net.size(), batch = shape.batch;
+  const int layers = net.num_layers();
+  if (batch < 1) throw error("train_model: inputs: expected at least one batch item");
+  if (shape.sensory != net.num_sensory())
+    throw error("train_model: inputs: " + std::to_string(shape.sensory) +
+                " sensory rows, the network has " + std::to_string(net.num_sensory()) +
+                " sensory neurons");
+  if (shape.steps < layers)
+    throw error("train_model: inputs: " + std::to_string(shape.steps) +
+                " time steps, fewer than num_layers = " + std::to_string(layers));
+  if (inputs.size() != static_cast<std::size_t>(batch * shape.sensory * shape.steps))
+    throw error("train_model: inputs: " + std::to_string(inputs.size()) +
+                " values, expected batch x sensory x steps = " +
+                std::to_string(batch * shape.sensory * shape.steps));
+  for (std::size_t k = 0; k < targets.size(); ++k) {
+    const auto& t = targets[k];
+    const std::string where =
+        "train_model: target row " + std::to_string(k) + " (batch " + std::to_string(t.batch) +
+        ", neuron " + std::to_string(t.neuron) +
+        (t.layer ? ", layer " + std::to_string(*t.layer) : std::string(", no layer")) + ")";
+    if (t.batch < 0 || t.batch >= batch)
+      throw error(where + ": batch item outside 0.." + std::to_string(batch - 1));
+    if (t.neuron < 0 || t.neuron >= n)
+      throw error(where + ": unknown neuron (the network has " + std::to_string(n) + ")");
+    if (t.layer && (*t.layer < 0 || *t.layer >= layers))
+      throw error(where + ": layer outside 0.." + std::to_string(layers - 1));
+    if (!std::isfinite(t.value)) throw error(where + ": the value is not a finite number");
+  }
+
+  // The split.
+  train_result result;
+  std::vector<char> in_train(static_cast<std::size_t>(batch), 0);
+  if (params.train_indices) {
+    for (const auto i : *params.train_indices) {
+      if (i < 0 || i >= batch)
+        throw parameter_error("train_indices", "index " + std::to_string(i) + " is outside 0.." +
+                                                   std::to_string(batch - 1));
+      if (in_train[static_cast<std::size_t>(i)])
+        throw parameter_error("train_indices", "index " + std::to_string(i) + " appears twice");
+      in_train[static_cast<std::size_t>(i)] = 1;
+    }
+    result.train_indices = *params.train_indices;
+  } else {
+    const auto n_train = static_cast<std::int64_t>(double(batch) * params.train_fraction);
+    std::vector<std::int64_t> order(static_cast<std::size_t>(batch));
+    for (std::int64_t i = 0; i < batch; ++i) order[static_cast<std::size_t>(i)] = i;
+    rng_stream gen(params.seed, streams::sampling);
+    for (std::int64_t i = 0; i < n_train; ++i) {  // partial Fisher-Yates
+      const auto j =
+          i + std::min(batch - i - 1, static_cast<std::int64_t>(gen.uniform() * double(batch - i)));
+      std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(j)]);
+      in_train[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = 1;
+    }
+    result.train_indices.assign(order.begin(), order.begin() + n_train);
+  }
+  if (result.train_indices.empty())
+    throw parameter_error(params.train_indices ? "train_indices" : "train_fraction",
+                          "the training set is empty (batch " + std::to_string(batch) + ")");
+  for (std::int64_t i = 0; i < batch; ++i)
+    if (!in_train[static_cast<std::size_t>(i)]) result.val_indices.push_back(i);
+
+  subset train, val;
+  train.items = result.train_indices;
+  val.items = result.val_indices;
+  std::vector<std::int64_t> position(static_cast<std::size_t>(batch));
+  for (subset* s : {&train, &val}) {
+    s->shape = {static_cast<std::int64_t>(s->items.size()), shape.sensory, shape.steps};
+    s->inputs = gather_items(inputs, shape, s->items);
+    for (std::size_t k = 0; k < s->items.size(); ++k)
+      position[static_cast<std::size_t>(s->items[k])] = static_cast<std::int64_t>(k);
+  }
+  for (const auto& t : targets) {
+    subset& s = in_train[static_cast<std::size_t>(t.batch)] ? train : val;
+    const auto b = position[static_cast<std::size_t>(t.batch)];
+    s.targets.push_back(
+        {static_cast<std::size_t>((b * n + t.neuron) * layers + t.layer.value_or(0)),
+         !t.layer.has_value(), static_cast<float>(t.value)});
+  }
+
+  group_parameters<float> initial = net.parameters();
+  group_parameters<float> current = initial;
+  const auto refs = tensors(current, params);
+  const auto initial_refs = tensors(initial, params);
+  std::vector<adam<float>> optimisers;
+  for (const auto& r : refs)
+    optimisers.emplace_back(r.values->size(), adam_params{.learning_rate = params.learning_rate});
+  bool any_trained = false;
+  for (const auto& r : refs) any_trained |= r.trained && !r.values->empty();
+  if (!any_trained)
+    throw parameter_error("train_divisive_strength",
+                          "nothing to train: only train_divisive_strength is selected and the "
+                          "network has no divisive normalisation");
+
+  const auto act_train = static_cast<std::size_t>(train.shape.batch * n * layers);
+  std::vector<float> activations(act_train), grad_a(act_train);
+  std::vector<float> val_activations(static_cast<std::size_t>(val.shape.batch * n * layers));
+  const float lambda = static_cast<float>(params.param_reg_lambda);
+  try {
+    for (int epoch = 0; epoch < params.num_epochs; ++epoch) {
+      const auto trajectory =
+          net.record(train.inputs, train.shape, {},
+                     {.checkpoint_interval = params.checkpoint_interval}, activations);
+      std::fill(grad_a.begin(), grad_a.end(), 0.0f);
+      const double act_loss = l1_loss(train, activations, layers, grad_a);
+      double reg = 0;
+      for (std::size_t k = 0; k < refs.size(); ++k) {
+        const auto& p = *refs[k].values;
+        if (p.empty()) continue;
+        const auto& p0 = *initial_refs[k].values;
+        double s = 0;
+        for (std::size_t i = 0; i < p.size(); ++i) s += std::abs(double(p[i] - p0[i]));
+        reg += s / double(p.size());
+      }
+      reg *= params.param_reg_lambda;
+      const double loss = act_loss + reg;
+      result.history.loss.push_back(loss);
+      result.history.activation_loss.push_back(act_loss);
+      result.history.param_reg_loss.push_back(reg);
+
+      if (std::isfinite(loss)) {
+        auto g = net.backward(trajectory, grad_a);
+        auto grad_refs = tensors(g.parameters, params);
+        std::vector<std::span<float>> trained_grads;
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+          if (!refs[k].trained || refs[k].values->empty()) continue;
+          auto& gr = *grad_refs[k].values;
+          if (params.param_reg_gradient) {
+            const auto& p = *refs[k].values;
+            const auto& p0 = *initial_refs[k].values;
+            // d/dp of lambda * mean |p - p0|: lambda * sign(p - p0) / len(p) (sign(0) = 0).
+            const float scale = lambda / static_cast<float>(p.size());
+            for (std::size_t i = 0; i < p.size(); ++i) {
+              const float d = p[i] - p0[i];
+              gr[i] += static_cast<float>((d > 0) - (d < 0)) * scale;
+            }
+          }
+          trained_grads.emplace_back(gr);
+        }
+        clip_grad_norm<float>(trained_grads, 1.0);
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+          if (!refs[k].trained || refs[k].values->empty()) continue;
+          optimisers[k].step(*refs[k].values, *grad_refs[k].values);
+        }
+        net.set_parameters(current);
+      }
+
+      double val_loss = std::numeric_limits<double>::quiet_NaN();
+      if (!val.items.empty()) {
+        net.forward(val.inputs, val.shape, {}, val_activations);
+        val_loss = l1_loss(val, val_activations, layers, {});
+      }
+      result.history.val_loss.push_back(val_loss);
+      if (progress) progress->advance(1);
+    }
+  } catch (...) {
+    net.set_parameters(initial);
+    throw;
+  }
+  result.parameters = net.parameters();
+  return result;
+}
+
+}  // namespace kenyon::ratenet

@@ -483,7 +483,21 @@ void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
   const bool post = layer < params_.num_layers - 1;
   const bool linear = params_.kind == network_kind::linear;
   const real theta = static_cast<real>(params_.threshold);
-  sparse::multiply(w_, prev, wx, batch);
+  if (layer == 0) {
+    // a_{-1} is zero outside the sensory neurons: scatter their columns (rows of W^T),
+    // about n_s / N of the work of a full product.
+    std::fill(wx, wx + values, real(0));
+    for (const auto s : sensory_)
+      for (auto e = wt_.row_begin[static_cast<std::size_t>(s)];
+           e < wt_.row_begin[static_cast<std::size_t>(s) + 1]; ++e) {
+        const real w = wt_.value[static_cast<std::size_t>(e)];
+        real* out = wx + static_cast<std::int64_t>(wt_.col[static_cast<std::size_t>(e)]) * batch;
+        const real* in = prev + s * batch;
+        for (std::int64_t b = 0; b < batch; ++b) out[b] += w * in[b];
+      }
+  } else {
+    sparse::multiply(w_, prev, wx, batch);
+  }
   if (divisive) sparse::multiply(div_eff_, prev, work.divisive.data(), batch);
 
   if (!activation_) {

@@ -59,6 +59,24 @@ void swap_inhibitory(std::vector<double>& x, std::span<const std::int64_t> inhib
   }
 }
 
+// Rows `rows` (ascending, unique) of y = a x for `batch` columns, neuron-major; the other
+// rows of y are left as they are. Each row is summed by one thread in column order.
+void multiply_rows(const sparse::basic_csr<double>& a, const double* x, double* y,
+                   std::span<const std::int64_t> rows, std::int64_t batch) {
+  const auto count = static_cast<std::int64_t>(rows.size());
+#pragma omp parallel for schedule(dynamic, 16) if (count * batch > 20000)
+  for (std::int64_t k = 0; k < count; ++k) {
+    const auto r = static_cast<std::size_t>(rows[static_cast<std::size_t>(k)]);
+    double* out = y + static_cast<std::int64_t>(r) * batch;
+    std::fill(out, out + batch, 0.0);
+    for (auto n = a.row_begin[r]; n < a.row_begin[r + 1]; ++n) {
+      const double v = a.value[static_cast<std::size_t>(n)];
+      const double* in = x + static_cast<std::int64_t>(a.col[static_cast<std::size_t>(n)]) * batch;
+      for (std::int64_t b = 0; b < batch; ++b) out[b] += v * in[b];
+    }
+  }
+}
+
 }  // namespace
 
 signed_connectivity signed_connectivity_by_path_length(const sparse::csr_matrix& inprop,
@@ -94,6 +112,11 @@ signed_connectivity signed_connectivity_by_path_length(const sparse::csr_matrix&
   const auto start = backwards ? targets : sources;
   const auto read = backwards ? sources : targets;
   const auto n_start = static_cast<std::int64_t>(start.size());
+  std::vector<std::int64_t> read_rows(read.begin(), read.end()), read_inhibitory;
+  std::sort(read_rows.begin(), read_rows.end());
+  read_rows.erase(std::unique(read_rows.begin(), read_rows.end()), read_rows.end());
+  for (auto u : read_rows)
+    if (idx_to_sign[static_cast<std::size_t>(u)] == -1) read_inhibitory.push_back(u);
 
   std::vector<double> x, y;
   for (std::int64_t first = 0; first < n_start; first += block_columns) {
@@ -104,12 +127,22 @@ signed_connectivity signed_connectivity_by_path_length(const sparse::csr_matrix&
     for (std::int64_t c = 0; c < width; ++c)
       x[static_cast<std::size_t>(start[static_cast<std::size_t>(first + c)] * batch + c)] += 1.0;
     for (int p = 1; p <= max_length; ++p) {
+      // The last step is needed only on the rows that are read.
+      const bool last = p == max_length;
       if (backwards) {
-        sparse::multiply(a, x.data(), y.data(), batch);
-        swap_inhibitory(y, inhibitory, width);
+        if (last) {
+          multiply_rows(a, x.data(), y.data(), read_rows, batch);
+          swap_inhibitory(y, read_inhibitory, width);
+        } else {
+          sparse::multiply(a, x.data(), y.data(), batch);
+          swap_inhibitory(y, inhibitory, width);
+        }
       } else {
         swap_inhibitory(x, inhibitory, width);
-        sparse::multiply(a, x.data(), y.data(), batch);
+        if (last)
+          multiply_rows(a, x.data(), y.data(), read_rows, batch);
+        else
+          sparse::multiply(a, x.data(), y.data(), batch);
       }
       std::swap(x, y);
       auto& e = out.excitatory[static_cast<std::size_t>(p - 1)];

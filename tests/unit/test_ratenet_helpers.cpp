@@ -281,14 +281,18 @@ TEST(signed_connectivity, backwards_from_few_targets_matches_dense_powers) {
   const auto g = make_random_graph(60, 0.08, 1);
   std::vector<std::int64_t> sources;
   for (std::int64_t s = 0; s < 20; ++s) sources.push_back(s);
+  sources.push_back(5);  // a repeated source gets the same row twice
   expect_matches_dense(g, sources, {45, 3, 59, 45}, 5);
+  expect_matches_dense(g, sources, {45}, 1);
 }
 
 TEST(signed_connectivity, forwards_from_few_sources_matches_dense_powers) {
   const auto g = make_random_graph(60, 0.08, 2);
   std::vector<std::int64_t> targets;
   for (std::int64_t t = 10; t < 60; ++t) targets.push_back(t);
+  targets.push_back(33);
   expect_matches_dense(g, {7, 0, 33}, targets, 4);
+  expect_matches_dense(g, {7}, targets, 1);
 }
 
 TEST(signed_connectivity, more_columns_than_one_block_match_dense_powers) {

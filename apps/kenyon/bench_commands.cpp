@@ -152,12 +152,6 @@ void add_bench_commands(CLI::App& app, command& selected) {
         am.checkpoint_interval = o->checkpoint;
         std::optional<progress_bar> bar;
         bar.emplace("bench net", static_cast<std::uint64_t>(o->iterations));
-        const auto t0 = std::chrono::steady_clock::now();
-        const auto first = net.forward(input, shape);
-        const auto result = ratenet::activation_maximisation(net, targets, am, input, &*bar);
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        bar.reset();
         // Fraction of neurons active (> 0) at the last layer, over every batch item.
         auto active_fraction = [&](const std::vector<float>& a) {
           std::int64_t active = 0;
@@ -167,6 +161,12 @@ void add_bench_commands(CLI::App& app, command& selected) {
                   a[static_cast<std::size_t>((b * net.size() + i) * o->layers + o->layers - 1)] > 0;
           return static_cast<double>(active) / static_cast<double>(shape.batch * net.size());
         };
+        const double active_first = active_fraction(net.forward(input, shape));
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto result = ratenet::activation_maximisation(net, targets, am, input, &*bar);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        bar.reset();
         const nlohmann::json j = {
             {"benchmark", "net"},
             {"neurons", net.size()},
@@ -181,7 +181,7 @@ void add_bench_commands(CLI::App& app, command& selected) {
             {"build_seconds", build_seconds},
             {"seconds", seconds},
             {"iterations_per_second", result.iterations / seconds},
-            {"active_fraction_last_layer", active_fraction(first)},
+            {"active_fraction_last_layer", active_first},
             {"active_fraction_last_layer_final", active_fraction(result.activations)},
             {"matrix_mb", matrix_mb},
             {"peak_rss_mb", peak_rss_mb()}};
@@ -194,8 +194,7 @@ void add_bench_commands(CLI::App& app, command& selected) {
               "  %.0f%% of neurons active at the last layer, peak RSS %.0f MB\n",
               static_cast<long long>(net.size()), static_cast<long long>(nnz), o->layers,
               static_cast<long long>(o->batch), result.iterations, seconds,
-              result.iterations / seconds, build_seconds, 100 * active_fraction(first),
-              peak_rss_mb());
+              result.iterations / seconds, build_seconds, 100 * active_first, peak_rss_mb());
         }
         return 0;
       };

@@ -83,4 +83,55 @@ void write_folder_atomic(const std::filesystem::path& dir,
   clean_up();
 }
 
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") + 1 - first);
+}
+
+std::vector<std::string> split_csv_line(const std::string& line, const std::string& path,
+                                        std::size_t line_number) {
+  std::vector<std::string> fields;
+  std::string field;
+  std::size_t i = 0;
+  while (true) {
+    field.clear();
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < line.size()) {
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+          } else {
+            ++i;
+            closed = true;
+            break;
+          }
+        } else {
+          field += line[i++];
+        }
+      }
+      if (!closed) throw file_error(path, "unterminated quoted field", line_number);
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      if (i < line.size() && line[i] != ',')
+        throw file_error(path, "unexpected text after a quoted field", line_number);
+      fields.push_back(field);
+    } else {
+      const auto comma = line.find(',', i);
+      fields.push_back(trim(line.substr(i, comma == std::string::npos ? comma : comma - i)));
+      i = comma == std::string::npos ? line.size() : comma;
+    }
+    if (i >= line.size()) break;
+    ++i;                     // the comma
+    if (i == line.size()) {  // a trailing comma: one more, empty field
+      fields.emplace_back();
+      break;
+    }
+  }
+  return fields;
+}
+
 }  // namespace kenyon

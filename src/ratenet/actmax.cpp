@@ -36,7 +36,7 @@ void target_activation::validate(std::int64_t neurons, int layers) const {
   }
 }
 
-double l1_plus_l2(std::span<const float> x, std::span<float> grad) {
+double l1_plus_l2(std::span<const float> x, std::span<float> grad, float scale) {
   double l1 = 0, sq = 0;
   for (float v : x) {
     l1 += std::abs(v);
@@ -46,7 +46,7 @@ double l1_plus_l2(std::span<const float> x, std::span<float> grad) {
   // d|x|/dx = sign(x) (0 at 0); d||x||_2/dx = x / ||x||_2 (0 when the norm is 0), as torch.
   const float inv = l2 > 0 ? static_cast<float>(1 / l2) : 0.0f;
   for (std::size_t i = 0; i < x.size(); ++i)
-    grad[i] += static_cast<float>((x[i] > 0) - (x[i] < 0)) + x[i] * inv;
+    grad[i] += scale * (static_cast<float>((x[i] > 0) - (x[i] < 0)) + x[i] * inv);
   return l1 + l2;
 }
 
@@ -127,10 +127,12 @@ actmax_result activation_maximisation(const network& net, const target_activatio
       target_loss += double(t.weight) * d * d;
       grad_a[t.at] += 2 * t.weight * d;
     }
-    // The regularisers add their gradients scaled by their lambdas.
-    std::vector<float> reg_grad_a(act_size, 0.0f), reg_grad_x(input_size, 0.0f);
-    const double out_reg = params.out_reg_lambda * params.out_reg(activations, reg_grad_a);
-    const double in_reg = params.in_reg_lambda * params.in_reg(x, reg_grad_x);
+    // The regularisers add their gradients, scaled by their lambdas.
+    const auto out_lambda = static_cast<float>(params.out_reg_lambda);
+    const auto in_lambda = static_cast<float>(params.in_reg_lambda);
+    std::fill(grad_x.begin(), grad_x.end(), 0.0f);
+    const double out_reg = params.out_reg_lambda * params.out_reg(activations, grad_a, out_lambda);
+    const double in_reg = params.in_reg_lambda * params.in_reg(x, grad_x, in_lambda);
     const double total = target_loss + in_reg + out_reg;
     totals.push_back(total);
     if (params.early_stopping && it > params.n_runs) {
@@ -142,11 +144,8 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     result.out_reg.push_back(out_reg);
     result.in_reg.push_back(in_reg);
 
-    const auto out_lambda = static_cast<float>(params.out_reg_lambda);
-    for (std::size_t k = 0; k < act_size; ++k) grad_a[k] += out_lambda * reg_grad_a[k];
-    auto g = net.backward(trajectory, grad_a);
-    const auto in_lambda = static_cast<float>(params.in_reg_lambda);
-    for (std::size_t k = 0; k < input_size; ++k) grad_x[k] = g.input[k] + in_lambda * reg_grad_x[k];
+    const auto g = net.backward(trajectory, grad_a);
+    for (std::size_t k = 0; k < input_size; ++k) grad_x[k] += g.input[k];
     if (params.normalize_gradients) {
       // Per time column t, over batch items and sensory neurons jointly.
       for (int t = 0; t < layers; ++t) {

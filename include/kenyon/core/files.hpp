@@ -19,6 +19,15 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 void write_folder_atomic(const std::filesystem::path& dir,
                          const std::vector<std::pair<std::string, std::string>>& files);
 
+// Strips leading and trailing spaces and tabs.
+std::string trim(const std::string& s);
+
+// Splits one CSV record (no line breaks inside fields): commas separate fields, a field may
+// be enclosed in double quotes ("" inside is a literal quote). Throws file_error naming
+// `path` and `line_number` for an unterminated quote or text after a closing quote.
+std::vector<std::string> split_csv_line(const std::string& line, const std::string& path,
+                                        std::size_t line_number);
+
 // Builds CSV text: a header row and numeric rows, written with full float precision.
 class csv_table {
  public:

@@ -36,10 +36,12 @@ struct target_activation {
   void validate(std::int64_t neurons, int layers) const;
 };
 
-// A regulariser: returns R(x) and adds dR/dx into `grad` (same size as x).
-using regulariser = std::function<double(std::span<const float> x, std::span<float> grad)>;
+// A regulariser: returns R(x) and adds scale * dR/dx into `grad` (same size as x), so
+// that no separate gradient buffer the size of the activations is needed.
+using regulariser =
+    std::function<double(std::span<const float> x, std::span<float> grad, float scale)>;
 // The original's default, ||x||_1 + ||x||_2 over the whole flattened tensor.
-double l1_plus_l2(std::span<const float> x, std::span<float> grad);
+double l1_plus_l2(std::span<const float> x, std::span<float> grad, float scale);
 
 struct actmax_params {
   int num_iterations = 50;

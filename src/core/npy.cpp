@@ -25,8 +25,8 @@ std::string header_for(const std::vector<std::int64_t>& shape, const char* descr
   std::string dims;
   for (auto d : shape) dims += std::to_string(d) + ", ";
   if (shape.size() > 1) dims.erase(dims.size() - 2);  // "(3,)" for one dimension only
-  std::string dict = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (" +
-                     dims + "), }";
+  std::string dict =
+      "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   // Magic (6) + version (2) + length (2) + dict + newline, padded to a multiple of 64.
   const std::size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
@@ -91,15 +91,24 @@ std::vector<T> npy_array::values() const {
       out[i] = static_cast<T>(v);
     }
   };
-  if (dtype == "<f4") convert(float{});
-  else if (dtype == "<f8") convert(double{});
-  else if (dtype == "<i4") convert(std::int32_t{});
-  else if (dtype == "<i8") convert(std::int64_t{});
-  else if (dtype == "<u4") convert(std::uint32_t{});
-  else if (dtype == "<u8") convert(std::uint64_t{});
-  else if (dtype == "|u1" || dtype == "|b1") convert(std::uint8_t{});
-  else if (dtype == "|i1") convert(std::int8_t{});
-  else throw error("npy: cannot convert values of dtype '" + dtype + "' to numbers");
+  if (dtype == "<f4")
+    convert(float{});
+  else if (dtype == "<f8")
+    convert(double{});
+  else if (dtype == "<i4")
+    convert(std::int32_t{});
+  else if (dtype == "<i8")
+    convert(std::int64_t{});
+  else if (dtype == "<u4")
+    convert(std::uint32_t{});
+  else if (dtype == "<u8")
+    convert(std::uint64_t{});
+  else if (dtype == "|u1" || dtype == "|b1")
+    convert(std::uint8_t{});
+  else if (dtype == "|i1")
+    convert(std::int8_t{});
+  else
+    throw error("npy: cannot convert values of dtype '" + dtype + "' to numbers");
   return out;
 }
 

@@ -131,7 +131,8 @@ csr_matrix signed_from_inprop(const csr_matrix& inprop, std::span<const int> pre
     if (pre_sign[static_cast<std::size_t>(r)] == -1)
       for (auto n = inprop.row_begin[static_cast<std::size_t>(r)];
            n < inprop.row_begin[static_cast<std::size_t>(r) + 1]; ++n)
-        signed_pre.value[static_cast<std::size_t>(n)] = -signed_pre.value[static_cast<std::size_t>(n)];
+        signed_pre.value[static_cast<std::size_t>(n)] =
+            -signed_pre.value[static_cast<std::size_t>(n)];
   return transpose(signed_pre);
 }
 

@@ -12,8 +12,8 @@ struct synthetic_params {
   std::int64_t neurons = 140000;
   std::int64_t connections = 3500000;
   std::uint64_t seed = 0;
-  int sensory_divisor = 50;   // the first neurons / 50 are sensory and receive nothing
-  int inhibitory_modulo = 10; // presynaptic neurons with index % 10 < 3 are inhibitory
+  int sensory_divisor = 50;    // the first neurons / 50 are sensory and receive nothing
+  int inhibitory_modulo = 10;  // presynaptic neurons with index % 10 < 3 are inhibitory
   int inhibitory_below = 3;
   void validate() const;
 };

@@ -496,7 +496,7 @@ void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
         for (std::int64_t b = 0; b < batch; ++b) out[b] += w * in[b];
       }
   } else {
-    sparse::multiply(w_, prev, wx, batch);
+    sparse::multiply_adaptive(w_, wt_, prev, wx, batch);
   }
   if (divisive) sparse::multiply(div_eff_, prev, work.divisive.data(), batch);
 

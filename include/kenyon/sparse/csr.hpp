@@ -57,4 +57,11 @@ void require_square(const basic_csr<real>& m, const char* what);
 template <class real>
 void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch);
 
+// y = W x as above, given also wt = transpose(W): when few rows of x are nonzero (a
+// sparse activity or gradient pattern), only their columns of W are visited, serially;
+// otherwise the threaded product runs. Deterministic for any thread count.
+template <class real>
+void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt, const real* x, real* y,
+                       std::int64_t batch);
+
 }  // namespace kenyon::sparse

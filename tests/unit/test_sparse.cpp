@@ -274,6 +274,38 @@ class multiply_test : public ::testing::Test {};
 using reals = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(multiply_test, reals);
 
+TYPED_TEST(multiply_test, adaptive_product_matches_dense_for_sparse_and_dense_inputs) {
+  using real = TypeParam;
+  const double tol = std::is_same_v<real, float> ? 1e-5 : 1e-13;
+  const std::int64_t rows = 300, cols = 320;
+  const auto w = random_matrix(rows, cols, 0.05, 5).cast<real>();
+  const auto wt = transpose(w);
+  const auto dense = to_dense(w);
+  for (const std::int64_t batch : {1, 3}) {
+    for (const int nonzero_every : {1, 40}) {  // dense input, then 8 of 320 rows nonzero
+      SCOPED_TRACE("batch " + std::to_string(batch) + ", every " + std::to_string(nonzero_every));
+      auto x = random_vector<real>(static_cast<std::size_t>(cols * batch), 300 + batch);
+      for (std::int64_t j = 0; j < cols; ++j)
+        if (j % nonzero_every != 0)
+          for (std::int64_t b = 0; b < batch; ++b) x[static_cast<std::size_t>(j * batch + b)] = 0;
+      std::vector<real> y(static_cast<std::size_t>(rows * batch), real(7));  // overwritten
+      multiply_adaptive(w, wt, x.data(), y.data(), batch);
+      const auto expected =
+          dense_product(dense, rows, cols, std::vector<double>(x.begin(), x.end()), batch);
+      for (std::size_t k = 0; k < y.size(); ++k) EXPECT_NEAR(y[k], expected[k], tol) << k;
+    }
+  }
+  // A NaN in a sparse input reaches every row that reads it.
+  std::vector<real> x(static_cast<std::size_t>(cols), real(0)), y(static_cast<std::size_t>(rows));
+  x[3] = std::numeric_limits<real>::quiet_NaN();
+  multiply_adaptive(w, wt, x.data(), y.data(), 1);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    bool reads = false;
+    for (auto n = w.row_begin[r]; n < w.row_begin[r + 1]; ++n) reads |= w.col[n] == 3;
+    EXPECT_EQ(std::isnan(y[static_cast<std::size_t>(r)]), reads) << r;
+  }
+}
+
 TYPED_TEST(multiply_test, matches_dense_product_and_transpose) {
   using real = TypeParam;
   const double tol = std::is_same_v<real, float> ? 1e-5 : 1e-13;

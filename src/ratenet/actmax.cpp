@@ -96,19 +96,30 @@ actmax_result activation_maximisation(const network& net, const target_activatio
   std::vector<std::int64_t> per_item(static_cast<std::size_t>(batch), 0);
   for (const auto& [key, v] : unique) ++per_item[static_cast<std::size_t>(std::get<0>(key))];
   struct flat_target {
-    std::size_t at;
+    std::size_t at;        // in the (batch, N, L) activations
+    std::size_t state_at;  // in layer `layer`'s neuron-major state
+    int layer;
     float value, weight;
   };
   std::vector<flat_target> flat;
   for (const auto& [key, v] : unique) {
     const auto [b, l, i] = key;
-    flat.push_back({static_cast<std::size_t>((b * n + i) * layers + l), static_cast<float>(v),
+    flat.push_back({static_cast<std::size_t>((b * n + i) * layers + l),
+                    static_cast<std::size_t>(i * batch + b), l, static_cast<float>(v),
                     static_cast<float>(
                         1.0 / (double(per_item[static_cast<std::size_t>(b)]) * double(batch)))});
   }
 
+  // With every state recorded and the default output regulariser, the loss and its
+  // gradient are computed layer by layer from the recorded states: no (batch, N, L)
+  // activation and gradient arrays, which on a whole-brain network are the largest
+  // buffers after the weights.
+  const auto* out_fn =
+      params.out_reg.target<double (*)(std::span<const float>, std::span<float>, float)>();
+  const bool streamed = params.checkpoint_interval == 0 && out_fn && *out_fn == &l1_plus_l2;
   adam<float> optimiser(input_size, {.learning_rate = params.learning_rate});
-  std::vector<float> activations(act_size), grad_a(act_size), grad_x(input_size);
+  std::vector<float> activations(streamed ? 0 : act_size), grad_a(streamed ? 0 : act_size),
+      grad_x(input_size);
   std::vector<double> totals;
   const float theta = static_cast<float>(net.params().threshold);
   const input_shape& shape = result.shape;
@@ -120,18 +131,34 @@ actmax_result activation_maximisation(const network& net, const target_activatio
       for (std::size_t k = 0; k < input_size; ++k) snap[k] = x[k] < theta ? 0.0f : std::tanh(x[k]);
       result.snapshots.push_back(std::move(snap));
     }
-    std::fill(grad_a.begin(), grad_a.end(), 0.0f);
-    double target_loss = 0;
-    for (const auto& t : flat) {
-      const float d = activations[t.at] - t.value;
-      target_loss += double(t.weight) * d * d;
-      grad_a[t.at] += 2 * t.weight * d;
-    }
-    // The regularisers add their gradients, scaled by their lambdas.
     const auto out_lambda = static_cast<float>(params.out_reg_lambda);
     const auto in_lambda = static_cast<float>(params.in_reg_lambda);
+    double target_loss = 0, out_reg = 0;
+    float inv_norm = 0;  // 1 / ||activations||_2, for the streamed gradient
+    if (streamed) {
+      double l1 = 0, sq = 0;
+      for (int l = 0; l < layers; ++l)
+        for (float v : trajectory.state(l)) {
+          l1 += std::abs(v);
+          sq += double(v) * v;
+        }
+      for (const auto& t : flat) {
+        const float d = trajectory.state(t.layer)[t.state_at] - t.value;
+        target_loss += double(t.weight) * d * d;
+      }
+      out_reg = params.out_reg_lambda * (l1 + std::sqrt(sq));
+      inv_norm = sq > 0 ? static_cast<float>(1 / std::sqrt(sq)) : 0.0f;
+    } else {
+      std::fill(grad_a.begin(), grad_a.end(), 0.0f);
+      for (const auto& t : flat) {
+        const float d = activations[t.at] - t.value;
+        target_loss += double(t.weight) * d * d;
+        grad_a[t.at] += 2 * t.weight * d;
+      }
+      // The regularisers add their gradients, scaled by their lambdas.
+      out_reg = params.out_reg_lambda * params.out_reg(activations, grad_a, out_lambda);
+    }
     std::fill(grad_x.begin(), grad_x.end(), 0.0f);
-    const double out_reg = params.out_reg_lambda * params.out_reg(activations, grad_a, out_lambda);
     const double in_reg = params.in_reg_lambda * params.in_reg(x, grad_x, in_lambda);
     const double total = target_loss + in_reg + out_reg;
     totals.push_back(total);
@@ -144,7 +171,20 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     result.out_reg.push_back(out_reg);
     result.in_reg.push_back(in_reg);
 
-    const auto g = net.backward(trajectory, grad_a);
+    const auto g =
+        streamed
+            ? net.backward(trajectory,
+                           [&](int layer, std::span<const float> state, std::span<float> grad) {
+                             for (std::size_t k = 0; k < state.size(); ++k) {
+                               const float a = state[k];
+                               grad[k] += out_lambda *
+                                          (static_cast<float>((a > 0) - (a < 0)) + a * inv_norm);
+                             }
+                             for (const auto& t : flat)
+                               if (t.layer == layer)
+                                 grad[t.state_at] += 2 * t.weight * (state[t.state_at] - t.value);
+                           })
+            : net.backward(trajectory, grad_a);
     for (std::size_t k = 0; k < input_size; ++k) grad_x[k] += g.input[k];
     if (params.normalize_gradients) {
       // Per time column t, over batch items and sensory neurons jointly.

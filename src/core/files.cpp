@@ -134,4 +134,21 @@ std::vector<std::string> split_csv_line(const std::string& line, const std::stri
   return fields;
 }
 
+void read_csv_records(
+    const std::filesystem::path& path,
+    const std::function<void(std::size_t line_number, std::vector<std::string>& fields)>& record) {
+  const std::string name = path.string();
+  std::ifstream in(path);
+  if (!in) throw file_error(name, "cannot open (no such file or not readable)");
+  std::size_t line_number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
+    if (trim(line).empty()) continue;
+    auto fields = split_csv_line(line, name, line_number);
+    record(line_number, fields);
+  }
+}
+
 }  // namespace kenyon

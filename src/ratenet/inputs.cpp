@@ -45,18 +45,10 @@ void group_table::validate() const {
 
 group_table read_group_table_csv(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::ifstream in(path);
-  if (!in) throw file_error(name, "cannot open (no such file or not readable)");
   group_table table;
   std::unordered_map<std::string, std::size_t> group_line;
   bool have_header = false;
-  std::size_t line_number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
-    if (trim(line).empty()) continue;
-    auto fields = split_csv_line(line, name, line_number);
+  read_csv_records(path, [&](std::size_t line_number, std::vector<std::string>& fields) {
     if (!have_header) {
       if (fields.size() < 2)
         throw file_error(name,
@@ -75,7 +67,7 @@ group_table read_group_table_csv(const std::filesystem::path& path) {
         table.columns.push_back(fields[c]);
       }
       have_header = true;
-      continue;
+      return;
     }
     if (fields.size() != table.columns.size() + 1)
       throw file_error(name,
@@ -109,7 +101,7 @@ group_table read_group_table_csv(const std::filesystem::path& path) {
                          line_number);
       table.values.push_back(v);
     }
-  }
+  });
   if (!have_header) throw file_error(name, "empty file: missing the header row");
   return table;
 }

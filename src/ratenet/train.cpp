@@ -122,21 +122,13 @@ double l1_loss(const subset& s, std::span<const float> activations, std::int64_t
 
 std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::ifstream in(path);
-  if (!in) throw file_error(name, "cannot open (no such file or not readable)");
   enum column_kind { batch_col, neuron_col, layer_col, value_col, ignored_col };
   static const std::array<const char*, 4> known = {"batch", "neuron_idx", "layer", "value"};
   std::vector<column_kind> kinds;
   std::array<bool, 4> present{};
   std::vector<training_target> out;
   bool have_header = false;
-  std::size_t line_number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
-    if (trim(line).empty()) continue;
-    const auto fields = split_csv_line(line, name, line_number);
+  read_csv_records(path, [&](std::size_t line_number, std::vector<std::string>& fields) {
     if (!have_header) {
       for (const auto& f : fields) {
         if (f.empty()) {
@@ -160,7 +152,7 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
         if (!present[static_cast<std::size_t>(k)])
           throw file_error(name, "header: missing column " + in_quotes(known[k]), line_number);
       have_header = true;
-      continue;
+      return;
     }
     if (fields.size() != kinds.size())
       throw file_error(name,
@@ -194,7 +186,7 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
       }
     }
     out.push_back(t);
-  }
+  });
   if (!have_header) throw file_error(name, "empty file: missing the header row");
   return out;
 }

@@ -2,6 +2,7 @@
 // Small file helpers shared by every area: whole-file writes that never leave a
 // half-written file behind, and CSV writing.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,13 @@ std::string trim(const std::string& s);
 // `path` and `line_number` for an unterminated quote or text after a closing quote.
 std::vector<std::string> split_csv_line(const std::string& line, const std::string& path,
                                         std::size_t line_number);
+
+// Calls `record(line_number, fields)` for every non-blank line of a CSV file (1-based line
+// numbers), after removing a trailing carriage return and a leading UTF-8 byte-order mark.
+// Throws file_error naming the file if it cannot be opened.
+void read_csv_records(
+    const std::filesystem::path& path,
+    const std::function<void(std::size_t line_number, std::vector<std::string>& fields)>& record);
 
 // Builds CSV text: a header row and numeric rows, written with full float precision.
 class csv_table {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -56,20 +58,8 @@ struct cli_result {
   std::string out, err;
 };
 
-class cli_test : public ::testing::Test {
+class cli_test : public kenyon::test::temporary_folder_test {
  protected:
-  void SetUp() override {
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("kenyon_cli_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   // Runs `kenyon <args>` with stdout and stderr captured to files; `env` prefixes the
   // command (e.g. "OMP_NUM_THREADS=1").
   cli_result run(const std::string& args, const std::string& env = "") {
@@ -89,8 +79,6 @@ class cli_test : public ::testing::Test {
     return "moth run --train-per-class 1 --val-per-class 3 --data-dir " +
            quote(mnist_dir.string()) + " " + extra;
   }
-
-  fs::path dir_;
 };
 
 // The JSON numbers of a run, without the timings that differ from run to run.

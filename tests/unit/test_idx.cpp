@@ -11,6 +11,7 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/idx.hpp"
+#include "temp_dir.hpp"
 
 namespace kenyon::data {
 namespace {
@@ -35,18 +36,9 @@ bytes iota_bytes(std::size_t n) {
   return out;
 }
 
-// A fresh temp directory per test, removed afterwards.
-class temp_dir_test : public ::testing::Test {
+// Writes IDX files (plain or gzipped) into the test's temporary folder.
+class temp_dir_test : public test::temporary_folder_test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("kenyon_" + std::string(info->test_suite_name()) + "_" +
-                                        info->name() + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path write_plain(const std::string& name, const bytes& b) {
     const auto p = dir_ / name;
     std::ofstream out(p, std::ios::binary);
@@ -61,8 +53,6 @@ class temp_dir_test : public ::testing::Test {
     gzclose(f);
     return p;
   }
-
-  fs::path dir_;
 };
 
 // Runs `f`, expecting a file_error whose message names `path` and contains `what`.

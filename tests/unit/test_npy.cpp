@@ -12,6 +12,7 @@
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/npy.hpp"
+#include "temp_dir.hpp"
 
 namespace kenyon {
 namespace {
@@ -21,17 +22,8 @@ using shape_t = std::vector<std::int64_t>;
 
 const fs::path ref_dir = fs::path(KENYON_TEST_DATA_DIR) / "connectome_interpreter";
 
-class npy_test : public ::testing::Test {
+class npy_test : public test::temporary_folder_test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("kenyon_" + std::string(info->test_suite_name()) + "_" +
-                                        info->name() + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path write_raw(const std::string& name, const std::string& bytes) {
     const auto p = dir_ / name;
     std::ofstream(p, std::ios::binary)
@@ -54,7 +46,6 @@ class npy_test : public ::testing::Test {
     }
     return write_raw(name, out + dict + data);
   }
-  fs::path dir_;
 };
 
 template <class T>

@@ -18,6 +18,7 @@
 #include "kenyon/ratenet/guess.hpp"
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/sparse/csr.hpp"
+#include "temp_dir.hpp"
 
 namespace kenyon::ratenet {
 namespace {
@@ -55,22 +56,13 @@ const reference_connectome& reference() {
   return c;
 }
 
-class temp_dir_test : public ::testing::Test {
+class temp_dir_test : public test::temporary_folder_test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("kenyon_" + std::string(info->test_suite_name()) + "_" +
-                                        info->name() + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const std::string& text) {
     const auto p = dir_ / name;
     std::ofstream(p, std::ios::binary) << text;
     return p;
   }
-  fs::path dir_;
 };
 
 template <class exception, class function>

@@ -1,0 +1,30 @@
+#pragma once
+// A fresh temporary folder for each test, named after the test and the process so that
+// parallel test runs never share one, and removed afterwards.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+namespace kenyon::test {
+
+class temporary_folder_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("kenyon_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
+            std::to_string(getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  std::filesystem::path dir_;
+};
+
+}  // namespace kenyon::test

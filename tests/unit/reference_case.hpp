@@ -32,6 +32,22 @@ inline sparse::csr_matrix reference_weights() {
   return sparse::from_triplets(300, 300, row, col, val);
 }
 
+// Unsigned input proportions, presynaptic neurons in rows.
+inline sparse::csr_matrix reference_inprop() {
+  const auto row = reference_npy("inprop_row").values<std::int64_t>();
+  const auto col = reference_npy("inprop_col").values<std::int64_t>();
+  const auto val = reference_npy("inprop_val").values<float>();
+  return sparse::from_triplets(300, 300, row, col, val);
+}
+
+inline std::vector<int> reference_signs() {
+  std::ifstream in(reference_dir() / "idx_to_sign.json");
+  const auto j = nlohmann::json::parse(in);
+  std::vector<int> signs(300, 0);
+  for (const auto& [key, value] : j.items()) signs.at(std::stoul(key)) = value.get<int>();
+  return signs;
+}
+
 inline std::vector<std::int64_t> reference_sensory() {
   return reference_npy("sensory_indices").values<std::int64_t>();
 }

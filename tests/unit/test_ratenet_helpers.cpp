@@ -11,13 +11,12 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/npy.hpp"
 #include "kenyon/ratenet/guess.hpp"
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/sparse/csr.hpp"
+#include "reference_case.hpp"
 #include "temp_dir.hpp"
 
 namespace kenyon::ratenet {
@@ -36,23 +35,8 @@ struct reference_connectome {
 };
 
 const reference_connectome& reference() {
-  static const reference_connectome c = [] {
-    reference_connectome r;
-    const auto row = read_npy(ref_dir / "inprop_row.npy").values<std::int64_t>();
-    const auto col = read_npy(ref_dir / "inprop_col.npy").values<std::int64_t>();
-    const auto val = read_npy(ref_dir / "inprop_val.npy").values<float>();
-    r.inprop = sparse::from_triplets(300, 300, row, col, val);
-    r.sensory = read_npy(ref_dir / "sensory_indices.npy").values<std::int64_t>();
-    std::ifstream sign_file(ref_dir / "idx_to_sign.json");
-    const auto signs = nlohmann::json::parse(sign_file);
-    r.sign.assign(300, 0);
-    for (const auto& [k, v] : signs.items()) r.sign.at(std::stoul(k)) = v.get<int>();
-    std::ifstream group_file(ref_dir / "idx_to_group.json");
-    const auto groups = nlohmann::json::parse(group_file);
-    r.group.assign(300, "");
-    for (const auto& [k, v] : groups.items()) r.group.at(std::stoul(k)) = v.get<std::string>();
-    return r;
-  }();
+  static const reference_connectome c{test::reference_inprop(), test::reference_sensory(),
+                                      test::reference_signs(), test::reference_groups()};
   return c;
 }
 

@@ -13,11 +13,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "kenyon/core/npy.hpp"
 #include "kenyon/ratenet/network.hpp"
 #include "kenyon/sparse/csr.hpp"
+#include "reference_case.hpp"
 
 namespace kenyon::ratenet {
 namespace {
@@ -33,39 +32,14 @@ struct reference_data {
 };
 
 const reference_data& data() {
-  static const reference_data d = [] {
-    reference_data r;
-    const auto row = read_npy(dir / "W_row.npy").values<std::int64_t>();
-    const auto col = read_npy(dir / "W_col.npy").values<std::int64_t>();
-    const auto val = read_npy(dir / "W_val.npy").values<float>();
-    r.weights = sparse::from_triplets(300, 300, row, col, val);
-    r.sensory = read_npy(dir / "sensory_indices.npy").values<std::int64_t>();
-    std::ifstream in(dir / "idx_to_group.json");
-    const auto json = nlohmann::json::parse(in);
-    r.idx_to_group.resize(300);
-    for (const auto& [key, value] : json.items())
-      r.idx_to_group.at(std::stoul(key)) = value.get<std::string>();
-    r.x3 = read_npy(dir / "X3.npy");
-    r.x2 = read_npy(dir / "X2.npy");
-    r.xneg = read_npy(dir / "Xneg.npy");
-    return r;
-  }();
+  static const reference_data d{test::reference_weights(), test::reference_sensory(),
+                                test::reference_groups(),  test::reference_npy("X3"),
+                                test::reference_npy("X2"), test::reference_npy("Xneg")};
   return d;
 }
 
-// The harness's GROUP_CFG.
-network_params group_config() {
-  network_params p;
-  p.idx_to_group = data().idx_to_group;
-  p.default_bias = 0.02;
-  p.bias_by_group = {{"G0", 0.1}, {"G4", -0.05}};  // -0.05 acts as 0.05
-  p.slope_by_group = {{"G2", 2.0}, {"G6", 8.0}};
-  p.tau = 4;
-  p.tau_by_group = {{"G3", 1.0}, {"G5", 20.0}, {"S0", 0.5}};  // 0.5 acts as 1
-  p.divisive_normalization = {{"G1", {"G3"}}, {"G7", {"G5", "G6"}}};
-  p.divisive_strength_by_group = {{"G1", 2.0}, {"G7", 0.5}};
-  return p;
-}
+// The harness's GROUP_CFG (with_layers sets the depth of each case).
+network_params group_config() { return test::grouped_params(); }
 
 input_shape shape_of(const npy_array& x) {
   if (x.shape.size() == 2) return {1, x.shape[0], x.shape[1]};

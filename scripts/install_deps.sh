@@ -10,6 +10,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libeigen3-dev librandom123-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsvm-dev zlib1g-dev
+  libzip-dev libtomlplusplus-dev
   dataset-fashion-mnist
 )
 

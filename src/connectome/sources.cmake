@@ -1,0 +1,2 @@
+target_sources(kenyon PRIVATE
+  connectome/connectome.cpp)

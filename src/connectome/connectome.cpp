@@ -1,5 +1,7 @@
 #include "kenyon/connectome/connectome.hpp"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -58,6 +60,13 @@ std::vector<std::int64_t> connectome::select(std::string_view selector) const {
   for (std::int64_t i = 0; i < size(); ++i)
     if (neurons.type[static_cast<std::size_t>(i)] == selector) out.push_back(i);
   if (!out.empty()) return out;
+  if (selector.find_first_of("*?[") != std::string_view::npos) {
+    const std::string pattern(selector);
+    for (std::int64_t i = 0; i < size(); ++i)
+      if (fnmatch(pattern.c_str(), neurons.type[static_cast<std::size_t>(i)].c_str(), 0) == 0)
+        out.push_back(i);
+    if (!out.empty()) return out;
+  }
   std::int64_t value = 0;
   const auto* end = selector.data() + selector.size();
   if (auto [p, ec] = std::from_chars(selector.data(), end, value); ec == std::errc() && p == end) {

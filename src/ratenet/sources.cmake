@@ -10,3 +10,5 @@ set_source_files_properties(ratenet/network.cpp ratenet/backward.cpp PROPERTIES
 target_sources(kenyon PRIVATE ratenet/actmax.cpp)
 target_sources(kenyon PRIVATE ratenet/attribution.cpp)
 target_sources(kenyon PRIVATE ratenet/train.cpp)
+target_sources(kenyon PRIVATE ratenet/connectome_model.cpp)
+target_sources(kenyon PRIVATE ratenet/tables.cpp)

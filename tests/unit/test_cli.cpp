@@ -15,14 +15,14 @@
 #include <string>
 #include <vector>
 
-#include "temp_dir.hpp"
+#include "cli_run.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::string cli = KENYON_CLI_PATH;
+const std::string& cli = kenyon::test::cli_path;
 const fs::path mnist_dir = fs::path(KENYON_SOURCE_DIR) / "data" / "cache" / "mnist";
 
 bool have_mnist() { return fs::exists(mnist_dir / "train-labels-idx1-ubyte"); }
@@ -33,19 +33,6 @@ bool have_mnist() { return fs::exists(mnist_dir / "train-labels-idx1-ubyte"); }
     if (!have_mnist()) GTEST_SKIP() << "MNIST not in " << mnist_dir;             \
   } while (0)
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -53,27 +40,12 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-struct cli_result {
-  int code = -1;
-  std::string out, err;
-};
+using kenyon::test::cli_result;
+using kenyon::test::quote;
+using kenyon::test::read_text;
 
-class cli_test : public kenyon::test::temporary_folder_test {
+class cli_test : public kenyon::test::cli_fixture {
  protected:
-  // Runs `kenyon <args>` with stdout and stderr captured to files; `env` prefixes the
-  // command (e.g. "OMP_NUM_THREADS=1").
-  cli_result run(const std::string& args, const std::string& env = "") {
-    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = env + (env.empty() ? "" : " ") + quote(cli) + " " + args + " >" +
-                                quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
-    const int status = std::system(command.c_str());
-    cli_result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_text(out);
-    r.err = read_text(err);
-    return r;
-  }
-
   // The options of a small, fast run on the real MNIST.
   static std::string small_run(const std::string& extra = "") {
     return "moth run --train-per-class 1 --val-per-class 3 --data-dir " +

@@ -57,8 +57,9 @@ struct connectome {
   // One group name per neuron (the cell types), for network_params::idx_to_group.
   const std::vector<std::string>& idx_to_group() const { return neurons.type; }
 
-  // Neuron indices for a selector: a cell type (every neuron of that type) or, if no type
-  // has that name and it is an integer, an external id. Throws kenyon::error naming the
+  // Neuron indices for a selector: a cell type (every neuron of that type), else a shell
+  // pattern over the types ("MBON*": every MBON type), else, if it is an integer, an
+  // external id. Throws kenyon::error naming the
   // selector if it matches nothing.
   std::vector<std::int64_t> select(std::string_view selector) const;
   // External id -> neuron index.

@@ -1,0 +1,55 @@
+#pragma once
+// Running the built kenyon binary (KENYON_CLI_PATH) from a test, with stdout and stderr
+// captured, in a fresh temporary folder per test.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "temp_dir.hpp"
+
+namespace kenyon::test {
+
+inline const std::string cli_path = KENYON_CLI_PATH;
+
+inline std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct cli_result {
+  int code = -1;
+  std::string out, err;
+};
+
+class cli_fixture : public temporary_folder_test {
+ protected:
+  // Runs `kenyon <args>` with stdout and stderr captured to files; `env` prefixes the
+  // command (e.g. "OMP_NUM_THREADS=1").
+  cli_result run(const std::string& args, const std::string& env = "") {
+    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string command = env + (env.empty() ? "" : " ") + quote(cli_path) + " " + args +
+                                " >" + quote(out.string()) + " 2>" + quote(err.string()) +
+                                " </dev/null";
+    const int status = std::system(command.c_str());
+    cli_result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_text(out);
+    r.err = read_text(err);
+    return r;
+  }
+};
+
+}  // namespace kenyon::test

@@ -18,15 +18,12 @@
 #include "kenyon/ratenet/synthetic.hpp"
 
 namespace kenyon::cli {
-namespace {
 
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
-
-}  // namespace
 
 void add_bench_commands(CLI::App& app, command& selected) {
   auto* bench = app.add_subcommand("bench", "measure speed and memory");

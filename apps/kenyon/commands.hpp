@@ -3,6 +3,8 @@
 // the function that runs it; main() turns errors into messages and exit codes.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace kenyon::cli {
 
@@ -12,6 +14,17 @@ using command = std::function<int()>;
 void add_moth_commands(CLI::App& app, command& selected);
 // kenyon bench moth
 void add_bench_commands(CLI::App& app, command& selected);
+
+// kenyon net forward | maximise | train | saliency | gradients | paths | guess
+void add_net_commands(CLI::App& app, command& selected);
+
+// Replaces `--config FILE` (TOML or JSON: option = value pairs) in the arguments by the
+// options it sets, placed before the command line's own so that those win. Throws
+// kenyon::error naming the file for an unreadable file or an unknown option.
+std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::string> args);
+
+// Peak resident memory of this process so far, in MB.
+double peak_rss_mb();
 
 // Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
 inline constexpr int exit_bad_input = 2;

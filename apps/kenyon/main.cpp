@@ -12,8 +12,18 @@ int main(int argc, char** argv) {
   kenyon::cli::command selected;
   kenyon::cli::add_moth_commands(app, selected);
   kenyon::cli::add_bench_commands(app, selected);
+  kenyon::cli::add_net_commands(app, selected);
+  std::vector<std::string> args(argv, argv + argc);
   try {
-    app.parse(argc, argv);
+    args = kenyon::cli::expand_config(app, std::move(args));
+  } catch (const kenyon::error& e) {
+    std::fprintf(stderr, "kenyon: error: %s\n", e.what());
+    return kenyon::cli::exit_bad_input;
+  }
+  std::vector<char*> arg_pointers;
+  for (auto& a : args) arg_pointers.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

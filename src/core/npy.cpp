@@ -1,7 +1,9 @@
 #include "kenyon/core/npy.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 
@@ -14,7 +16,9 @@ namespace {
 std::size_t item_size(const std::string& dtype) {
   if (dtype.size() < 3) return 0;
   try {
-    return static_cast<std::size_t>(std::stoul(dtype.substr(2)));
+    // numpy counts unicode strings ('<U3') in characters of 4 bytes each.
+    const std::size_t unit = dtype[1] == 'U' ? 4 : 1;
+    return unit * static_cast<std::size_t>(std::stoul(dtype.substr(2)));
   } catch (...) {
     return 0;
   }
@@ -40,13 +44,12 @@ std::string header_for(const std::vector<std::int64_t>& shape, const char* descr
 }
 
 template <class T>
-void write_any(const std::filesystem::path& path, const std::vector<std::int64_t>& shape,
-               const T* data, const char* descr) {
+std::string encode(const std::vector<std::int64_t>& shape, const T* data, const char* descr) {
   std::int64_t n = 1;
   for (auto d : shape) n *= d;
   std::string contents = header_for<T>(shape, descr);
   contents.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n) * sizeof(T));
-  write_file_atomic(path, contents);
+  return contents;
 }
 
 // numpy writes a Fortran-contiguous array (e.g. a transposed view) in column-major order;
@@ -117,44 +120,45 @@ template std::vector<double> npy_array::values<double>() const;
 template std::vector<std::int32_t> npy_array::values<std::int32_t>() const;
 template std::vector<std::int64_t> npy_array::values<std::int64_t>() const;
 
-npy_array read_npy(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw file_error(path.string(), "cannot open (no such file or not readable)");
+namespace {
+
+// Reads up to `n` bytes into `out` and returns how many there were: a file or a block of
+// memory (an .npz member), so that both go through one parser.
+using byte_source = std::function<std::size_t(char* out, std::size_t n)>;
+
+npy_array parse_npy_from(const byte_source& read, const std::string& name) {
   char magic[8] = {};
-  in.read(magic, 8);
-  if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0)
-    throw file_error(path.string(), "not a .npy file (bad magic)");
+  if (read(magic, 8) != 8 || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    throw file_error(name, "not a .npy file (bad magic)");
   const int major = static_cast<unsigned char>(magic[6]);
   std::size_t header_len = 0;
   if (major == 1) {
-    unsigned char len[2];
-    in.read(reinterpret_cast<char*>(len), 2);
+    unsigned char len[2] = {};
+    read(reinterpret_cast<char*>(len), 2);
     header_len = len[0] | (std::size_t(len[1]) << 8);
   } else if (major == 2 || major == 3) {
-    unsigned char len[4];
-    in.read(reinterpret_cast<char*>(len), 4);
+    unsigned char len[4] = {};
+    read(reinterpret_cast<char*>(len), 4);
     header_len = len[0] | (std::size_t(len[1]) << 8) | (std::size_t(len[2]) << 16) |
                  (std::size_t(len[3]) << 24);
   } else {
-    throw file_error(path.string(), "unsupported .npy version " + std::to_string(major));
+    throw file_error(name, "unsupported .npy version " + std::to_string(major));
   }
   std::string header(header_len, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header_len));
-  if (!in) throw file_error(path.string(), "truncated .npy header");
+  if (read(header.data(), header_len) != header_len)
+    throw file_error(name, "truncated .npy header");
 
   npy_array a;
   std::smatch m;
   if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']+)'")))
-    throw file_error(path.string(), "no 'descr' in the .npy header");
+    throw file_error(name, "no 'descr' in the .npy header");
   a.dtype = m[1];
-  if (a.dtype == "<f4" || a.dtype == "<f8" || a.dtype[0] == '|' || a.dtype[0] == '<') {
-  } else {
-    throw file_error(path.string(), "unsupported dtype '" + a.dtype + "' (big-endian?)");
-  }
+  if (a.dtype[0] != '|' && a.dtype[0] != '<')
+    throw file_error(name, "unsupported dtype '" + a.dtype + "' (big-endian?)");
   const bool fortran_order =
       std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*True"));
   if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
-    throw file_error(path.string(), "no 'shape' in the .npy header");
+    throw file_error(name, "no 'shape' in the .npy header");
   std::stringstream dims(m[1].str());
   for (std::string d; std::getline(dims, d, ',');) {
     d.erase(0, d.find_first_not_of(" \t"));
@@ -162,28 +166,62 @@ npy_array read_npy(const std::filesystem::path& path) {
     if (!d.empty()) a.shape.push_back(std::stoll(d));
   }
   const std::size_t item = item_size(a.dtype);
-  if (item == 0) throw file_error(path.string(), "unsupported dtype '" + a.dtype + "'");
+  if (item == 0) throw file_error(name, "unsupported dtype '" + a.dtype + "'");
   const auto expected = static_cast<std::size_t>(a.size()) * item;
   a.bytes.resize(expected);
-  in.read(a.bytes.data(), static_cast<std::streamsize>(expected));
-  if (static_cast<std::size_t>(in.gcount()) != expected)
-    throw file_error(path.string(), "truncated: the shape promises " + std::to_string(expected) +
-                                        " bytes of data, found " + std::to_string(in.gcount()));
+  if (const auto got = read(a.bytes.data(), expected); got != expected)
+    throw file_error(name, "truncated: the shape promises " + std::to_string(expected) +
+                               " bytes of data, found " + std::to_string(got));
   if (fortran_order && a.shape.size() > 1) a.bytes = fortran_to_c_order(a.bytes, a.shape, item);
   return a;
 }
 
+}  // namespace
+
+npy_array read_npy(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw file_error(path.string(), "cannot open (no such file or not readable)");
+  return parse_npy_from(
+      [&](char* out, std::size_t n) {
+        in.read(out, static_cast<std::streamsize>(n));
+        return static_cast<std::size_t>(in.gcount());
+      },
+      path.string());
+}
+
+npy_array parse_npy(std::span<const char> bytes, const std::string& name) {
+  std::size_t at = 0;
+  return parse_npy_from(
+      [&](char* out, std::size_t n) {
+        n = std::min(n, bytes.size() - at);
+        if (n) std::memcpy(out, bytes.data() + at, n);
+        at += n;
+        return n;
+      },
+      name);
+}
+
+std::string npy_bytes(const std::vector<std::int64_t>& shape, const float* data) {
+  return encode(shape, data, "<f4");
+}
+std::string npy_bytes(const std::vector<std::int64_t>& shape, const double* data) {
+  return encode(shape, data, "<f8");
+}
+std::string npy_bytes(const std::vector<std::int64_t>& shape, const std::int64_t* data) {
+  return encode(shape, data, "<i8");
+}
+
 void write_npy(const std::filesystem::path& path, const std::vector<std::int64_t>& shape,
                const float* data) {
-  write_any(path, shape, data, "<f4");
+  write_file_atomic(path, npy_bytes(shape, data));
 }
 void write_npy(const std::filesystem::path& path, const std::vector<std::int64_t>& shape,
                const double* data) {
-  write_any(path, shape, data, "<f8");
+  write_file_atomic(path, npy_bytes(shape, data));
 }
 void write_npy(const std::filesystem::path& path, const std::vector<std::int64_t>& shape,
                const std::int64_t* data) {
-  write_any(path, shape, data, "<i8");
+  write_file_atomic(path, npy_bytes(shape, data));
 }
 
 }  // namespace kenyon

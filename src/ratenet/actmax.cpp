@@ -36,7 +36,11 @@ void target_activation::validate(std::int64_t neurons, int layers) const {
   }
 }
 
-double l1_plus_l2(std::span<const float> x, std::span<float> grad, float scale) {
+namespace {
+
+// w1 ||x||_1 + w2 ||x||_2, and scale times its gradient added into grad.
+double weighted_l1_l2(std::span<const float> x, std::span<float> grad, float scale, double w1,
+                      double w2) {
   double l1 = 0, sq = 0;
   for (float v : x) {
     l1 += std::abs(v);
@@ -44,10 +48,23 @@ double l1_plus_l2(std::span<const float> x, std::span<float> grad, float scale) 
   }
   const double l2 = std::sqrt(sq);
   // d|x|/dx = sign(x) (0 at 0); d||x||_2/dx = x / ||x||_2 (0 when the norm is 0), as torch.
-  const float inv = l2 > 0 ? static_cast<float>(1 / l2) : 0.0f;
+  const auto a = static_cast<float>(w1);
+  const float b = l2 > 0 ? static_cast<float>(w2 / l2) : 0.0f;
   for (std::size_t i = 0; i < x.size(); ++i)
-    grad[i] += scale * (static_cast<float>((x[i] > 0) - (x[i] < 0)) + x[i] * inv);
-  return l1 + l2;
+    grad[i] += scale * (a * static_cast<float>((x[i] > 0) - (x[i] < 0)) + x[i] * b);
+  return w1 * l1 + w2 * l2;
+}
+
+}  // namespace
+
+double l1_plus_l2(std::span<const float> x, std::span<float> grad, float scale) {
+  return weighted_l1_l2(x, grad, scale, 1, 1);
+}
+
+double l1_plus_l2_mean(std::span<const float> x, std::span<float> grad, float scale) {
+  if (x.empty()) return 0;
+  const double n = static_cast<double>(x.size());
+  return weighted_l1_l2(x, grad, scale, 1 / n, 1 / std::sqrt(n));
 }
 
 void actmax_params::validate() const {
@@ -116,7 +133,12 @@ actmax_result activation_maximisation(const network& net, const target_activatio
   // buffers after the weights.
   const auto* out_fn =
       params.out_reg.target<double (*)(std::span<const float>, std::span<float>, float)>();
-  const bool streamed = params.checkpoint_interval == 0 && out_fn && *out_fn == &l1_plus_l2;
+  const bool mean_reg = out_fn && *out_fn == &l1_plus_l2_mean;
+  const bool streamed =
+      params.checkpoint_interval == 0 && out_fn && (*out_fn == &l1_plus_l2 || mean_reg);
+  // The weights of ||a||_1 and ||a||_2 in the streamed output regulariser.
+  const float w1 = mean_reg ? static_cast<float>(1.0 / double(act_size)) : 1.0f;
+  const double w2 = mean_reg ? 1 / std::sqrt(double(act_size)) : 1.0;
   adam<float> optimiser(input_size, {.learning_rate = params.learning_rate});
   std::vector<float> activations(streamed ? 0 : act_size), grad_a(streamed ? 0 : act_size),
       grad_x(input_size);
@@ -134,7 +156,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     const auto out_lambda = static_cast<float>(params.out_reg_lambda);
     const auto in_lambda = static_cast<float>(params.in_reg_lambda);
     double target_loss = 0, out_reg = 0;
-    float inv_norm = 0;  // 1 / ||activations||_2, for the streamed gradient
+    float inv_norm = 0;  // w2 / ||activations||_2, for the streamed gradient
     if (streamed) {
       double l1 = 0, sq = 0;
       for (int l = 0; l < layers; ++l)
@@ -146,8 +168,8 @@ actmax_result activation_maximisation(const network& net, const target_activatio
         const float d = trajectory.state(t.layer)[t.state_at] - t.value;
         target_loss += double(t.weight) * d * d;
       }
-      out_reg = params.out_reg_lambda * (l1 + std::sqrt(sq));
-      inv_norm = sq > 0 ? static_cast<float>(1 / std::sqrt(sq)) : 0.0f;
+      out_reg = params.out_reg_lambda * (w1 * l1 + w2 * std::sqrt(sq));
+      inv_norm = sq > 0 ? static_cast<float>(w2 / std::sqrt(sq)) : 0.0f;
     } else {
       std::fill(grad_a.begin(), grad_a.end(), 0.0f);
       for (const auto& t : flat) {
@@ -177,8 +199,8 @@ actmax_result activation_maximisation(const network& net, const target_activatio
                            [&](int layer, std::span<const float> state, std::span<float> grad) {
                              for (std::size_t k = 0; k < state.size(); ++k) {
                                const float a = state[k];
-                               grad[k] += out_lambda *
-                                          (static_cast<float>((a > 0) - (a < 0)) + a * inv_norm);
+                               grad[k] += out_lambda * (w1 * static_cast<float>((a > 0) - (a < 0)) +
+                                                        a * inv_norm);
                              }
                              for (const auto& t : flat)
                                if (t.layer == layer)

@@ -116,6 +116,31 @@ TEST(ratenet_actmax, custom_regulariser_path_matches_the_streamed_default) {
   EXPECT_NE(activation_maximisation(c.net, c.targets, p, c.init).input, streamed.input);
 }
 
+// The per-value ("mean") regulariser: also computed layer by layer, matching the general
+// path; equal to the sum version divided by n (L1) and sqrt(n) (L2).
+TEST(ratenet_actmax, mean_regulariser_streamed_matches_general_and_scales_the_sum) {
+  grouped_case c;
+  auto p = seed0(false);
+  p.out_reg = l1_plus_l2_mean;
+  p.in_reg = l1_plus_l2_mean;
+  const auto streamed = activation_maximisation(c.net, c.targets, p, c.init);
+  p.out_reg = [](std::span<const float> a, std::span<float> g, float scale) {
+    return l1_plus_l2_mean(a, g, scale);
+  };
+  const auto general = activation_maximisation(c.net, c.targets, p, c.init);
+  EXPECT_EQ(allclose(general.input, streamed.input, 1e-5, 1e-6), "");
+  EXPECT_EQ(allclose(as_floats(general.out_reg), as_floats(streamed.out_reg), 1e-6, 1e-9), "");
+
+  const std::vector<float> x{3, -4, 0, 0};
+  std::vector<float> g_sum(4, 0.0f), g_mean(4, 0.0f);
+  EXPECT_DOUBLE_EQ(l1_plus_l2(x, g_sum, 1), 7 + 5);
+  EXPECT_DOUBLE_EQ(l1_plus_l2_mean(x, g_mean, 1), 7.0 / 4 + 5.0 / 2);
+  // d/dx0: sign/4 + x0 / (sqrt(4) * ||x||) = 1/4 + 3/10.
+  EXPECT_FLOAT_EQ(g_mean[0], 0.25f + 0.3f);
+  EXPECT_FLOAT_EQ(g_mean[1], -0.25f - 0.4f);
+  EXPECT_FLOAT_EQ(g_mean[2], 0.0f);
+}
+
 TEST(ratenet_actmax, bad_targets_and_inputs_are_named) {
   grouped_case c;
   auto bad = c.targets;

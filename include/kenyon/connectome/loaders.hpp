@@ -24,13 +24,14 @@ struct load_options {
   // dropped. They still count in the postsynaptic neuron's total input, so the remaining
   // proportions are not inflated.
   double min_synapses = 0;
-  // Keep only synapses in these neuropils / ROIs (the `neuropil` or `roi` column); empty:
-  // all. Neuropil filters need an edge list with such a column.
-  std::vector<std::string> neuropils;
+  // Keep only synapses in these neuropils / ROIs (the `neuropil` or `roi` column, any
+  // case); empty: all. Needs an edge list with such a column; a filter that keeps no row
+  // is a parameter_error. The neurons and their transmitters still come from every row.
+  std::vector<std::string> neuropils{};
   // Transmitter -> sign, overriding the defaults (case-insensitive names). Defaults: GABA
   // and glutamate (gaba, glut, glutamate) -1; acetylcholine, dopamine, serotonin,
   // octopamine and anything else +1.
-  std::map<std::string, int> transmitter_sign;
+  std::map<std::string, int> transmitter_sign{};
   // Sign of neurons for which neither a sign nor a transmitter is known.
   int default_sign = 1;
   // true: weights are input proportions (synapses / all input synapses of the
@@ -45,9 +46,10 @@ struct load_options {
 // an empty name gives options.default_sign.
 int sign_of_transmitter(std::string_view transmitter, const load_options& options);
 
-// A neuron table CSV. Columns (first matching name wins, case-insensitive):
+// A neuron table CSV. Columns (first matching name wins, case-insensitive; empty, NaN and
+// None fields count as missing):
 //   id: id, root_id, bodyId, skid, skeleton_id, neuron_id            (required)
-//   type: type, cell_type, celltype, group                         (optional; id as text)
+//   type: type, cell_type, celltype, group  (the first with a value in the row; else the id)
 //   sign: sign (+1/-1), or transmitter: nt, nt_type, top_nt, predictedNt, transmitter
 //   sensory: sensory (true/false, 1/0, yes/no), or super_class / flow equal to
 //            "sensory" / "afferent"
@@ -61,6 +63,9 @@ neuron_table read_neuron_table(const std::filesystem::path& path, const load_opt
 // several neuropils are summed). With a neuron table every id of the edges must be in it
 // and the neurons keep the table's order; without one the neurons are the ids of the
 // edges, ascending, typed by their id. Signs in a neuron table win over edge transmitters.
+// The majority transmitter is the one with most synapses over all the neuron's rows (every
+// neuropil, before min_synapses; ties: the one the file names first); a sign column votes
+// the same way. Neurons with neither get options.default_sign.
 connectome load_edge_list(const std::filesystem::path& edges,
                           const std::optional<std::filesystem::path>& neurons,
                           const load_options& options = {});
@@ -69,9 +74,11 @@ connectome load_edge_list(const std::filesystem::path& edges,
 // nt_type), and optionally the classification table (root_id, flow, super_class, class,
 // sub_class, cell_type, hemibrain_type, side, ...: the type is cell_type, else
 // hemibrain_type, else class, else the id; sensory if super_class is sensory or flow is
-// afferent) and the neurons table (root_id, group, nt_type, ...: the sign from nt_type).
-// Ids are 64-bit root ids. Neurons are those of the classification table if given (edges
-// to ids it lacks are an error), else the ids of the connections.
+// afferent) and the neurons table (root_id, group, nt_type, ...: the sign from nt_type,
+// which wins over the connections' nt_type; without a classification table the type is the
+// group). Ids are 64-bit root ids. Neurons are those of the classification table if given
+// (edges to ids it lacks are an error), else the ids of the connections; neurons-table rows
+// for other ids are ignored.
 connectome load_codex(const std::filesystem::path& connections,
                       const std::optional<std::filesystem::path>& classification,
                       const std::optional<std::filesystem::path>& neurons,
@@ -87,7 +94,8 @@ connectome load_neuprint(const std::filesystem::path& adjacency,
 // connectome_interpreter's inputs: a scipy.sparse .npz (csr, csc or coo; presynaptic
 // neurons in rows, usually input proportions already, taken as they are) and a metadata
 // CSV with one row per matrix index: an index column (idx, index; else the row order), an
-// id column and the neuron-table columns above.
+// id column and the neuron-table columns above. The values are used as stored, whatever
+// input_proportion says; neuropils or a min_synapses above 0 are a parameter_error.
 connectome load_npz(const std::filesystem::path& npz, const std::filesystem::path& metadata,
                     const load_options& options = {});
 

@@ -31,7 +31,10 @@ std::vector<std::string> split_csv_line(const std::string& line, const std::stri
 
 // Calls `record(line_number, fields)` for every non-blank line of a CSV file (1-based line
 // numbers), after removing a trailing carriage return and a leading UTF-8 byte-order mark.
-// Throws file_error naming the file if it cannot be opened.
+// Gzipped files are read transparently (recognised by their content, not their name).
+// `fields` is reused from one line to the next, so large files cost no allocation per line.
+// Throws file_error naming the file if it cannot be opened or read, or if it is a corrupt
+// or truncated gzip file ("not a readable gzip file").
 void read_csv_records(
     const std::filesystem::path& path,
     const std::function<void(std::size_t line_number, std::vector<std::string>& fields)>& record);

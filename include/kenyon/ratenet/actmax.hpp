@@ -40,8 +40,12 @@ struct target_activation {
 // that no separate gradient buffer the size of the activations is needed.
 using regulariser =
     std::function<double(std::span<const float> x, std::span<float> grad, float scale)>;
-// The original's default, ||x||_1 + ||x||_2 over the whole flattened tensor.
+// The original's default, ||x||_1 + ||x||_2 over the whole flattened tensor. Its size grows
+// with the number of values, so on a large connectome it outweighs the target loss.
 double l1_plus_l2(std::span<const float> x, std::span<float> grad, float scale);
+// The same per value: mean |x| + sqrt(mean x^2) (the spec's suggested "mean" option), so
+// that a lambda means the same on any connectome, layer count and batch size.
+double l1_plus_l2_mean(std::span<const float> x, std::span<float> grad, float scale);
 
 struct actmax_params {
   int num_iterations = 50;

@@ -1,0 +1,146 @@
+// The connectome value type and rate networks on it: signed weights from neuron and
+// connection signs, selectors (type, pattern, id), target and stimulus specs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kenyon/connectome/connectome.hpp"
+#include "kenyon/core/error.hpp"
+#include "kenyon/ratenet/connectome_model.hpp"
+
+namespace {
+
+using kenyon::connectome::connectome;
+using testing::ElementsAre;
+using testing::HasSubstr;
+
+// Four neurons: two sensory S (ids 10, 11), one excitatory MBON-a (12), one inhibitory
+// APL (13). inprop (pre rows): 10->12 0.5, 11->12 0.25, 13->12 0.25, 12->13 1.
+connectome small() {
+  connectome c;
+  c.name = "small";
+  c.neurons.add(10, "S", 1, true);
+  c.neurons.add(11, "S", 1, true);
+  c.neurons.add(12, "MBON-a", 1, false);
+  c.neurons.add(13, "APL", -1, false);
+  const std::vector<std::int64_t> pre{0, 1, 3, 2}, post{2, 2, 2, 3};
+  const std::vector<float> w{0.5f, 0.25f, 0.25f, 1.0f};
+  c.inprop = kenyon::sparse::from_triplets(4, 4, pre, post, w);
+  return c;
+}
+
+float entry(const kenyon::sparse::csr_matrix& m, std::int64_t r, std::int64_t col) {
+  for (auto k = m.row_begin[static_cast<std::size_t>(r)];
+       k < m.row_begin[static_cast<std::size_t>(r) + 1]; ++k)
+    if (m.col[static_cast<std::size_t>(k)] == col) return m.value[static_cast<std::size_t>(k)];
+  return 0;
+}
+
+TEST(connectome_model, SignedWeightsAreTransposedAndSignedByPresynapticNeuron) {
+  const auto c = small();
+  c.validate();
+  const auto w = c.signed_weights();  // post rows
+  EXPECT_FLOAT_EQ(entry(w, 2, 0), 0.5f);
+  EXPECT_FLOAT_EQ(entry(w, 2, 1), 0.25f);
+  EXPECT_FLOAT_EQ(entry(w, 2, 3), -0.25f);  // from the inhibitory APL
+  EXPECT_FLOAT_EQ(entry(w, 3, 2), 1.0f);
+}
+
+TEST(connectome_model, ConnectionSignsOverrideNeuronSigns) {
+  auto c = small();
+  // CSR order of inprop (pre rows): (0,2), (1,2), (2,3), (3,2).
+  c.edge_sign = {1, -1, -1, 1};
+  c.validate();
+  const auto w = c.signed_weights();
+  EXPECT_FLOAT_EQ(entry(w, 2, 1), -0.25f);
+  EXPECT_FLOAT_EQ(entry(w, 3, 2), -1.0f);
+  EXPECT_FLOAT_EQ(entry(w, 2, 3), 0.25f);
+  c.edge_sign.pop_back();
+  EXPECT_THROW(c.validate(), kenyon::error);
+}
+
+TEST(connectome_model, ValidateRejectsDuplicatesAndNegativeWeights) {
+  auto c = small();
+  c.neurons.id[1] = 10;
+  EXPECT_THAT([&] { c.validate(); },
+              testing::ThrowsMessage<kenyon::error>(HasSubstr("id 10 appears more than once")));
+  c = small();
+  c.inprop.value[0] = -1;
+  EXPECT_THROW(c.validate(), kenyon::error);
+}
+
+TEST(connectome_model, SelectByTypePatternAndId) {
+  const auto c = small();
+  EXPECT_THAT(c.select("S"), ElementsAre(0, 1));
+  EXPECT_THAT(c.select("MBON*"), ElementsAre(2));
+  EXPECT_THAT(c.select("13"), ElementsAre(3));
+  EXPECT_THAT([&] { c.select("KC"); }, testing::ThrowsMessage<kenyon::error>(HasSubstr("'KC'")));
+  EXPECT_THROW(c.select("99"), kenyon::error);
+  EXPECT_THAT(c.sensory_indices(), ElementsAre(0, 1));
+}
+
+TEST(connectome_model, ParsesNeuronSpecs) {
+  auto s = kenyon::ratenet::parse_neuron_spec("MBON:5=1.5");
+  EXPECT_EQ(s.selector, "MBON");
+  EXPECT_EQ(s.step, 5);
+  EXPECT_EQ(s.value, 1.5);
+  EXPECT_EQ(s.batch, 0);
+  s = kenyon::ratenet::parse_neuron_spec("2/720575940624000000:3");
+  EXPECT_EQ(s.batch, 2);
+  EXPECT_EQ(s.selector, "720575940624000000");
+  EXPECT_EQ(s.value, 1.0);
+  s = kenyon::ratenet::parse_neuron_spec("KCa'b'-ap1:0=-0.5");  // types may hold odd characters
+  EXPECT_EQ(s.selector, "KCa'b'-ap1");
+  EXPECT_EQ(s.value, -0.5);
+  for (const char* bad : {"MBON", "MBON:x=1", "MBON:-1", ":3", "MBON:3=abc", "MBON:3=nan"})
+    EXPECT_THAT([&] { kenyon::ratenet::parse_neuron_spec(bad, "--target"); },
+                testing::ThrowsMessage<kenyon::parameter_error>(HasSubstr("--target")))
+        << bad;
+}
+
+TEST(connectome_model, ResolvesTargetsAndStimuli) {
+  const auto c = small();
+  const std::vector<kenyon::ratenet::neuron_spec> targets{{0, "S", 1, 0.5}, {1, "13", 2, 1.0}};
+  const auto t = kenyon::ratenet::resolve_targets(c, targets, 3, 2);
+  ASSERT_EQ(t.targets.size(), 3u);
+  EXPECT_EQ(t.targets[0].neuron, 0);
+  EXPECT_EQ(t.targets[1].neuron, 1);
+  EXPECT_EQ(t.targets[2].neuron, 3);
+  EXPECT_EQ(t.targets[2].batch, 1);
+  EXPECT_EQ(t.targets[2].layer, 2);
+  EXPECT_THROW(kenyon::ratenet::resolve_targets(c, targets, 2, 2), kenyon::error);  // layer 2
+  EXPECT_THROW(kenyon::ratenet::resolve_targets(c, targets, 3, 1), kenyon::error);  // batch 1
+
+  const std::vector<kenyon::ratenet::neuron_spec> stimuli{{0, "S", 0, 1.0}, {1, "11", 2, 0.5}};
+  const auto in = kenyon::ratenet::input_from_specs(c, stimuli, 2, 3);
+  EXPECT_EQ(in.shape(), (std::vector<std::int64_t>{2, 2, 3}));
+  EXPECT_EQ(in.at(0, 0, 0), 1.0f);
+  EXPECT_EQ(in.at(0, 1, 0), 1.0f);
+  EXPECT_EQ(in.at(1, 1, 2), 0.5f);
+  float sum = 0;
+  for (float v : in.values) sum += v;
+  EXPECT_FLOAT_EQ(sum, 2.5f);
+  const std::vector<kenyon::ratenet::neuron_spec> not_sensory{{0, "APL", 0, 1.0}};
+  EXPECT_THAT([&] { kenyon::ratenet::input_from_specs(c, not_sensory, 1, 3); },
+              testing::ThrowsMessage<kenyon::error>(HasSubstr("no sensory neuron")));
+}
+
+TEST(connectome_model, NetworkUsesCellTypesAsGroups) {
+  const auto c = small();
+  kenyon::ratenet::network_params p;
+  p.num_layers = 2;
+  p.slope_by_group["APL"] = 2.0;
+  const auto net = kenyon::ratenet::make_network(c, p);
+  EXPECT_EQ(net.size(), 4);
+  EXPECT_EQ(net.num_sensory(), 2);
+  EXPECT_THAT(net.groups(), ElementsAre("APL", "MBON-a", "S"));
+  EXPECT_FLOAT_EQ(net.neuron_slope()[3], 2.0f);
+  const auto plain = kenyon::ratenet::make_network(c, p, false);
+  EXPECT_FALSE(plain.has_groups());
+  auto none = c;
+  none.neurons.sensory.assign(4, 0);
+  EXPECT_THROW(kenyon::ratenet::make_network(none, p), kenyon::error);
+}
+
+}  // namespace

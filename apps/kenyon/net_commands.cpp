@@ -40,7 +40,7 @@ double seconds_since(clock_type::time_point t) {
 struct common_options {
   std::string connectome, neurons, classification, format = "auto";
   double min_synapses = 0;
-  std::vector<std::string> neuropils, transmitter_signs;
+  std::vector<std::string> neuropils, transmitter_signs, sensory;
   int default_sign = 1;
   bool raw_weights = false;
 
@@ -75,6 +75,10 @@ void add_common_options(CLI::App* cmd, common_options& o) {
   cmd->add_option("--default-sign", o.default_sign, "sign of neurons with no transmitter")
       ->capture_default_str();
   cmd->add_flag("--raw-weights", o.raw_weights, "synapse counts as weights, not proportions");
+  cmd->add_option("--sensory", o.sensory,
+                  "cell types or ids that receive the input, instead of the table's sensory "
+                  "neurons (repeat)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 
   cmd->add_option("--layers,-L", o.model.num_layers, "unrolled layers (time steps)")
       ->capture_default_str()
@@ -141,6 +145,12 @@ loaded_model load_model(const common_options& o) {
   from.options.input_proportion = !o.raw_weights;
   const auto t0 = clock_type::now();
   m.conn = connectome::load(from);
+  if (!o.sensory.empty()) {
+    auto& flags = m.conn.neurons.sensory;
+    std::fill(flags.begin(), flags.end(), 0);
+    for (const auto& selector : o.sensory)
+      for (auto i : m.conn.select(selector)) flags[static_cast<std::size_t>(i)] = 1;
+  }
   m.load_seconds = seconds_since(t0);
 
   auto params = o.model;
@@ -328,6 +338,21 @@ line_plot group_timeseries(const loaded_model& m, std::span<const float> activat
   return p;
 }
 
+// Loss curves against the iteration or epoch; every curve after the first is dashed.
+line_plot loss_curves(const std::string& title, const std::string& x_label,
+                      const std::vector<std::pair<std::string, std::vector<double>>>& curves) {
+  line_plot p;
+  p.title = title;
+  p.x_label = x_label;
+  p.y_label = "loss";
+  for (const auto& [label, values] : curves) {
+    plot_series s{label, {}, values, {}, !p.series.empty()};
+    for (std::size_t k = 0; k < values.size(); ++k) s.x.push_back(static_cast<double>(k));
+    p.series.push_back(std::move(s));
+  }
+  return p;
+}
+
 // The cell types with the highest mean activation over all layers, for default plots.
 std::vector<std::string> most_active_types(const loaded_model& m,
                                            std::span<const float> activations, std::size_t count) {
@@ -504,18 +529,10 @@ void add_maximise(CLI::App* net, command& selected) {
         }
         out.add("targets.csv", t);
         if (o->plots) {
-          line_plot loss;
-          loss.title = "activation maximisation";
-          loss.x_label = "iteration";
-          loss.y_label = "loss";
-          plot_series a{"target loss", {}, r.target_loss, {}, false};
-          plot_series b{"activity regulariser", {}, r.out_reg, {}, true};
-          plot_series c{"input regulariser", {}, r.in_reg, {}, true};
-          for (auto* s : {&a, &b, &c}) {
-            for (std::size_t k = 0; k < s->y.size(); ++k) s->x.push_back(static_cast<double>(k));
-            loss.series.push_back(*s);
-          }
-          out.add("loss.svg", to_svg(loss));
+          out.add("loss.svg", to_svg(loss_curves("activation maximisation", "iteration",
+                                                 {{"target loss", r.target_loss},
+                                                  {"activity regulariser", r.out_reg},
+                                                  {"input regulariser", r.in_reg}})));
           for (std::int64_t b = 0; b < shape.batch; ++b) {
             const std::string suffix = shape.batch > 1 ? "_" + std::to_string(b) : "";
             out.add(
@@ -751,20 +768,29 @@ void add_guess(CLI::App* net, command& selected) {
   });
 }
 
+// What saliency and gradients share: the model, the input, the targets whose activity is
+// explained and the attribution method.
+struct attribution_options : common_options, input_options {
+  std::vector<std::string> targets;
+  std::string method = "vanilla";
+};
+
+void add_attribution_options(CLI::App* cmd, attribution_options& o) {
+  add_common_options(cmd, o);
+  add_input_options(cmd, o);
+  cmd->add_option("--target,-t", o.targets, "TYPE-or-ID:LAYER whose activity is explained")
+      ->required()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--method", o.method, "vanilla or input_x_gradient")->capture_default_str();
+}
+
 void add_saliency(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand("saliency", "gradient of target activity w.r.t. the input");
-  struct options : common_options, input_options {
-    std::vector<std::string> targets;
-    std::string method = "vanilla";
+  struct options : attribution_options {
     bool normalize = false;
   };
   auto o = std::make_shared<options>();
-  add_common_options(cmd, *o);
-  add_input_options(cmd, *o);
-  cmd->add_option("--target,-t", o->targets, "TYPE-or-ID:LAYER whose activity is explained")
-      ->required()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--method", o->method, "vanilla or input_x_gradient")->capture_default_str();
+  add_attribution_options(cmd, *o);
   cmd->add_flag("--normalize", o->normalize, "scale each batch item to a maximum of 1");
   cmd->callback([o, &selected] {
     selected = [o] {
@@ -807,24 +833,18 @@ std::vector<ratenet::neuron_key> neuron_keys(const loaded_model& m, const std::s
 void add_gradients(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "gradients", "gradient of target activity w.r.t. monitored neurons at each layer");
-  struct options : common_options, input_options {
-    std::vector<std::string> targets, monitor;
+  struct options : attribution_options {
+    std::vector<std::string> monitor;
     std::vector<int> monitor_layers;
-    std::string method = "vanilla";
     bool normalize_per_layer = false;
   };
   auto o = std::make_shared<options>();
-  add_common_options(cmd, *o);
-  add_input_options(cmd, *o);
-  cmd->add_option("--target,-t", o->targets, "TYPE-or-ID:LAYER whose activity is explained")
-      ->required()
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_attribution_options(cmd, *o);
   cmd->add_option("--monitor", o->monitor, "cell types or ids to attribute to (repeat)")
       ->required()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--monitor-layer", o->monitor_layers, "layers to report (default: all)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--method", o->method, "vanilla or input_x_gradient")->capture_default_str();
   cmd->add_flag("--normalize-per-layer", o->normalize_per_layer,
                 "divide each layer's gradient by its norm");
   cmd->callback([o, &selected] {
@@ -945,17 +965,9 @@ void add_train(CLI::App* net, command& selected) {
                         h.param_reg_loss[e], h.val_loss[e]});
         out.add("history.csv", hist.str());
         if (o->plots) {
-          line_plot plot;
-          plot.title = "training";
-          plot.x_label = "epoch";
-          plot.y_label = "L1 loss";
-          plot_series a{"training loss", {}, h.loss, {}, false};
-          plot_series b{"validation loss", {}, h.val_loss, {}, true};
-          for (auto* s : {&a, &b}) {
-            for (std::size_t k = 0; k < s->y.size(); ++k) s->x.push_back(static_cast<double>(k));
-            plot.series.push_back(*s);
-          }
-          out.add("loss.svg", to_svg(plot));
+          out.add("loss.svg", to_svg(loss_curves(
+                                  "training", "epoch",
+                                  {{"training loss", h.loss}, {"validation loss", h.val_loss}})));
         }
       }
       return finish(*o, m, "train", seconds, std::move(out));

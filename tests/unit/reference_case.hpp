@@ -10,6 +10,7 @@
 #include "kenyon/core/npy.hpp"
 #include "kenyon/ratenet/network.hpp"
 #include "kenyon/sparse/csr.hpp"
+#include "messages.hpp"
 
 namespace kenyon::test {
 

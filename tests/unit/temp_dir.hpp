@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace kenyon::test {
@@ -22,6 +23,14 @@ class temporary_folder_test : public ::testing::Test {
   void TearDown() override {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
+  }
+
+  // Writes `contents` byte for byte to a file in the folder and returns its path.
+  std::filesystem::path write(const std::string& name, const std::string& contents) const {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary)
+        .write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    return path;
   }
 
   std::filesystem::path dir_;

@@ -16,10 +16,13 @@
 #include "kenyon/connectome/loaders.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
+#include "messages.hpp"
 #include "temp_dir.hpp"
 
 namespace kenyon::connectome {
 namespace {
+
+using kenyon::test::message_of;
 
 namespace fs = std::filesystem;
 using ::testing::AllOf;
@@ -65,20 +68,6 @@ void expect_same(const connectome& a, const connectome& b) {
   EXPECT_EQ(a.inprop.row_begin, b.inprop.row_begin);
   EXPECT_EQ(a.inprop.col, b.inprop.col);
   EXPECT_EQ(a.inprop.value, b.inprop.value);
-}
-
-template <class function>
-std::string file_error_of(function&& f) {
-  try {
-    f();
-  } catch (const file_error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a file_error: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no file_error thrown";
-  return {};
 }
 
 // edges.csv by hand (synapses summed over neuropils):
@@ -271,15 +260,9 @@ TEST(connectome_loaders, npz_in_csr_csc_and_coo) {
 
 class connectome_loaders_files : public test::temporary_folder_test {
  protected:
-  fs::path write(const std::string& name, const std::string& text) {
-    const auto p = dir_ / name;
-    std::ofstream(p, std::ios::binary)
-        .write(text.data(), static_cast<std::streamsize>(text.size()));
-    return p;
-  }
   std::string edges_error(const std::string& text, const std::optional<fs::path>& neurons = {}) {
     const auto p = write("edges.csv", text);
-    return file_error_of([&] { load_edge_list(p, neurons); });
+    return message_of<file_error>([&] { load_edge_list(p, neurons); });
   }
 };
 
@@ -295,9 +278,10 @@ TEST_F(connectome_loaders_files, missing_column_names_the_accepted_names) {
   const auto msg = edges_error("pre,post,nt\n1,2,ACH\n");
   EXPECT_THAT(msg, AllOf(HasSubstr("edges.csv:1:"), HasSubstr("synapse count"),
                          HasSubstr("weight, syn_count, count, synapses, total")));
-  EXPECT_THAT(file_error_of([&] { read_neuron_table(write("n.csv", "name,type\nx,KC\n")); }),
-              AllOf(HasSubstr("n.csv:1:"), HasSubstr("id, root_id, bodyId")));
-  EXPECT_THAT(file_error_of([&] {
+  EXPECT_THAT(
+      message_of<file_error>([&] { read_neuron_table(write("n.csv", "name,type\nx,KC\n")); }),
+      AllOf(HasSubstr("n.csv:1:"), HasSubstr("id, root_id, bodyId")));
+  EXPECT_THAT(message_of<file_error>([&] {
                 load_edge_list(write("e.csv", "pre,post,weight\n1,2,3\n"), std::nullopt,
                                {.neuropils = {"AL_L"}});
               }),
@@ -333,17 +317,18 @@ TEST_F(connectome_loaders_files, wrong_field_counts) {
 TEST_F(connectome_loaders_files, neuron_table_problems) {
   const auto neurons =
       write("neurons.csv", "id,type,sign,sensory\n10,A,1,0\n20,B,-1,1\n10,C,+1,0\n");
-  EXPECT_THAT(file_error_of([&] { read_neuron_table(neurons); }),
+  EXPECT_THAT(message_of<file_error>([&] { read_neuron_table(neurons); }),
               HasSubstr("neurons.csv:4: column 'id': id 10 appears again (first on line 2)"));
-  EXPECT_THAT(file_error_of([&] { read_neuron_table(write("s.csv", "id,sensory\n1,maybe\n")); }),
-              HasSubstr("s.csv:2: column 'sensory': 'maybe' is not true or false"));
+  EXPECT_THAT(
+      message_of<file_error>([&] { read_neuron_table(write("s.csv", "id,sensory\n1,maybe\n")); }),
+      HasSubstr("s.csv:2: column 'sensory': 'maybe' is not true or false"));
 
   const auto good = write("good.csv", "id,type,sign\n10,A,+1\n20,B,-1\n");
   EXPECT_THAT(read_neuron_table(good).sign, ElementsAre(1, -1));
   EXPECT_THAT(edges_error("pre,post,weight\n10,20,1\n20,99,1\n", good),
               AllOf(HasSubstr("edges.csv:3: column 'post': id 99 is not in the neuron table"),
                     HasSubstr("good.csv")));
-  EXPECT_THAT(file_error_of([&] {
+  EXPECT_THAT(message_of<file_error>([&] {
                 load_codex(write("conn.csv", "pre_root_id,post_root_id,syn_count\n10,30,1\n"), good,
                            std::nullopt);
               }),
@@ -354,36 +339,37 @@ TEST_F(connectome_loaders_files, unreadable_gzip_files) {
   // A gzip header followed by a deflate block of the reserved type 3.
   const auto corrupt =
       write("corrupt.csv.gz", std::string("\x1f\x8b\x08\0\0\0\0\0\0\x03\xff\xff", 12));
-  EXPECT_THAT(file_error_of([&] { load_edge_list(corrupt, std::nullopt); }),
+  EXPECT_THAT(message_of<file_error>([&] { load_edge_list(corrupt, std::nullopt); }),
               AllOf(HasSubstr("corrupt.csv.gz"), HasSubstr("not a readable gzip file")));
 
   std::ifstream in(fixtures / "codex_connections.csv.gz", std::ios::binary);
   const std::string whole{std::istreambuf_iterator<char>(in), {}};
   const auto cut = write("cut.csv.gz", whole.substr(0, whole.size() / 2));
-  EXPECT_THAT(file_error_of([&] { load_codex(cut, std::nullopt, std::nullopt); }),
+  EXPECT_THAT(message_of<file_error>([&] { load_codex(cut, std::nullopt, std::nullopt); }),
               AllOf(HasSubstr("cut.csv.gz"), HasSubstr("not a readable gzip file")));
   // Only the 8-byte trailer (checksum and length) missing.
   const auto no_trailer = write("trailer.csv.gz", whole.substr(0, whole.size() - 8));
-  EXPECT_THAT(file_error_of([&] { load_codex(no_trailer, std::nullopt, std::nullopt); }),
+  EXPECT_THAT(message_of<file_error>([&] { load_codex(no_trailer, std::nullopt, std::nullopt); }),
               HasSubstr("not a readable gzip file"));
 
-  EXPECT_THAT(file_error_of([&] { load_edge_list(dir_ / "missing.csv", std::nullopt); }),
+  EXPECT_THAT(message_of<file_error>([&] { load_edge_list(dir_ / "missing.csv", std::nullopt); }),
               AllOf(HasSubstr("missing.csv"), HasSubstr("cannot open")));
 }
 
 TEST_F(connectome_loaders_files, broken_npz_archives) {
   const auto metadata = fixtures / "npz_metadata.csv";
   EXPECT_THAT(
-      file_error_of([&] { load_npz(fixtures / "bad_missing_indptr.npz", metadata); }),
+      message_of<file_error>([&] { load_npz(fixtures / "bad_missing_indptr.npz", metadata); }),
       AllOf(HasSubstr("bad_missing_indptr.npz"), HasSubstr("'indptr'"), HasSubstr("csr matrix")));
   EXPECT_THAT(
-      file_error_of([&] { load_npz(fixtures / "bad_shapes.npz", metadata); }),
+      message_of<file_error>([&] { load_npz(fixtures / "bad_shapes.npz", metadata); }),
       AllOf(HasSubstr("bad_shapes.npz"), HasSubstr("indices.npy: 4 values, but data.npy has 5")));
-  EXPECT_THAT(file_error_of([&] { load_npz(write("text.npz", "not a zip file"), metadata); }),
-              AllOf(HasSubstr("text.npz"), HasSubstr("not a readable .npz")));
+  EXPECT_THAT(
+      message_of<file_error>([&] { load_npz(write("text.npz", "not a zip file"), metadata); }),
+      AllOf(HasSubstr("text.npz"), HasSubstr("not a readable .npz")));
   std::ifstream in(fixtures / "matrix_csr.npz", std::ios::binary);
   const std::string whole{std::istreambuf_iterator<char>(in), {}};
-  EXPECT_THAT(file_error_of([&] {
+  EXPECT_THAT(message_of<file_error>([&] {
                 load_npz(write("cut.npz", whole.substr(0, whole.size() - 30)), metadata);
               }),
               HasSubstr("cut.npz"));
@@ -392,11 +378,13 @@ TEST_F(connectome_loaders_files, broken_npz_archives) {
 TEST_F(connectome_loaders_files, npz_metadata_must_match_the_matrix) {
   const auto npz = fixtures / "matrix_csr.npz";
   const auto short_table = write("meta.csv", "idx,root_id\n0,5\n1,6\n");
-  EXPECT_THAT(file_error_of([&] { load_npz(npz, short_table); }),
+  EXPECT_THAT(message_of<file_error>([&] { load_npz(npz, short_table); }),
               AllOf(HasSubstr("meta.csv"), HasSubstr("2 neuron rows"), HasSubstr("3 x 3")));
-  EXPECT_THAT(file_error_of([&] { load_npz(npz, write("m.csv", "idx,root_id\n0,5\n3,6\n1,7\n")); }),
+  EXPECT_THAT(message_of<file_error>(
+                  [&] { load_npz(npz, write("m.csv", "idx,root_id\n0,5\n3,6\n1,7\n")); }),
               HasSubstr("m.csv:3: column 'idx': index 3 is outside the matrix (0 to 2)"));
-  EXPECT_THAT(file_error_of([&] { load_npz(npz, write("d.csv", "idx,root_id\n0,5\n1,6\n0,7\n")); }),
+  EXPECT_THAT(message_of<file_error>(
+                  [&] { load_npz(npz, write("d.csv", "idx,root_id\n0,5\n1,6\n0,7\n")); }),
               HasSubstr("d.csv:4: column 'idx': index 0 appears again (first on line 2)"));
   // Without an index column the rows are the matrix order.
   const auto c = load_npz(npz, write("plain.csv", "root_id,type\n5,X\n6,Y\n7,Z\n"));

@@ -371,14 +371,7 @@ TEST(ShippedConnectome, FlyvisOptionsValidate) {
   EXPECT_THROW(expand_flyvis(flyvis_json(), {}, in_neuropil("ME")), parameter_error);
 }
 
-class ShippedFlyvisExpansion : public test::temporary_folder_test {
- protected:
-  std::filesystem::path write(const std::string& name, const std::string& text) {
-    const auto path = dir_ / name;
-    std::ofstream(path) << text;
-    return path;
-  }
-};
+using ShippedFlyvisExpansion = test::temporary_folder_test;
 
 // A made-up template exercising the three patterns and the hull fill, on extent 2
 // (19 columns).

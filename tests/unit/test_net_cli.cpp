@@ -56,11 +56,6 @@ class net_cli_test : public kenyon::test::cli_fixture {
           "3,5,1\n");
   }
 
-  fs::path write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-    return dir_ / name;
-  }
-
   std::string small(const std::string& sub, const std::string& extra) {
     return "net " + sub + " --connectome " + quote((dir_ / "edges.csv").string()) + " --neurons " +
            quote((dir_ / "neurons.csv").string()) + " " + extra;
@@ -78,7 +73,7 @@ class net_cli_test : public kenyon::test::cli_fixture {
 
   // Bad input: exit code 2, one line on stderr containing every piece, no --out folder.
   void expect_bad_input(const std::string& args, const std::vector<std::string>& pieces) {
-    const auto out = dir_ / "out";
+    const auto out = dir_ / "rejected";
     const auto r = run(args + " --out " + quote(out.string()));
     EXPECT_EQ(r.code, 2) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -121,6 +116,21 @@ TEST_F(net_cli_test, ForwardMatchesTheLibrary) {
   EXPECT_TRUE(fs::exists(out / "group_activations.csv"));
   EXPECT_TRUE(fs::exists(out / "timeseries_0.svg"));
   EXPECT_TRUE(fs::exists(out / "summary.json"));
+}
+
+TEST_F(net_cli_test, SensoryNeuronsCanBeChosen) {
+  REQUIRE_CLI();
+  const auto out = dir_ / "out";
+  // A and the neuron with id 4 (type B) receive the input instead of the S neurons.
+  const auto r = run(small("forward",
+                           "--sensory A --sensory 4 --stimulus A:0=1 --layers 2 "
+                           "--json --out " +
+                               quote(out.string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(parse(r)["connectome"]["sensory"], 3);
+  const auto input = read_floats(out / "input.npy", {1, 3, 2});
+  EXPECT_EQ(input, (std::vector<float>{1, 0, 0, 0, 1, 0}));  // neurons 3 (A), 4 (B), 5 (A)
+  expect_bad_input(small("forward", "--sensory KC --stimulus S:0=1"), {"KC"});
 }
 
 TEST_F(net_cli_test, GuessAndSaliencyMatchTheLibrary) {

@@ -12,10 +12,13 @@
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/npy.hpp"
+#include "messages.hpp"
 #include "temp_dir.hpp"
 
 namespace kenyon {
 namespace {
+
+using kenyon::test::message_of;
 
 namespace fs = std::filesystem;
 using shape_t = std::vector<std::int64_t>;
@@ -24,12 +27,6 @@ const fs::path ref_dir = fs::path(KENYON_TEST_DATA_DIR) / "connectome_interprete
 
 class npy_test : public test::temporary_folder_test {
  protected:
-  fs::path write_raw(const std::string& name, const std::string& bytes) {
-    const auto p = dir_ / name;
-    std::ofstream(p, std::ios::binary)
-        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return p;
-  }
   // A version-1 (or 2) .npy file with the given header dictionary and raw data.
   fs::path write_npy_by_hand(const std::string& name, std::string dict, const std::string& data,
                              int version = 1) {
@@ -44,24 +41,13 @@ class npy_test : public test::temporary_folder_test {
       out += '\0';
       out += '\0';
     }
-    return write_raw(name, out + dict + data);
+    return write(name, out + dict + data);
   }
 };
 
 template <class T>
 std::string bytes_of(const std::vector<T>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
-
-template <class function>
-std::string file_error_of(function&& f) {
-  try {
-    f();
-  } catch (const file_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no file_error thrown";
-  return {};
 }
 
 template <class T>
@@ -172,44 +158,45 @@ TEST_F(npy_test, reads_version_2_headers) {
 }
 
 TEST_F(npy_test, errors_name_the_file) {
-  auto msg = file_error_of([&] { read_npy(dir_ / "missing.npy"); });
+  auto msg = message_of<file_error>([&] { read_npy(dir_ / "missing.npy"); });
   EXPECT_NE(msg.find("missing.npy"), std::string::npos) << msg;
   EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
 
-  msg = file_error_of([&] { read_npy(write_raw("magic.npy", "PK\x03\x04 not numpy at all")); });
+  msg =
+      message_of<file_error>([&] { read_npy(write("magic.npy", "PK\x03\x04 not numpy at all")); });
   EXPECT_NE(msg.find("magic.npy"), std::string::npos) << msg;
   EXPECT_NE(msg.find("bad magic"), std::string::npos) << msg;
 
-  msg = file_error_of([&] { read_npy(write_raw("tiny.npy", "\x93NU")); });
+  msg = message_of<file_error>([&] { read_npy(write("tiny.npy", "\x93NU")); });
   EXPECT_NE(msg.find("bad magic"), std::string::npos) << msg;
 
   // A valid file cut short inside its data.
   const std::vector<double> v(10, 1.5);
   write_npy(dir_ / "cut.npy", {10}, v.data());
   fs::resize_file(dir_ / "cut.npy", fs::file_size(dir_ / "cut.npy") - 12);
-  msg = file_error_of([&] { read_npy(dir_ / "cut.npy"); });
+  msg = message_of<file_error>([&] { read_npy(dir_ / "cut.npy"); });
   EXPECT_NE(msg.find("cut.npy"), std::string::npos) << msg;
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
   EXPECT_NE(msg.find("80 bytes"), std::string::npos) << msg;
 
   // ... and inside its header.
   fs::resize_file(dir_ / "cut.npy", 30);
-  msg = file_error_of([&] { read_npy(dir_ / "cut.npy"); });
+  msg = message_of<file_error>([&] { read_npy(dir_ / "cut.npy"); });
   EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
 
-  msg = file_error_of([&] {
+  msg = message_of<file_error>([&] {
     read_npy(write_npy_by_hand("big.npy",
                                "{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }",
                                std::string(8, '\0')));
   });
   EXPECT_NE(msg.find("'>f8'"), std::string::npos) << msg;
 
-  msg = file_error_of([&] {
+  msg = message_of<file_error>([&] {
     read_npy(write_npy_by_hand("noshape.npy", "{'descr': '<f8', 'fortran_order': False, }", ""));
   });
   EXPECT_NE(msg.find("shape"), std::string::npos) << msg;
 
-  msg = file_error_of([&] { read_npy(write_npy_by_hand("v9.npy", "{}", "", 9)); });
+  msg = message_of<file_error>([&] { read_npy(write_npy_by_hand("v9.npy", "{}", "", 9)); });
   EXPECT_NE(msg.find("version 9"), std::string::npos) << msg;
 }
 

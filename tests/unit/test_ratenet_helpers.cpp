@@ -22,6 +22,8 @@
 namespace kenyon::ratenet {
 namespace {
 
+using kenyon::test::message_of;
+
 namespace fs = std::filesystem;
 
 const fs::path ref_dir = fs::path(KENYON_TEST_DATA_DIR) / "connectome_interpreter";
@@ -40,25 +42,7 @@ const reference_connectome& reference() {
   return c;
 }
 
-class temp_dir_test : public test::temporary_folder_test {
- protected:
-  fs::path write(const std::string& name, const std::string& text) {
-    const auto p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
-
-template <class exception, class function>
-std::string message_of(function&& f) {
-  try {
-    f();
-  } catch (const exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
-}
+using temp_dir_test = test::temporary_folder_test;
 
 // ---------------------------------------------------------------- input_from_table
 

@@ -27,6 +27,8 @@
 namespace kenyon::ratenet {
 namespace {
 
+using kenyon::test::message_of;
+
 namespace fs = std::filesystem;
 
 // The outputs are float32 in the original and double here: a few float32 ulps apart.
@@ -86,17 +88,6 @@ std::string compare_with_csv(const table& got, const std::string& name) {
                ", reference " + want;
     }
   return "";
-}
-
-template <class exception, class function>
-std::string message_of(function&& f) {
-  try {
-    f();
-  } catch (const exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception";
-  return {};
 }
 
 // The reference path (layers 1..3 of h_activations_to_df, pre and post as integers), as

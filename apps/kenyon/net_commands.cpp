@@ -57,8 +57,8 @@ struct common_options {
 
 void add_common_options(CLI::App* cmd, common_options& o) {
   cmd->add_option("--connectome,-c", o.connectome,
-                  "shipped name (larva, flyvis) or file: edge list, Codex connections, "
-                  "neuPrint adjacency, .npz, flyvis .json")
+                  "shipped name (larva, flyvis, hemibrain-mb) or file: edge list, Codex "
+                  "connections, neuPrint adjacency, .npz, flyvis .json")
       ->required();
   cmd->add_option("--neurons", o.neurons, "neuron table (or the .npz metadata CSV)");
   cmd->add_option("--classification", o.classification, "Codex classification table");
@@ -104,7 +104,9 @@ void add_common_options(CLI::App* cmd, common_options& o) {
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
   cmd->add_option("--seed", o.seed, "seed of every random draw")->capture_default_str();
-  cmd->add_option("--config", "TOML or JSON file of options (keys are option names)");
+  // Read by expand_config before parsing; declared here for --help and for its checks.
+  cmd->add_option("--config", "TOML or JSON file of options (keys are option names)")
+      ->type_name("FILE");
 }
 
 // "NAME=VALUE" -> (NAME, VALUE); throws parameter_error naming the option.
@@ -159,6 +161,11 @@ loaded_model load_model(const common_options& o) {
   for (const auto& s : o.group_bias) params.bias_by_group.insert(name_value(s, "--group-bias"));
   for (const auto& s : o.group_tau) params.tau_by_group.insert(name_value(s, "--group-tau"));
   const auto t1 = clock_type::now();
+  if (m.conn.sensory_indices().empty())
+    throw parameter_error("--sensory", "connectome " + m.conn.name +
+                                           " marks no sensory neurons: name the input neurons "
+                                           "with --sensory TYPE (or a 'sensory' column in the "
+                                           "neuron table)");
   m.net.emplace(ratenet::make_network(m.conn, std::move(params), !o.no_groups));
   m.build_seconds = seconds_since(t1);
   return m;
@@ -903,7 +910,8 @@ void add_train(CLI::App* net, command& selected) {
   add_common_options(cmd, *o);
   cmd->add_option("--input,-i", o->input, "inputs .npy, (batch, sensory, steps)")->required();
   cmd->add_option("--targets", o->targets,
-                  "CSV of batch, neuron_idx, [layer,] value: the activity to fit")
+                  "CSV of batch, neuron_idx or neuron (type or id), [layer,] value: the activity "
+                  "to fit")
       ->required();
   cmd->add_option("--epochs", o->train.num_epochs, "epochs")->capture_default_str();
   cmd->add_option("--learning-rate", o->train.learning_rate, "Adam step size")
@@ -921,7 +929,8 @@ void add_train(CLI::App* net, command& selected) {
       auto m = load_model(*o);
       auto& net = *m.net;
       const auto in = read_input(o->input, net);
-      const auto targets = ratenet::read_training_targets_csv(o->targets);
+      const auto targets = ratenet::read_training_targets_csv(
+          o->targets, [&](const std::string& selector) { return m.conn.select(selector); });
       auto p = o->train;
       p.seed = o->seed;
       p.train_slopes = !o->fixed_slopes;

@@ -3,8 +3,10 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <set>
 #include <unordered_set>
 
 #include "kenyon/core/error.hpp"
@@ -55,6 +57,39 @@ std::vector<std::int64_t> connectome::sensory_indices() const {
   return out;
 }
 
+namespace {
+
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A hint for an unknown selector: the types that contain it or start like it (ignoring
+// case), else how many types there are and a few of them.
+std::string type_hint(const std::vector<std::string>& types, std::string_view selector) {
+  std::set<std::string> distinct(types.begin(), types.end());
+  const auto key = lowered(selector);
+  const auto stem = key.substr(0, std::min<std::size_t>(3, key.size()));
+  std::vector<std::string> close;
+  for (const auto& t : distinct) {
+    const auto lt = lowered(t);
+    if (lt.find(key) != std::string::npos || key.find(lt) != std::string::npos ||
+        (!stem.empty() && lt.rfind(stem, 0) == 0))
+      close.push_back(t);
+  }
+  const bool similar = !close.empty();
+  if (!similar) close.assign(distinct.begin(), distinct.end());
+  std::string list;
+  for (std::size_t k = 0; k < std::min<std::size_t>(close.size(), 8); ++k)
+    list += (k ? ", " : "") + close[k];
+  if (close.size() > 8) list += ", ...";
+  return similar ? " (similar types: " + list + ")"
+                 : " (" + std::to_string(distinct.size()) + " types, e.g. " + list + ")";
+}
+
+}  // namespace
+
 std::vector<std::int64_t> connectome::select(std::string_view selector) const {
   std::vector<std::int64_t> out;
   for (std::int64_t i = 0; i < size(); ++i)
@@ -73,7 +108,8 @@ std::vector<std::int64_t> connectome::select(std::string_view selector) const {
     for (std::int64_t i = 0; i < size(); ++i)
       if (neurons.id[static_cast<std::size_t>(i)] == value) return {i};
   }
-  throw error("unknown neuron or cell type '" + std::string(selector) + "' in connectome " + name);
+  throw error("unknown neuron or cell type '" + std::string(selector) + "' in connectome " + name +
+              type_hint(neurons.type, selector));
 }
 
 std::unordered_map<std::int64_t, std::int64_t> connectome::id_to_index() const {

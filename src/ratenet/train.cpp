@@ -120,12 +120,14 @@ double l1_loss(const subset& s, std::span<const float> activations, std::int64_t
 
 }  // namespace
 
-std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path) {
+std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path,
+                                                       const neuron_resolver& resolve) {
   const std::string name = path.string();
-  enum column_kind { batch_col, neuron_col, layer_col, value_col, ignored_col };
-  static const std::array<const char*, 4> known = {"batch", "neuron_idx", "layer", "value"};
+  enum column_kind { batch_col, neuron_col, layer_col, value_col, selector_col, ignored_col };
+  static const std::array<const char*, 5> known = {"batch", "neuron_idx", "layer", "value",
+                                                   "neuron"};
   std::vector<column_kind> kinds;
-  std::array<bool, 4> present{};
+  std::array<bool, 5> present{};
   std::vector<training_target> out;
   bool have_header = false;
   read_csv_records(path, [&](std::size_t line_number, std::vector<std::string>& fields) {
@@ -137,10 +139,11 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
         }
         const auto it =
             std::find_if(known.begin(), known.end(), [&](const char* k) { return f == k; });
-        if (it == known.end())
+        if (it == known.end() || (*it == std::string_view("neuron") && !resolve))
           throw file_error(name,
                            "header: unknown column " + in_quotes(f) +
-                               " (expected batch, neuron_idx, value and optionally layer)",
+                               " (expected batch, neuron_idx" + (resolve ? " or neuron" : "") +
+                               ", value and optionally layer)",
                            line_number);
         const auto kind = static_cast<column_kind>(it - known.begin());
         if (present[kind])
@@ -148,8 +151,11 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
         present[kind] = true;
         kinds.push_back(kind);
       }
+      if (present[neuron_col] && present[selector_col])
+        throw file_error(name, "header: give either 'neuron_idx' or 'neuron', not both",
+                         line_number);
       for (int k : {batch_col, neuron_col, value_col})
-        if (!present[static_cast<std::size_t>(k)])
+        if (!present[static_cast<std::size_t>(k)] && !(k == neuron_col && present[selector_col]))
           throw file_error(name, "header: missing column " + in_quotes(known[k]), line_number);
       have_header = true;
       return;
@@ -160,6 +166,7 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
                            std::to_string(fields.size()),
                        line_number);
     training_target t;
+    std::vector<std::int64_t> neurons;
     for (std::size_t c = 0; c < fields.size(); ++c) {
       const std::string& text = fields[c];
       switch (kinds[c]) {
@@ -168,6 +175,13 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
           break;
         case neuron_col:
           t.neuron = parse_integer(text, "neuron_idx", name, line_number);
+          break;
+        case selector_col:
+          try {
+            neurons = resolve(text);
+          } catch (const error& e) {
+            throw file_error(name, "column 'neuron': " + std::string(e.what()), line_number);
+          }
           break;
         case layer_col:
           if (!text.empty()) {
@@ -185,7 +199,14 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
           break;
       }
     }
-    out.push_back(t);
+    if (!present[selector_col]) {
+      out.push_back(t);
+      return;
+    }
+    for (auto n : neurons) {
+      t.neuron = n;
+      out.push_back(t);
+    }
   });
   if (!have_header) throw file_error(name, "empty file: missing the header row");
   return out;

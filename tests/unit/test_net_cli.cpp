@@ -205,6 +205,8 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   kenyon::write_npy(dir_ / "train.npy", {4, 2, 3}, train_input.data());
   write("targets.csv",
         "batch,neuron_idx,layer,value\n0,2,1,0.3\n1,3,2,0.1\n2,4,1,0.6\n3,2,2,0.2\n");
+  // The same targets with neurons named by type and id (A = neurons 2 and 4; B is id 4).
+  write("named.csv", "batch,neuron,layer,value\n0,3,1,0.3\n1,B,2,0.1\n2,5,1,0.6\n3,3,2,0.2\n");
   const auto trained = dir_ / "train";
   r = run(small("train", "--input " + quote((dir_ / "train.npy").string()) + " --targets " +
                              quote((dir_ / "targets.csv").string()) +
@@ -225,6 +227,18 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   slope_a << "A," << result.parameters.slope[0] << ",";
   EXPECT_THAT(params, HasSubstr(slope_a.str()));
   EXPECT_TRUE(fs::exists(trained / "loss.svg"));
+  const auto named = dir_ / "named";
+  r = run(small("train", "--input " + quote((dir_ / "train.npy").string()) + " --targets " +
+                             quote((dir_ / "named.csv").string()) +
+                             " --layers 3 --tau 1 --epochs 5 --seed 3 --out " +
+                             quote(named.string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(kenyon::test::read_text(named / "parameters.csv"), params);
+  write("unknown.csv", "batch,neuron,layer,value\n0,3,1,0.3\n1,KC,2,0.1\n");
+  expect_bad_input(
+      small("train", "--input " + quote((dir_ / "train.npy").string()) + " --targets " +
+                         quote((dir_ / "unknown.csv").string()) + " --layers 3"),
+      {"unknown.csv:3", "column 'neuron'", "KC"});
 }
 
 TEST_F(net_cli_test, ForwardOnTheVisualSystemPlotsActivityByColumn) {

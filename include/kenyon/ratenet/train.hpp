@@ -5,8 +5,10 @@
 // targets and a penalty on the drift of the parameters from their initial values.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "kenyon/ratenet/network.hpp"
@@ -35,7 +37,14 @@ struct training_target {
 // Throws file_error naming the file, the line and the column for a missing or unknown or
 // repeated column, a row with the wrong number of fields, or a value that is empty (except
 // layer), not a finite number, or not an integer where one is needed.
-std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path);
+//
+// With `resolve`, a column `neuron` may name the neurons instead of neuron_idx: resolve(text)
+// gives their indices (e.g. a cell type or an id, see connectome::select) and each becomes a
+// row with the same batch, layer and value; what resolve throws is reported with the file,
+// line and column.
+using neuron_resolver = std::function<std::vector<std::int64_t>(const std::string&)>;
+std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path,
+                                                       const neuron_resolver& resolve = {});
 
 struct train_params {
   int num_epochs = 100;

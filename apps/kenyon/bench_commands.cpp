@@ -1,14 +1,19 @@
 #include <sys/resource.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "kenyon/connectome/loaders.hpp"
+#include "kenyon/core/error.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/rng.hpp"
 #include "kenyon/data/dataset.hpp"
@@ -18,6 +23,41 @@
 #include "kenyon/ratenet/synthetic.hpp"
 
 namespace kenyon::cli {
+namespace {
+
+// A file shaped like FlyWire Codex's connections.csv.gz: 64-bit root ids, rows grouped by
+// presynaptic neuron (as the exports are), a few neuropils and transmitters, 1 to 40
+// synapses. Returns its size in bytes.
+std::uintmax_t write_synthetic_codex(const std::filesystem::path& path, std::int64_t neurons,
+                                     std::int64_t rows, std::uint64_t seed) {
+  static const char* neuropils[] = {"AL_L", "AL_R", "MB_CA_L", "MB_CA_R", "LH_L",
+                                    "LH_R", "ME_L", "ME_R",    "LO_L",    "SMP_R"};
+  static const char* transmitters[] = {"ACH", "ACH", "ACH", "GABA", "GLUT", "DA", "SER", "OCT"};
+  gzFile f = gzopen(path.c_str(), "wb1");
+  if (!f) throw file_error(path.string(), "cannot create the file");
+  rng_stream gen(seed, streams::test);
+  const std::int64_t base = 720575940600000000;
+  std::string buffer = "pre_root_id,post_root_id,neuropil,syn_count,nt_type\n";
+  const auto per_neuron = std::max<std::int64_t>(1, rows / neurons);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const std::int64_t pre = std::min(r / per_neuron, neurons - 1);
+    const auto post = static_cast<std::int64_t>(gen.uniform() * static_cast<double>(neurons));
+    buffer += std::to_string(base + 7919 * pre) + ',' + std::to_string(base + 7919 * post) + ',' +
+              neuropils[gen() % 10] + ',' + std::to_string(1 + gen() % 40) + ',' +
+              transmitters[(pre * 2654435761u) % 8] + '\n';
+    if (buffer.size() > (1 << 20) || r + 1 == rows) {
+      if (gzwrite(f, buffer.data(), static_cast<unsigned>(buffer.size())) <= 0) {
+        gzclose(f);
+        throw file_error(path.string(), "cannot write the file");
+      }
+      buffer.clear();
+    }
+  }
+  if (gzclose(f) != Z_OK) throw file_error(path.string(), "cannot write the file");
+  return std::filesystem::file_size(path);
+}
+
+}  // namespace
 
 double peak_rss_mb() {
   rusage usage{};
@@ -192,6 +232,72 @@ void add_bench_commands(CLI::App& app, command& selected) {
               static_cast<long long>(net.size()), static_cast<long long>(nnz), o->layers,
               static_cast<long long>(o->batch), result.iterations, seconds,
               result.iterations / seconds, build_seconds, 100 * active_first, peak_rss_mb());
+        }
+        return 0;
+      };
+    });
+  }
+
+  // kenyon bench load: reading a whole-brain FlyWire Codex connections export.
+  {
+    auto* load_cmd = bench->add_subcommand(
+        "load", "time loading a seeded synthetic FlyWire Codex connections file (gzipped)");
+    struct options {
+      std::int64_t neurons = 140000, rows = 3000000;
+      std::uint64_t seed = 0;
+      bool json = false;
+    };
+    auto o = std::make_shared<options>();
+    load_cmd->add_option("--neurons", o->neurons, "neurons")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 31));
+    load_cmd->add_option("--rows", o->rows, "connection rows (pre, post, neuropil)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+    load_cmd->add_option("--seed", o->seed, "seed of the synthetic file")->capture_default_str();
+    load_cmd->add_flag("--json", o->json, "print one JSON object");
+    load_cmd->callback([o, &selected] {
+      selected = [o] {
+        const auto dir = std::filesystem::temp_directory_path() /
+                         ("kenyon_bench_load_" + std::to_string(getpid()));
+        std::filesystem::create_directories(dir);
+        const auto path = dir / "connections.csv.gz";
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto bytes = write_synthetic_codex(path, o->neurons, o->rows, o->seed);
+        const double write_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const auto t1 = std::chrono::steady_clock::now();
+        connectome::connectome c;
+        try {
+          c = connectome::load_codex(path, std::nullopt, std::nullopt);
+        } catch (...) {
+          std::filesystem::remove_all(dir);
+          throw;
+        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+        std::filesystem::remove_all(dir);
+        const nlohmann::json j = {{"benchmark", "load"},
+                                  {"format", "codex"},
+                                  {"rows", o->rows},
+                                  {"file_mb", static_cast<double>(bytes) / (1 << 20)},
+                                  {"neurons", c.size()},
+                                  {"connections", c.inprop.nonzeros()},
+                                  {"seed", o->seed},
+                                  {"write_seconds", write_seconds},
+                                  {"seconds", seconds},
+                                  {"rows_per_second", static_cast<double>(o->rows) / seconds},
+                                  {"peak_rss_mb", peak_rss_mb()}};
+        if (o->json) {
+          std::cout << j.dump(2) << std::endl;
+        } else {
+          std::printf(
+              "FlyWire Codex connections, %lld rows (%.0f MB gzipped): %lld neurons, "
+              "%lld connections\n  loaded in %.2f s (%.2f million rows/s), peak RSS "
+              "%.0f MB\n",
+              static_cast<long long>(o->rows), static_cast<double>(bytes) / (1 << 20),
+              static_cast<long long>(c.size()), static_cast<long long>(c.inprop.nonzeros()),
+              seconds, static_cast<double>(o->rows) / seconds / 1e6, peak_rss_mb());
         }
         return 0;
       };

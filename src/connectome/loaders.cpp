@@ -482,9 +482,12 @@ edge_totals read_edges(const fs::path& path, const id_index* table, std::size_t 
       }
   }
 
+  // Sorted by (pre, post), the pairs are the matrix's rows in order: it is built in place,
+  // without a triplet copy (a whole-brain load keeps its peak memory near the pairs' size).
   std::sort(pairs.begin(), pairs.end(), [](auto& a, auto& b) { return a.key < b.key; });
-  std::vector<std::int64_t> rows, cols;
-  std::vector<float> values;
+  auto& m = out.matrix;
+  m.rows = m.cols = static_cast<std::int64_t>(n);
+  m.row_begin.assign(n + 1, 0);
   for (std::size_t k = 0; k < pairs.size();) {
     const auto key = pairs[k].key;
     double sum = 0;
@@ -492,13 +495,11 @@ edge_totals read_edges(const fs::path& path, const id_index* table, std::size_t 
     // Pairs below the threshold are dropped here, after their synapses joined `input`.
     if (sum <= 0 || sum < options.min_synapses) continue;
     const auto post = key & 0xffffffffu;
-    rows.push_back(static_cast<std::int64_t>(key >> 32));
-    cols.push_back(static_cast<std::int64_t>(post));
-    values.push_back(static_cast<float>(options.input_proportion ? sum / input[post] : sum));
+    ++m.row_begin[(key >> 32) + 1];
+    m.col.push_back(static_cast<std::int32_t>(post));
+    m.value.push_back(static_cast<float>(options.input_proportion ? sum / input[post] : sum));
   }
-  pairs = {};
-  out.matrix = sparse::from_triplets(static_cast<std::int64_t>(n), static_cast<std::int64_t>(n),
-                                     rows, cols, values);
+  for (std::size_t r = 0; r < n; ++r) m.row_begin[r + 1] += m.row_begin[r];
   return out;
 }
 

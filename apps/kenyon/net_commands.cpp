@@ -3,11 +3,9 @@
 // connectome, builds the network, calls one library function and writes what it returns.
 #include <omp.h>
 
-#include <toml++/toml.h>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -229,6 +227,7 @@ int finish(const common_options& o, const loaded_model& m, const std::string& co
                      {"sensory", m.net->num_sensory()},
                      {"load_seconds", m.load_seconds}};
   s["layers"] = m.net->num_layers();
+  s["network_seconds"] = m.build_seconds;
   s["threads"] = o.threads > 0 ? o.threads : omp_get_max_threads();
   s["seconds"] = run_seconds;
   s["peak_rss_mb"] = peak_rss_mb();
@@ -381,24 +380,6 @@ std::vector<std::string> most_active_types(const loaded_model& m,
   return out;
 }
 
-// The target loss of activation maximisation for these activations: per batch item the
-// mean squared distance over its targets, averaged over the batch items.
-double target_mse(const ratenet::network& net, const ratenet::target_activation& targets,
-                  std::span<const float> activations) {
-  std::vector<double> sum(static_cast<std::size_t>(targets.batch_size), 0.0), count(sum);
-  for (const auto& t : targets.targets) {
-    const double d = activations[static_cast<std::size_t>(
-                         (t.batch * net.size() + t.neuron) * net.num_layers() + t.layer)] -
-                     t.value;
-    sum[static_cast<std::size_t>(t.batch)] += d * d;
-    count[static_cast<std::size_t>(t.batch)] += 1;
-  }
-  double loss = 0;
-  for (std::size_t b = 0; b < sum.size(); ++b)
-    if (count[b] > 0) loss += sum[b] / count[b] / static_cast<double>(sum.size());
-  return loss;
-}
-
 std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::string& label,
                                        std::uint64_t total) {
   if (o.quiet || o.json) return std::make_unique<progress_bar>(label, total, false);
@@ -498,7 +479,7 @@ void add_maximise(CLI::App* net, command& selected) {
 
       // The target loss of the starting input (the first iteration's) and of the result.
       const double loss_start = r.target_loss.empty() ? 0.0 : r.target_loss.front();
-      const double loss_end = target_mse(net, targets, r.activations);
+      const double loss_end = ratenet::target_loss(net, targets, r.activations);
 
       job_output out;
       const double rate = seconds > 0 ? r.iterations / seconds : 0.0;

@@ -80,6 +80,50 @@ void actmax_params::validate() const {
   if (!in_reg || !out_reg) throw parameter_error("in_reg", "regularisers must be callable");
 }
 
+namespace {
+
+struct flat_target {
+  std::size_t at;        // in the (batch, N, L) activations
+  std::size_t state_at;  // in layer `layer`'s neuron-major state
+  int layer;
+  float value, weight;
+};
+
+// Each item's targets, de-duplicated (a later entry wins), with 1 / (count * batch): the
+// loss is the mean over items of the mean squared error over that item's targets.
+std::vector<flat_target> flatten(const target_activation& targets, std::int64_t n, int layers) {
+  const auto batch = targets.batch_size;
+  std::map<std::tuple<std::int64_t, int, std::int64_t>, double> unique;
+  for (const auto& t : targets.targets) unique[{t.batch, t.layer, t.neuron}] = t.value;
+  std::vector<std::int64_t> per_item(static_cast<std::size_t>(batch), 0);
+  for (const auto& [key, v] : unique) ++per_item[static_cast<std::size_t>(std::get<0>(key))];
+  std::vector<flat_target> flat;
+  for (const auto& [key, v] : unique) {
+    const auto [b, l, i] = key;
+    flat.push_back({static_cast<std::size_t>((b * n + i) * layers + l),
+                    static_cast<std::size_t>(i * batch + b), l, static_cast<float>(v),
+                    static_cast<float>(
+                        1.0 / (double(per_item[static_cast<std::size_t>(b)]) * double(batch)))});
+  }
+  return flat;
+}
+
+}  // namespace
+
+double target_loss(const network& net, const target_activation& targets,
+                   std::span<const float> activations) {
+  targets.validate(net.size(), net.num_layers());
+  if (activations.size() !=
+      static_cast<std::size_t>(targets.batch_size * net.size() * net.num_layers()))
+    throw error("target_loss: the activations are not (batch, N, L) for this network");
+  double loss = 0;
+  for (const auto& t : flatten(targets, net.size(), net.num_layers())) {
+    const float d = activations[t.at] - t.value;
+    loss += double(t.weight) * d * d;
+  }
+  return loss;
+}
+
 actmax_result activation_maximisation(const network& net, const target_activation& targets,
                                       const actmax_params& params,
                                       std::optional<std::span<const float>> initial,
@@ -106,26 +150,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     for (auto& v : x) v = static_cast<float>(gen.uniform());
   }
 
-  // Each item's targets, de-duplicated (a later entry wins), with 1 / (count * batch): the
-  // loss is the mean over items of the mean squared error over that item's targets.
-  std::map<std::tuple<std::int64_t, int, std::int64_t>, double> unique;
-  for (const auto& t : targets.targets) unique[{t.batch, t.layer, t.neuron}] = t.value;
-  std::vector<std::int64_t> per_item(static_cast<std::size_t>(batch), 0);
-  for (const auto& [key, v] : unique) ++per_item[static_cast<std::size_t>(std::get<0>(key))];
-  struct flat_target {
-    std::size_t at;        // in the (batch, N, L) activations
-    std::size_t state_at;  // in layer `layer`'s neuron-major state
-    int layer;
-    float value, weight;
-  };
-  std::vector<flat_target> flat;
-  for (const auto& [key, v] : unique) {
-    const auto [b, l, i] = key;
-    flat.push_back({static_cast<std::size_t>((b * n + i) * layers + l),
-                    static_cast<std::size_t>(i * batch + b), l, static_cast<float>(v),
-                    static_cast<float>(
-                        1.0 / (double(per_item[static_cast<std::size_t>(b)]) * double(batch)))});
-  }
+  const auto flat = flatten(targets, n, layers);
 
   // With every state recorded and the default output regulariser, the loss and its
   // gradient are computed layer by layer from the recorded states: no (batch, N, L)

@@ -30,9 +30,11 @@ bool parse_whole(std::string_view text, T& value) {
 neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
   const std::string field(option);
   auto fail = [&](const std::string& why) -> parameter_error {
-    return parameter_error(field, "'" + std::string(text) + "': " + why +
-                                      " (expected [batch/]type-or-id:step[=value], e.g. "
-                                      "MBON:5=1.0)");
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "'" + std::string(...).
+    std::string message(1, '\'');
+    message.append(text).append("': ").append(why).append(
+        " (expected [batch/]type-or-id:step[=value], e.g. MBON:5=1.0)");
+    return parameter_error(field, message);
   };
   neuron_spec spec;
   std::string_view rest = text;

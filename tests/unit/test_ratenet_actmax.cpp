@@ -141,6 +141,25 @@ TEST(ratenet_actmax, mean_regulariser_streamed_matches_general_and_scales_the_su
   EXPECT_FLOAT_EQ(g_mean[2], 0.0f);
 }
 
+// target_loss is the loss the optimisation reports: the first iteration's is the initial
+// input's, and a repeated target counts once, with its last value.
+TEST(ratenet_actmax, target_loss_is_the_reported_loss) {
+  grouped_case c;
+  auto p = seed0(false);
+  const auto r = activation_maximisation(c.net, c.targets, p, c.init);
+  ASSERT_FALSE(r.target_loss.empty());
+  const ratenet::input_shape shape{c.targets.batch_size, c.net.num_sensory(), c.net.num_layers()};
+  const auto start = c.net.forward(c.init, shape);
+  EXPECT_NEAR(target_loss(c.net, c.targets, start), r.target_loss.front(),
+              1e-9 * std::max(1.0, r.target_loss.front()));
+  auto repeated = c.targets;
+  auto last = repeated.targets.back();
+  repeated.targets.back().value += 5;  // overridden by the repeat below
+  repeated.targets.push_back(last);
+  EXPECT_DOUBLE_EQ(target_loss(c.net, repeated, start), target_loss(c.net, c.targets, start));
+  EXPECT_THROW(target_loss(c.net, c.targets, std::vector<float>(3)), kenyon::error);
+}
+
 TEST(ratenet_actmax, bad_targets_and_inputs_are_named) {
   grouped_case c;
   auto bad = c.targets;

@@ -74,6 +74,13 @@ struct actmax_result {
   int iterations = 0;                         // done (early stopping may end sooner)
 };
 
+// The target loss activation_maximisation reports, for (batch, N, L) activations: per batch
+// item the mean squared distance over its targets (a repeated target counts once, the last
+// value), averaged over the batch items. Throws kenyon::error for targets out of range or
+// activations of the wrong size.
+double target_loss(const network& net, const target_activation& targets,
+                   std::span<const float> activations);
+
 // Runs Adam on the input. `initial` (batch, sensory, num_layers) is used if given, otherwise
 // the input starts uniform in [0, 1) from params.seed. Throws kenyon::error for targets out
 // of range or an initial input of the wrong size.

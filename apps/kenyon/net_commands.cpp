@@ -380,6 +380,16 @@ std::vector<std::string> most_active_types(const loaded_model& m,
   return out;
 }
 
+// guess_optimal_stimulus for resolved targets (signs per presynaptic neuron).
+ratenet::input_array linear_guess(const loaded_model& m, const ratenet::target_activation& targets,
+                                  int longest_path = 5) {
+  std::vector<ratenet::layer_targets> per_batch(static_cast<std::size_t>(targets.batch_size));
+  for (const auto& t : targets.targets)
+    per_batch[static_cast<std::size_t>(t.batch)][t.layer][t.neuron] = t.value;
+  return ratenet::guess_optimal_stimulus(m.conn.inprop, m.net->sensory_indices(),
+                                         m.conn.neurons.sign, per_batch, longest_path);
+}
+
 std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::string& label,
                                        std::uint64_t total) {
   if (o.quiet || o.json) return std::make_unique<progress_bar>(label, total, false);
@@ -445,11 +455,7 @@ void add_maximise(CLI::App* net, command& selected) {
 
       std::optional<std::vector<float>> initial;
       if (o->init == "guess") {
-        std::vector<ratenet::layer_targets> per_batch(static_cast<std::size_t>(o->batch));
-        for (const auto& t : targets.targets)
-          per_batch[static_cast<std::size_t>(t.batch)][t.layer][t.neuron] = t.value;
-        const auto guess = ratenet::guess_optimal_stimulus(m.conn.inprop, net.sensory_indices(),
-                                                           m.conn.neurons.sign, per_batch);
+        const auto guess = linear_guess(m, targets);
         // The guess covers min(5, last target layer + 1) steps; later steps start at 0.
         initial.emplace(static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps), 0.0f);
         float largest = 0;
@@ -733,12 +739,8 @@ void add_guess(CLI::App* net, command& selected) {
       std::int64_t batch = 1;
       for (const auto& s : specs) batch = std::max(batch, s.batch + 1);
       const auto targets = ratenet::resolve_targets(m.conn, specs, net.num_layers(), batch);
-      std::vector<ratenet::layer_targets> per_batch(static_cast<std::size_t>(batch));
-      for (const auto& t : targets.targets)
-        per_batch[static_cast<std::size_t>(t.batch)][t.layer][t.neuron] = t.value;
       const auto t0 = clock_type::now();
-      const auto guess = ratenet::guess_optimal_stimulus(
-          m.conn.inprop, net.sensory_indices(), m.conn.neurons.sign, per_batch, o->longest_path);
+      const auto guess = linear_guess(m, targets, o->longest_path);
       const double seconds = seconds_since(t0);
       job_output out;
       out.summary = {{"shape", guess.shape()}, {"targets", targets.targets.size()}};

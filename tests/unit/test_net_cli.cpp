@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "cli_run.hpp"
 #include "kenyon/connectome/loaders.hpp"
 #include "kenyon/core/npy.hpp"
+#include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/guess.hpp"
@@ -296,6 +298,40 @@ TEST_F(net_cli_test, MaximiseTheExpandedVisualSystem) {
   EXPECT_EQ(j["iterations"], 30);
   EXPECT_EQ(j["targets"], 721);
   EXPECT_LT(j["target_loss_end"].get<double>(), j["target_loss_start"].get<double>());
+}
+
+TEST_F(net_cli_test, MaximiseStartsFromAFileOrTheLinearGuess) {
+  REQUIRE_CLI();
+  const auto c = load_small();
+  kenyon::ratenet::network_params p;
+  p.num_layers = 3;
+  const auto net = kenyon::ratenet::make_network(c, p);
+  const auto targets =
+      kenyon::ratenet::target_activation::same_for_all({{2, {{3, 1.0}}}});  // B at layer 2
+  const std::vector<float> start{0.2f, 0.7f, 0.0f, 0.9f, 0.1f, 0.4f};
+  kenyon::write_npy(dir_ / "start.npy", {1, 2, 3}, start.data());
+  auto r = run(small("maximise", "--target B:2 --layers 3 --iterations 3 --json --init " +
+                                     quote((dir_ / "start.npy").string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NEAR(parse(r)["target_loss_start"].get<double>(),
+              kenyon::ratenet::target_loss(net, targets, net.forward(start, {1, 2, 3})), 1e-7);
+
+  r = run(small("maximise", "--target B:2 --layers 3 --iterations 3 --json --init guess"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The guess, scaled to a largest magnitude of 1, is where the optimisation starts.
+  std::vector<kenyon::ratenet::layer_targets> t(1);
+  t[0][2][3] = 1.0;
+  auto guess =
+      kenyon::ratenet::guess_optimal_stimulus(c.inprop, net.sensory_indices(), c.neurons.sign, t);
+  float largest = 0;
+  for (float v : guess.values) largest = std::max(largest, std::abs(v));
+  ASSERT_GT(largest, 0.0f);
+  std::vector<float> scaled(6, 0.0f);
+  for (std::int64_t j = 0; j < 2; ++j)
+    for (std::int64_t s = 0; s < guess.steps; ++s)
+      scaled[static_cast<std::size_t>(j * 3 + s)] = guess.at(0, j, s) / largest;
+  EXPECT_NEAR(parse(r)["target_loss_start"].get<double>(),
+              kenyon::ratenet::target_loss(net, targets, net.forward(scaled, {1, 2, 3})), 1e-7);
 }
 
 TEST_F(net_cli_test, OptionsFromTomlAndJsonConfigs) {

@@ -1003,45 +1003,57 @@ void add_paths(CLI::App* net, command& selected) {
       const auto layers = static_cast<std::int64_t>(net.num_layers());
       const auto sensory = net.sensory_indices();
       job_output out;
-      ratenet::table paths;
-      if (in.batch > 1) {
-        paths = ratenet::activations_to_df_batched(
-            m.conn.inprop, {in.values, {in.batch, in.sensory, in.steps}},
-            {activations, {in.batch, net.size(), layers}}, sensory, options);
-      } else {
-        const ratenet::array_ref input{in.values, {in.sensory, in.steps}};
-        const ratenet::array_ref act{activations, {net.size(), layers}};
-        paths = ratenet::activations_to_df(m.conn.inprop, input, act, sensory, options);
-        // get_activations_for_path wants the path's own columns.
-        ratenet::table path;
+      const bool batched = in.batch > 1;
+      const auto per_input = static_cast<std::size_t>(in.sensory * in.steps);
+      const auto per_item = static_cast<std::size_t>(net.size() * layers);
+      auto input_of = [&](std::int64_t b) -> ratenet::array_ref {
+        return {std::span<const float>(in.values).subspan(static_cast<std::size_t>(b) * per_input,
+                                                          per_input),
+                {in.sensory, in.steps}};
+      };
+      auto activations_of = [&](std::int64_t b) -> ratenet::array_ref {
+        return {std::span<const float>(activations)
+                    .subspan(static_cast<std::size_t>(b) * per_item, per_item),
+                {net.size(), layers}};
+      };
+      const auto paths = batched
+                             ? ratenet::activations_to_df_batched(
+                                   m.conn.inprop, {in.values, {in.batch, in.sensory, in.steps}},
+                                   {activations, {in.batch, net.size(), layers}}, sensory, options)
+                             : ratenet::activations_to_df(m.conn.inprop, input_of(0),
+                                                          activations_of(0), sensory, options);
+      ratenet::ngl_options ngl_opts;  // FlyWire's segmentation unless told otherwise
+      if (m.conn.name == "hemibrain-mb")
+        ngl_opts.source =
+            "precomputed://gs://neuroglancer-janelia-flyem-hemibrain/v1.2/segmentation";
+      if (!o->ngl_source.empty()) ngl_opts.source = o->ngl_source;
+      // Per batch item: the path with its activations and, neuron by neuron, the
+      // neuroglancer table and state.
+      for (std::int64_t b = 0; b < in.batch; ++b) {
+        ratenet::table path;  // the columns get_activations_for_path takes
         path.columns = {"pre", "post", "weight", "layer"};
         for (std::size_t r = 0; r < paths.size(); ++r) {
+          if (batched && std::get<std::int64_t>(paths.at(r, "batch")) != b) continue;
           std::vector<ratenet::cell> row;
           for (const char* c : {"pre", "post", "weight", "layer"}) row.push_back(paths.at(r, c));
-          if (o->by_neuron)
-            for (int k = 0; k < 2; ++k)
-              row[static_cast<std::size_t>(k)] =
-                  static_cast<std::int64_t>(std::stoll(std::get<std::string>(row[k])));
+          if (o->by_neuron)  // neuron indices, as numbers
+            for (std::size_t k = 0; k < 2; ++k)
+              row[k] = static_cast<std::int64_t>(std::stoll(std::get<std::string>(row[k])));
           path.add_row(std::move(row));
         }
+        if (path.size() == 0) continue;
+        const std::string suffix = batched ? "_" + std::to_string(b) : "";
         const auto with_activations = ratenet::get_activations_for_path(
-            path, act, input, sensory,
+            path, activations_of(b), input_of(b), sensory,
             o->by_neuron ? std::span<const std::string>{} : m.conn.idx_to_group());
-        out.add("path_activations.csv", with_activations.to_csv());
-        if (o->by_neuron) {
-          const auto ngl = ratenet::activated_path_for_ngl(with_activations, m.conn.neurons.id);
-          out.add("ngl.csv", ngl.to_csv());
-          ratenet::ngl_options ngl_opts;  // FlyWire's segmentation unless told otherwise
-          if (m.conn.name == "hemibrain-mb")
-            ngl_opts.source =
-                "precomputed://gs://neuroglancer-janelia-flyem-hemibrain/v1.2/"
-                "segmentation";
-          if (!o->ngl_source.empty()) ngl_opts.source = o->ngl_source;
-          const auto state = ratenet::ngl_state(ngl, ngl_opts);
-          out.add("neuroglancer.json", state.dump(2) + "\n");
-          if (!o->ngl_base.empty())
-            out.summary["neuroglancer_url"] = ratenet::ngl_url(state, o->ngl_base);
-        }
+        out.add("path_activations" + suffix + ".csv", with_activations.to_csv());
+        if (!o->by_neuron) continue;
+        const auto ngl = ratenet::activated_path_for_ngl(with_activations, m.conn.neurons.id);
+        out.add("ngl" + suffix + ".csv", ngl.to_csv());
+        const auto state = ratenet::ngl_state(ngl, ngl_opts);
+        out.add("neuroglancer" + suffix + ".json", state.dump(2) + "\n");
+        if (!o->ngl_base.empty())
+          out.summary["neuroglancer_url" + suffix] = ratenet::ngl_url(state, o->ngl_base);
       }
       const double seconds = seconds_since(t0);
       for (const auto& w : paths.warnings) out.lines.push_back("  " + w);

@@ -185,6 +185,21 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   ASSERT_TRUE(state["layers"].is_array());
   EXPECT_EQ(state["layers"][0]["segments"], json::array({"1", "2"}));  // the S neurons' ids
   EXPECT_THAT(kenyon::test::read_text(paths / "ngl.csv"), HasSubstr("neuron_id,layer,activation"));
+  // Two batch items: one batched path table, and per item the path activations and the
+  // neuroglancer state (the second item stimulates only the neuron with id 2; with a
+  // threshold only active neurons count).
+  const auto two = dir_ / "two";
+  r = run(small("paths",
+                "--stimulus S:0=1 --stimulus 1/2:0=1 --batch 2 --layers 3 --tau 1 "
+                "--by-neuron --activation-threshold 0.5 --out " +
+                    quote(two.string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(kenyon::test::read_text(two / "paths.csv"), HasSubstr(",batch\n"));
+  for (const char* f : {"path_activations_0.csv", "path_activations_1.csv", "ngl_0.csv",
+                        "neuroglancer_0.json", "neuroglancer_1.json"})
+    EXPECT_TRUE(fs::exists(two / f)) << f;
+  const auto second = json::parse(kenyon::test::read_text(two / "neuroglancer_1.json"));
+  EXPECT_EQ(second["layers"][0]["segments"], json::array({"2"}));
 
   // Gradients of B's activity with respect to the A neurons.
   const auto grads = dir_ / "gradients";

@@ -360,26 +360,19 @@ connectome expand_flyvis(const std::filesystem::path& json, const flyvis_options
 }
 
 connectome load_shipped(std::string_view name, const load_options& options) {
-  const auto dir = shipped_dir();
-  if (name == "larva") {
-    const auto edges = require_file(dir / "larva" / "edges.csv.gz", name);
-    const auto neurons = require_file(dir / "larva" / "neurons.csv.gz", name);
-    auto out = load_edge_list(edges, neurons, options);
-    out.name = "larva";
-    return out;
-  }
-  if (name == "flyvis") {
-    auto out = expand_flyvis(require_file(dir / "flyvis" / flyvis_file, name), {}, options);
-    out.name = "flyvis";
-    return out;
-  }
-  if (name == "hemibrain-mb") {
-    const auto adjacency = require_file(dir / "hemibrain-mb" / "adjacency.csv.gz", name);
-    const auto neurons = require_file(dir / "hemibrain-mb" / "neurons.csv.gz", name);
-    auto out = load_neuprint(adjacency, neurons, options);
-    out.name = "hemibrain-mb";
-    return out;
-  }
+  // A file of the dataset's folder, required to exist.
+  auto file = [&](const char* file_name) {
+    return require_file(shipped_dir() / std::string(name) / file_name, name);
+  };
+  auto named = [&](connectome c) {
+    c.name = std::string(name);
+    return c;
+  };
+  if (name == "larva")
+    return named(load_edge_list(file("edges.csv.gz"), file("neurons.csv.gz"), options));
+  if (name == "flyvis") return named(expand_flyvis(file(flyvis_file), {}, options));
+  if (name == "hemibrain-mb")
+    return named(load_neuprint(file("adjacency.csv.gz"), file("neurons.csv.gz"), options));
   std::string known;
   for (const auto& n : shipped_names()) known += (known.empty() ? "" : ", ") + n;
   throw error("unknown shipped connectome '" + std::string(name) + "' (available: " + known + ")");

@@ -15,22 +15,12 @@ Standard library only; the output is byte-for-byte reproducible (gzip mtime 0).
 
 import collections
 import csv
-import gzip
-import io
 import pathlib
 import sys
 
+from make_larva_dataset import write_gzip_csv  # same folder: one reproducible gzip writer
+
 SETS = ("pn_kc", "kc_mbon", "kc_apl")
-
-
-def write_gz(path, header, rows):
-    text = io.StringIO()
-    w = csv.writer(text, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(rows)
-    with open(path, "wb") as raw:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as f:
-            f.write(text.getvalue().encode())
 
 
 def main():
@@ -60,8 +50,8 @@ def main():
         sign = -1 if ntype == "APL" else 1  # APL is GABAergic; PNs and KCs cholinergic
         sensory = "true" if body in pre_of_kc else "false"
         rows.append((body, ntype, instance, sign, sensory))
-    write_gz(out / "neurons.csv.gz", ("bodyId", "type", "instance", "sign", "sensory"), rows)
-    write_gz(out / "adjacency.csv.gz", ("bodyId_pre", "bodyId_post", "roi", "weight"),
+    write_gzip_csv(out / "neurons.csv.gz", ("bodyId", "type", "instance", "sign", "sensory"), rows)
+    write_gzip_csv(out / "adjacency.csv.gz", ("bodyId_pre", "bodyId_post", "roi", "weight"),
              [(a, b, roi, w) for (a, b, roi), w in sorted(edges.items())])
 
     pairs = collections.Counter((a, b) for (a, b, roi) in edges)

@@ -52,8 +52,8 @@ neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
   if (!parse_whole(rest.substr(colon + 1), spec.step) || spec.step < 0)
     throw fail("the step is not a non-negative integer");
   rest = rest.substr(0, colon);
-  if (auto slash = rest.find('/'); slash != std::string_view::npos &&
-                                   parse_whole(rest.substr(0, slash), spec.batch)) {
+  if (auto slash = rest.find('/');
+      slash != std::string_view::npos && parse_whole(rest.substr(0, slash), spec.batch)) {
     if (spec.batch < 0) throw fail("the batch item is negative");
     rest = rest.substr(slash + 1);
   }

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
 #include <sstream>
 
@@ -258,35 +259,40 @@ std::string npy_file(const std::vector<std::int64_t>& shape, const std::vector<f
   return npy_bytes(shape, values.data());
 }
 
-// Mean of the rows of a (rows x columns) row-major matrix per group of rows; groups in
-// first-appearance order of `row_group` over `rows` (a subset of row indices).
+// The group rows of a get_neuron_activation or get_input_activation table (2-D): the group
+// names and their time_* columns, row-major, for figures and terminal lines.
 struct grouped_rows {
   std::vector<std::string> groups;
-  std::vector<double> means;  // groups x columns
+  std::vector<double> means;  // groups x steps
+  std::size_t steps = 0;
+  double at(std::size_t group, std::size_t step) const { return means[group * steps + step]; }
 };
-grouped_rows mean_by_group(std::span<const float> matrix, std::int64_t columns,
-                           std::span<const std::int64_t> rows,
-                           std::span<const std::string> row_group) {
+grouped_rows rows_of(const ratenet::table& t) {
   grouped_rows g;
-  std::map<std::string, std::size_t> index;
-  std::vector<double> count;
-  for (auto r : rows) {
-    const auto& name = row_group[static_cast<std::size_t>(r)];
-    auto [it, added] = index.emplace(name, g.groups.size());
-    if (added) {
-      g.groups.push_back(name);
-      g.means.resize(g.means.size() + static_cast<std::size_t>(columns), 0.0);
-      count.push_back(0);
-    }
-    for (std::int64_t c = 0; c < columns; ++c)
-      g.means[it->second * static_cast<std::size_t>(columns) + static_cast<std::size_t>(c)] +=
-          matrix[static_cast<std::size_t>(r * columns + c)];
-    count[it->second] += 1;
+  g.steps = t.columns.size() - 1;  // group, time_0 .. time_{T-1}
+  for (const auto& row : t.rows) {
+    g.groups.push_back(ratenet::format_cell(row[0]));
+    for (std::size_t c = 1; c < row.size(); ++c) g.means.push_back(std::get<double>(row[c]));
   }
-  for (std::size_t k = 0; k < g.groups.size(); ++k)
-    for (std::int64_t c = 0; c < columns; ++c)
-      g.means[k * static_cast<std::size_t>(columns) + static_cast<std::size_t>(c)] /= count[k];
   return g;
+}
+
+// 0 .. N - 1.
+std::vector<std::int64_t> all_neurons(const loaded_model& m) {
+  std::vector<std::int64_t> all(static_cast<std::size_t>(m.net->size()));
+  std::iota(all.begin(), all.end(), std::int64_t{0});
+  return all;
+}
+
+// Mean activation per layer of the given neurons, per cell type, in batch item b.
+grouped_rows type_means(const loaded_model& m, std::span<const float> activations,
+                        std::int64_t batch_item, std::span<const std::int64_t> neurons) {
+  const auto n = m.net->size();
+  const auto layers = static_cast<std::int64_t>(m.net->num_layers());
+  const auto item = activations.subspan(static_cast<std::size_t>(batch_item * n * layers),
+                                        static_cast<std::size_t>(n * layers));
+  return rows_of(
+      ratenet::get_neuron_activation({item, {n, layers}}, neurons, {}, m.conn.idx_to_group()));
 }
 
 // Heatmap of one batch item of a (batch, sensory, steps) array, sensory neurons averaged
@@ -294,17 +300,11 @@ grouped_rows mean_by_group(std::span<const float> matrix, std::int64_t columns,
 heatmap input_heatmap(const loaded_model& m, std::span<const float> values,
                       const ratenet::input_shape& shape, std::int64_t batch_item,
                       const std::string& title, const std::string& colour_label) {
-  const auto sensory = m.net->sensory_indices();
-  std::vector<std::string> row_group;
-  std::vector<std::int64_t> rows;
-  for (std::size_t j = 0; j < sensory.size(); ++j) {
-    row_group.push_back(m.conn.neurons.type[static_cast<std::size_t>(sensory[j])]);
-    rows.push_back(static_cast<std::int64_t>(j));
-  }
   const auto per_item = static_cast<std::size_t>(shape.sensory * shape.steps);
-  const auto g =
-      mean_by_group(values.subspan(static_cast<std::size_t>(batch_item) * per_item, per_item),
-                    shape.steps, rows, row_group);
+  const auto g = rows_of(ratenet::get_input_activation(
+      {values.subspan(static_cast<std::size_t>(batch_item) * per_item, per_item),
+       {shape.sensory, shape.steps}},
+      m.net->sensory_indices(), m.conn.idx_to_group()));
   heatmap h;
   h.title = title;
   h.x_label = "time step";
@@ -320,23 +320,18 @@ heatmap input_heatmap(const loaded_model& m, std::span<const float> values,
 line_plot group_timeseries(const loaded_model& m, std::span<const float> activations,
                            std::int64_t batch_item, const std::vector<std::string>& types,
                            const std::string& title) {
-  const auto n = m.net->size();
-  const auto layers = m.net->num_layers();
-  const auto item = activations.subspan(static_cast<std::size_t>(batch_item * n * layers),
-                                        static_cast<std::size_t>(n * layers));
   line_plot p;
   p.title = title;
   p.x_label = "layer (time step)";
   p.y_label = "mean activation";
   for (const auto& type : types) {
-    const auto rows = m.conn.select(type);
-    const auto g = mean_by_group(item, layers, rows, m.conn.idx_to_group());
+    const auto g = type_means(m, activations, batch_item, m.conn.select(type));
     for (std::size_t k = 0; k < g.groups.size(); ++k) {
       plot_series s;
       s.label = g.groups.size() == 1 ? type : g.groups[k];
-      for (int l = 0; l < layers; ++l) {
-        s.x.push_back(l);
-        s.y.push_back(g.means[k * static_cast<std::size_t>(layers) + static_cast<std::size_t>(l)]);
+      for (std::size_t l = 0; l < g.steps; ++l) {
+        s.x.push_back(static_cast<double>(l));
+        s.y.push_back(g.at(k, l));
       }
       p.series.push_back(std::move(s));
     }
@@ -362,16 +357,11 @@ line_plot loss_curves(const std::string& title, const std::string& x_label,
 // The cell types with the highest mean activation over all layers, for default plots.
 std::vector<std::string> most_active_types(const loaded_model& m,
                                            std::span<const float> activations, std::size_t count) {
-  const auto n = m.net->size();
-  const auto layers = m.net->num_layers();
-  std::vector<std::int64_t> all(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) all[static_cast<std::size_t>(i)] = i;
-  const auto g = mean_by_group(activations.first(static_cast<std::size_t>(n * layers)), layers, all,
-                               m.conn.idx_to_group());
+  const auto g = type_means(m, activations, 0, all_neurons(m));
   std::vector<std::pair<double, std::string>> ranked;
   for (std::size_t k = 0; k < g.groups.size(); ++k) {
     double sum = 0;
-    for (int l = 0; l < layers; ++l) sum += g.means[k * static_cast<std::size_t>(layers) + l];
+    for (std::size_t l = 0; l < g.steps; ++l) sum += g.at(k, l);
     ranked.emplace_back(-sum, g.groups[k]);
   }
   std::sort(ranked.begin(), ranked.end());
@@ -551,11 +541,9 @@ void add_maximise(CLI::App* net, command& selected) {
 // Mean activation per cell type and layer, one row per (batch item, type).
 std::string group_activation_csv(const loaded_model& m, std::span<const float> activations,
                                  std::int64_t batch) {
-  std::vector<std::int64_t> all(static_cast<std::size_t>(m.net->size()));
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::int64_t>(i);
   return ratenet::get_neuron_activation(
              {activations, {batch, m.net->size(), static_cast<std::int64_t>(m.net->num_layers())}},
-             all, {}, m.conn.idx_to_group())
+             all_neurons(m), {}, m.conn.idx_to_group())
       .to_csv();
 }
 
@@ -618,19 +606,21 @@ ratenet::input_array make_input(const input_options& o, const loaded_model& m) {
                                    m.net->num_layers());
 }
 
+// Targets for as many batch items as the specs name (the largest batch prefix + 1).
+ratenet::target_activation targets_of(const loaded_model& m,
+                                      std::span<const ratenet::neuron_spec> specs) {
+  std::int64_t batch = 1;
+  for (const auto& s : specs) batch = std::max(batch, s.batch + 1);
+  return ratenet::resolve_targets(m.conn, specs, m.net->num_layers(), batch);
+}
+
 // Neurons of interest per layer, from target specs (values are ignored).
 std::map<int, std::vector<std::int64_t>> neurons_by_layer(const loaded_model& m,
                                                           const std::vector<std::string>& texts) {
+  // Batch prefixes are accepted and do not matter here.
   std::map<int, std::vector<std::int64_t>> out;
-  for (const auto& spec : parse_specs(texts, "--target")) {
-    if (spec.step >= m.net->num_layers())
-      throw parameter_error("--target", "'" + spec.selector + "': layer " +
-                                            std::to_string(spec.step) + " is outside 0 .. " +
-                                            std::to_string(m.net->num_layers() - 1));
-    auto sel = m.conn.select(spec.selector);
-    auto& v = out[spec.step];
-    v.insert(v.end(), sel.begin(), sel.end());
-  }
+  for (const auto& t : targets_of(m, parse_specs(texts, "--target")).targets)
+    out[t.layer].push_back(t.neuron);
   return out;
 }
 
@@ -672,19 +662,13 @@ void add_forward(CLI::App* net, command& selected) {
       out.summary = {{"batch", in.batch}, {"input_shape", in.shape()}};
       out.lines.push_back("input " + input_shape_text(in) + " (batch x sensory x steps)");
       for (const auto& type : show) {
-        const auto rows = m.conn.select(type);
-        const auto g =
-            mean_by_group(std::span<const float>(activations)
-                              .first(static_cast<std::size_t>(net.size() * net.num_layers())),
-                          net.num_layers(), rows, m.conn.idx_to_group());
+        const auto g = type_means(m, activations, 0, m.conn.select(type));
         std::string line = "  " + type + ", mean activation per layer (batch item 0):";
         char buf[32];
-        for (int l = 0; l < net.num_layers(); ++l) {
-          double mean = 0;
+        for (std::size_t l = 0; l < g.steps; ++l) {
+          double mean = 0;  // over the types a pattern selects
           for (std::size_t k = 0; k < g.groups.size(); ++k)
-            mean += g.means[k * static_cast<std::size_t>(net.num_layers()) +
-                            static_cast<std::size_t>(l)] /
-                    static_cast<double>(g.groups.size());
+            mean += g.at(k, l) / static_cast<double>(g.groups.size());
           std::snprintf(buf, sizeof buf, " %.3g", mean);
           line += buf;
         }
@@ -734,11 +718,7 @@ void add_guess(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
-      const auto& net = *m.net;
-      const auto specs = parse_specs(o->targets, "--target");
-      std::int64_t batch = 1;
-      for (const auto& s : specs) batch = std::max(batch, s.batch + 1);
-      const auto targets = ratenet::resolve_targets(m.conn, specs, net.num_layers(), batch);
+      const auto targets = targets_of(m, parse_specs(o->targets, "--target"));
       const auto t0 = clock_type::now();
       const auto guess = linear_guess(m, targets, o->longest_path);
       const double seconds = seconds_since(t0);

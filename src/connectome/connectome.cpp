@@ -3,13 +3,13 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <set>
 #include <unordered_set>
 
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
 
 namespace kenyon::connectome {
 
@@ -59,21 +59,15 @@ std::vector<std::int64_t> connectome::sensory_indices() const {
 
 namespace {
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // A hint for an unknown selector: the types that contain it or start like it (ignoring
 // case), else how many types there are and a few of them.
 std::string type_hint(const std::vector<std::string>& types, std::string_view selector) {
   std::set<std::string> distinct(types.begin(), types.end());
-  const auto key = lowered(selector);
+  const auto key = to_lower(selector);
   const auto stem = key.substr(0, std::min<std::size_t>(3, key.size()));
   std::vector<std::string> close;
   for (const auto& t : distinct) {
-    const auto lt = lowered(t);
+    const auto lt = to_lower(t);
     if (lt.find(key) != std::string::npos || key.find(lt) != std::string::npos ||
         (!stem.empty() && lt.rfind(stem, 0) == 0))
       close.push_back(t);

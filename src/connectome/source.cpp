@@ -2,10 +2,10 @@
 
 #include <zlib.h>
 #include <algorithm>
-#include <cctype>
 
 #include "kenyon/connectome/shipped.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
 
 namespace kenyon::connectome {
 
@@ -25,12 +25,6 @@ source_format parse_source_format(const std::string& name) {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return s;
-}
-
 // The first line of a CSV file, plain or gzipped, lower-cased.
 std::string header_of(const std::filesystem::path& path) {
   gzFile f = gzopen(path.c_str(), "rb");
@@ -38,7 +32,7 @@ std::string header_of(const std::filesystem::path& path) {
   char buffer[4096];
   const char* line = gzgets(f, buffer, sizeof buffer);
   gzclose(f);
-  return line ? lower(line) : std::string();
+  return line ? to_lower(line) : std::string();
 }
 
 source_format detect(const source& from) {
@@ -52,7 +46,7 @@ source_format detect(const source& from) {
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     throw file_error(from.connectome, "no such file, and not a shipped connectome (" + list + ")");
   }
-  const auto ext = lower(path.extension().string());
+  const auto ext = to_lower(path.extension().string());
   if (ext == ".npz") return source_format::npz;
   if (ext == ".json") return source_format::flyvis_json;
   const auto header = header_of(path);

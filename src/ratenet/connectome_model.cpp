@@ -25,6 +25,17 @@ bool parse_whole(std::string_view text, T& value) {
   return ec == std::errc() && p == end;
 }
 
+// A spec's step and batch item must lie in 0 .. steps - 1 and 0 .. batch - 1.
+void check_range(const neuron_spec& s, const char* what, const char* step_name, std::int64_t steps,
+                 std::int64_t batch) {
+  if (s.step >= steps)
+    throw error(std::string(what) + " " + s.selector + ": " + step_name + " " +
+                std::to_string(s.step) + " is outside 0 .. " + std::to_string(steps - 1));
+  if (s.batch >= batch)
+    throw error(std::string(what) + " " + s.selector + ": batch item " + std::to_string(s.batch) +
+                " is outside 0 .. " + std::to_string(batch - 1));
+}
+
 }  // namespace
 
 neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
@@ -68,12 +79,7 @@ target_activation resolve_targets(const connectome::connectome& c,
   target_activation out;
   out.batch_size = batch_size;
   for (const auto& s : specs) {
-    if (s.step >= num_layers)
-      throw error("target " + s.selector + ": layer " + std::to_string(s.step) +
-                  " is outside 0 .. " + std::to_string(num_layers - 1));
-    if (s.batch >= batch_size)
-      throw error("target " + s.selector + ": batch item " + std::to_string(s.batch) +
-                  " is outside 0 .. " + std::to_string(batch_size - 1));
+    check_range(s, "target", "layer", num_layers, batch_size);
     for (auto i : c.select(s.selector)) out.targets.push_back({s.batch, s.step, i, s.value});
   }
   return out;
@@ -87,12 +93,7 @@ input_array input_from_specs(const connectome::connectome& c, std::span<const ne
     position[static_cast<std::size_t>(sensory[j])] = static_cast<std::int64_t>(j);
   input_array in(batch, static_cast<std::int64_t>(sensory.size()), steps);
   for (const auto& s : specs) {
-    if (s.step >= steps)
-      throw error("stimulus " + s.selector + ": time step " + std::to_string(s.step) +
-                  " is outside 0 .. " + std::to_string(steps - 1));
-    if (s.batch >= batch)
-      throw error("stimulus " + s.selector + ": batch item " + std::to_string(s.batch) +
-                  " is outside 0 .. " + std::to_string(batch - 1));
+    check_range(s, "stimulus", "time step", steps, batch);
     bool any = false;
     for (auto i : c.select(s.selector))
       if (auto j = position[static_cast<std::size_t>(i)]; j >= 0) {

@@ -22,6 +22,8 @@ void write_folder_atomic(const std::filesystem::path& dir,
 
 // Strips leading and trailing spaces and tabs.
 std::string trim(const std::string& s);
+// ASCII lower case, for names compared without regard to case.
+std::string to_lower(std::string_view s);
 
 // Splits one CSV record (no line breaks inside fields): commas separate fields, a field may
 // be enclosed in double quotes ("" inside is a literal quote). Throws file_error naming

@@ -102,8 +102,9 @@ std::vector<std::int64_t> connectome::select(std::string_view selector) const {
     for (std::int64_t i = 0; i < size(); ++i)
       if (neurons.id[static_cast<std::size_t>(i)] == value) return {i};
   }
-  throw error("unknown neuron or cell type '" + std::string(selector) + "' in connectome " + name +
-              type_hint(neurons.type, selector));
+  throw unknown_name_error(std::string(selector), "neuron or cell type",
+                           "unknown neuron or cell type '" + std::string(selector) +
+                               "' in connectome " + name + type_hint(neurons.type, selector));
 }
 
 std::unordered_map<std::int64_t, std::int64_t> connectome::id_to_index() const {

@@ -18,4 +18,7 @@ std::string file_message(const std::string& path, const std::string& what, std::
 file_error::file_error(std::string path, const std::string& what, std::size_t row)
     : error(file_message(path, what, row)), path_(std::move(path)), row_(row) {}
 
+unknown_name_error::unknown_name_error(std::string name, std::string kind, const std::string& what)
+    : error(what), name_(std::move(name)), kind_(std::move(kind)) {}
+
 }  // namespace kenyon

@@ -243,7 +243,8 @@ std::int32_t basic_network<real>::group_id(std::string_view group) const {
   const auto it = std::lower_bound(groups_.begin(), groups_.end(), group,
                                    [](const std::string& a, std::string_view b) { return a < b; });
   if (it == groups_.end() || *it != group)
-    throw error("unknown group '" + std::string(group) + "'");
+    throw unknown_name_error(std::string(group), "group",
+                             "unknown group '" + std::string(group) + "'");
   return static_cast<std::int32_t>(it - groups_.begin());
 }
 

@@ -35,6 +35,18 @@ class file_error : public error {
   std::size_t row_;
 };
 
+// A name that names nothing: an unknown neuron, cell type, group or dataset. `name` is
+// the name as given, `kind` what it was meant to name ("cell type", "group", ...).
+class unknown_name_error : public error {
+ public:
+  unknown_name_error(std::string name, std::string kind, const std::string& what);
+  const std::string& name() const noexcept { return name_; }
+  const std::string& kind() const noexcept { return kind_; }
+
+ private:
+  std::string name_, kind_;
+};
+
 // A broken invariant inside kenyon: never the user's fault.
 class internal_error : public std::logic_error {
  public:

@@ -1,0 +1,42 @@
+"""kenyon's exceptions: one class per kind of C++ error, with the same messages.
+
+Every error kenyon raises on bad input is a ``kenyon.errors.Error``, itself a
+``ValueError``; errors about files are also ``OSError``, unknown names also ``KeyError``.
+The item an error names is an attribute: ``field`` (the parameter), ``filename`` and
+``row``, or ``name`` and ``kind``.
+"""
+
+__all__ = ["Error", "ParameterError", "FileError", "UnknownNameError", "InternalError"]
+
+
+class Error(ValueError):
+    """Bad input: parameters, files or data that kenyon cannot use."""
+
+
+class ParameterError(Error):
+    """A parameter outside its allowed range; ``field`` names it."""
+
+    field = None
+
+
+class FileError(Error, OSError):
+    """A missing, unreadable or malformed file; ``filename`` and ``row`` (0: none)."""
+
+    row = 0
+
+    def __str__(self):
+        return self.args[0] if self.args else ""
+
+
+class UnknownNameError(Error, KeyError):
+    """A name that names nothing (neuron, cell type, group, dataset); ``name``, ``kind``."""
+
+    name = None
+    kind = None
+
+    def __str__(self):  # KeyError would quote the message
+        return self.args[0] if self.args else ""
+
+
+class InternalError(RuntimeError):
+    """A bug in kenyon itself, never the user's fault: please report it."""

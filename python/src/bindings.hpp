@@ -1,0 +1,47 @@
+#pragma once
+// What every register_<area>.cpp shares: pybind11, numpy arrays as spans without copies,
+// and the docstrings taken from the public headers' comments.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kenyon_docstrings.hpp"
+
+namespace kenyon::python {
+
+namespace py = pybind11;
+
+// A C-contiguous numpy array of T; pybind11 converts other dtypes and layouts (one copy)
+// and passes a matching array through untouched.
+template <class T>
+using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+std::span<const T> span_of(const carray<T>& a) {
+  return {a.data(), static_cast<std::size_t>(a.size())};
+}
+template <class T>
+std::vector<std::int64_t> shape_of(const carray<T>& a) {
+  return {a.shape(), a.shape() + a.ndim()};
+}
+
+// A new numpy array that owns `values` (moved, not copied) with the given shape.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& values, const std::vector<std::int64_t>& shape) {
+  auto* owner = new std::vector<T>(std::move(values));
+  py::capsule free_owner(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(std::vector<py::ssize_t>(shape.begin(), shape.end()), owner->data(),
+                        free_owner);
+}
+
+// The header comment of "<area>::<name>" (see tools/header_docs.py).
+inline const char* doc(const char* key) { return header_doc(key); }
+
+void register_core(py::module_& m);
+
+}  // namespace kenyon::python

@@ -1,0 +1,51 @@
+// core/: the one exception translator, and what the package needs to know of the build.
+#include <omp.h>
+
+#include "bindings.hpp"
+#include "kenyon/core/error.hpp"
+
+namespace kenyon::python {
+
+namespace {
+
+// Raises the kenyon.errors class `name` with the C++ message and the item's fields as
+// attributes.
+void raise(const char* name, const std::exception& e, const py::dict& fields = {}) {
+  const auto cls = py::module_::import("kenyon.errors").attr(name);
+  py::object exc = cls(e.what());
+  for (const auto& [key, value] : fields) exc.attr(key) = value;
+  PyErr_SetObject(cls.ptr(), exc.ptr());
+}
+
+}  // namespace
+
+void register_core(py::module_& m) {
+  // Most derived first: each C++ type maps to one Python class of kenyon.errors.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const parameter_error& e) {
+      raise("ParameterError", e, py::dict(py::arg("field") = e.field()));
+    } catch (const file_error& e) {
+      raise("FileError", e, py::dict(py::arg("filename") = e.path(), py::arg("row") = e.row()));
+    } catch (const unknown_name_error& e) {
+      raise("UnknownNameError", e, py::dict(py::arg("name") = e.name(), py::arg("kind") = e.kind()));
+    } catch (const error& e) {
+      raise("Error", e);
+    } catch (const internal_error& e) {
+      raise("InternalError", e);
+    }
+  });
+  m.attr("__version__") = KENYON_VERSION;
+  m.def("max_threads", &omp_get_max_threads, "OpenMP threads kenyon's kernels use");
+  m.def(
+      "set_num_threads",
+      [](int n) {
+        if (n < 1) throw parameter_error("n", "the number of threads must be at least 1");
+        omp_set_num_threads(n);
+      },
+      py::arg("n"),
+      "Sets the OpenMP threads of kenyon's kernels (results do not depend on it)");
+}
+
+}  // namespace kenyon::python

@@ -66,6 +66,13 @@ __all__ = [
 # ------------------------------------------------------------------ conversions
 
 
+def _error(field, message):
+    """A ParameterError naming the offending argument in ``field``, as kenyon's C++ ones."""
+    e = ParameterError(message)
+    e.field = field
+    return e
+
+
 def _torch_module():
     """torch if the user has imported it (never imported here unless already loaded)."""
     return sys.modules.get("torch")
@@ -100,27 +107,28 @@ def _array(x, name: str, dtype=np.float32, ndim=None, allow_nan=False) -> np.nda
     try:
         a = np.asarray(x)
     except Exception as e:  # ragged lists and the like
-        raise ParameterError(f"{name}: cannot be read as an array ({e})") from None
-    if a.dtype == object or a.dtype.kind in "USVM":
-        raise ParameterError(f"{name}: expected numbers, got an array of {a.dtype}")
+        raise _error(name, f"{name}: cannot be read as an array ({e})") from None
+    if a.dtype == object or a.dtype.kind in "USVMc":
+        raise _error(name, f"{name}: expected numbers, got an array of {a.dtype}")
     if a.dtype == bool:
         a = a.astype(dtype)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if a.ndim not in allowed:
-            raise ParameterError(
+            raise _error(
+                name,
                 f"{name}: expected a {' or '.join(f'{d}-D' for d in allowed)} array, "
                 f"got shape {a.shape}"
             )
     if np.issubdtype(dtype, np.integer):
         if a.size and a.dtype.kind == "f":
             if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
-                raise ParameterError(f"{name}: expected integers")
+                raise _error(name, f"{name}: expected integers")
         a = np.ascontiguousarray(a, dtype=dtype)
     else:
         a = np.ascontiguousarray(a, dtype=dtype)
         if not allow_nan and a.size and not np.all(np.isfinite(a)):
-            raise ParameterError(f"{name}: contains NaN or infinite values")
+            raise _error(name, f"{name}: contains NaN or infinite values")
     return a
 
 
@@ -149,11 +157,11 @@ def _csr(matrix, name="all_weights"):
         a = _array(matrix, name, ndim=2)
         m = sp.csr_matrix(a)
     if m.ndim != 2:
-        raise ParameterError(f"{name}: expected a 2-D matrix")
+        raise _error(name, f"{name}: expected a 2-D matrix")
     m.sum_duplicates()
     m.sort_indices()
     if m.nnz and not np.all(np.isfinite(m.data)):
-        raise ParameterError(f"{name}: contains NaN or infinite values")
+        raise _error(name, f"{name}: contains NaN or infinite values")
     return _core.sparse.from_csr_arrays(
         m.shape[0],
         m.shape[1],
@@ -174,7 +182,7 @@ def _scipy(csr) -> sp.csr_matrix:
 
 def _indices(x, name) -> np.ndarray:
     if x is None:
-        raise ParameterError(f"{name}: expected a list of indices, got None")
+        raise _error(name, f"{name}: expected a list of indices, got None")
     a = _array(list(x) if isinstance(x, (set, range)) else x, name, dtype=np.int64, ndim=1)
     return a
 
@@ -191,11 +199,11 @@ def _group_list(idx_to_group, n: int, name="idx_to_group") -> List[str]:
             elif str(i) in idx_to_group:
                 out.append(str(idx_to_group[str(i)]))
             else:
-                raise ParameterError(f"{name}: no group for neuron {i} (expected one for each of the {n} neurons)")
+                raise _error(name, f"{name}: no group for neuron {i} (expected one for each of the {n} neurons)")
         return out
     seq = list(idx_to_group)
     if len(seq) != n:
-        raise ParameterError(f"{name}: {len(seq)} entries for {n} neurons")
+        raise _error(name, f"{name}: {len(seq)} entries for {n} neurons")
     return [str(g) for g in seq]
 
 
@@ -232,7 +240,8 @@ class TargetActivation:
             rows = []
             for layer, neurons in self.targets.items():
                 if not isinstance(neurons, dict):
-                    raise ParameterError(
+                    raise _error(
+                        "targets",
                         f"targets: layer {layer!r} should map neuron indices to values, got {type(neurons).__name__}"
                     )
                 for neuron, value in neurons.items():
@@ -270,10 +279,10 @@ class TargetActivation:
         for c in ("batch", "layer", "neuron"):
             col = pd.to_numeric(df[c], errors="coerce")
             if col.isna().any() or not np.all(col == np.round(col)):
-                raise ParameterError(f"targets: column '{c}' must hold integers")
+                raise _error('targets', f"targets: column '{c}' must hold integers")
         value = pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=np.float64)
         if not np.all(np.isfinite(value)):
-            raise ParameterError("targets: column 'value' must hold finite numbers")
+            raise _error('targets', "targets: column 'value' must hold finite numbers")
         return (
             df["batch"].to_numpy(dtype=np.int64),
             df["layer"].to_numpy(dtype=np.int64),
@@ -314,7 +323,7 @@ class _NetworkBase:
         weights = _csr(all_weights, "all_weights")
         n = weights.rows
         if weights.cols != n:
-            raise ParameterError(f"all_weights: expected a square matrix, got {weights.shape}")
+            raise _error('all_weights', f"all_weights: expected a square matrix, got {weights.shape}")
         self.sensory_indices = _indices(sensory_indices, "sensory_indices")
         self.num_layers = int(num_layers)
         self.threshold = float(threshold)
@@ -341,7 +350,7 @@ class _NetworkBase:
         p.tau_by_group = {str(k): float(v) for k, v in (tau_dict or {}).items()}
         if divisive_normalization is not None:
             if idx_to_group is None:
-                raise ParameterError("idx_to_group must be provided for divisive normalization.")
+                raise _error("idx_to_group", "idx_to_group must be provided for divisive normalization.")
             p.divisive_normalization = {
                 str(k): [str(x) for x in v] for k, v in divisive_normalization.items()
             }
@@ -385,7 +394,7 @@ class _NetworkBase:
             raise AttributeError(f"{name}: this network has no such parameter (give idx_to_group)")
         a = _array(value, name, ndim=1)
         if a.shape != self._values[name].shape:
-            raise ParameterError(f"{name}: expected shape {self._values[name].shape}, got {a.shape}")
+            raise _error(name, f"{name}: expected shape {self._values[name].shape}, got {a.shape}")
         self._values[name] = a.copy()
         self._sync()
 
@@ -443,7 +452,7 @@ class _NetworkBase:
                 v = np.zeros(0, np.float32)
             v = np.ascontiguousarray(v, dtype=np.float32)
             if v.shape != self._pushed[k].shape:
-                raise ParameterError(f"{k}: expected shape {self._pushed[k].shape}, got {v.shape}")
+                raise _error(k, f"{k}: expected shape {self._pushed[k].shape}, got {v.shape}")
             vals[k] = v
         self._net.set_parameters(**vals)
         self._pushed = {k: vals[k].copy() for k in _PARAM_NAMES}
@@ -509,20 +518,20 @@ class _NetworkBase:
         if manipulate is None:
             return {}, {}
         if not isinstance(manipulate, dict):
-            raise ParameterError("manipulate: expected a dict")
+            raise _error('manipulate', "manipulate: expected a dict")
 
         def key(k):
             if isinstance(k, (int, np.integer)):
                 return int(k)
             if isinstance(k, str):
                 return k
-            raise ParameterError(f"manipulate: a key must be a neuron index or a group name, got {k!r}")
+            raise _error('manipulate', f"manipulate: a key must be a neuron index or a group name, got {k!r}")
 
         def layer_map(d):
             out = {}
             for layer, acts in d.items():
                 if not isinstance(acts, dict):
-                    raise ParameterError(f"manipulate: layer {layer!r} should map neurons to values")
+                    raise _error('manipulate', f"manipulate: layer {layer!r} should map neurons to values")
                 out[int(layer)] = {key(k): float(v) for k, v in acts.items()}
             return out
 
@@ -708,7 +717,7 @@ def train_model(
     if wandb:
         raise ValueError("wandb logging is not supported by kenyon; use wandb=False")
     if model._values is None:
-        raise ParameterError("train_model: the model has no per-group parameters to train (build it with idx_to_group)")
+        raise _error('train_model', "train_model: the model has no per-group parameters to train (build it with idx_to_group)")
     if model.custom_activation_function is not None:
         raise NotImplementedError("train_model: models with a custom activation_function cannot be trained in kenyon")
     if not isinstance(targets, pd.DataFrame):
@@ -723,16 +732,16 @@ def train_model(
     for c in ("batch", "neuron_idx") + (("layer",) if "layer" in targets.columns else ()):
         col = pd.to_numeric(targets[c], errors="coerce")
         if col.isna().any() or not np.all(col == np.round(col)):
-            raise ParameterError(f"targets: column '{c}' must hold integers")
+            raise _error('targets', f"targets: column '{c}' must hold integers")
     value = pd.to_numeric(targets["value"], errors="coerce").to_numpy(np.float64)
     if not np.all(np.isfinite(value)):
-        raise ParameterError("targets: column 'value' must hold finite numbers")
+        raise _error('targets', "targets: column 'value' must hold finite numbers")
     batch = targets["batch"].to_numpy(np.int64)
     neuron = targets["neuron_idx"].to_numpy(np.int64)
     layer = targets["layer"].to_numpy(np.int64) if "layer" in targets.columns else np.full(len(targets), -1, np.int64)
     if isinstance(activation_loss_fn, str):
         if activation_loss_fn not in ("mse", "mae"):
-            raise ParameterError(f"activation_loss_fn: unknown loss '{activation_loss_fn}' (expected 'mse', 'mae' or a callable)")
+            raise _error('activation_loss_fn', f"activation_loss_fn: unknown loss '{activation_loss_fn}' (expected 'mse', 'mae' or a callable)")
         loss = activation_loss_fn
     elif callable(activation_loss_fn):
         loss = _callable_loss(activation_loss_fn)
@@ -1069,7 +1078,7 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
             elif isinstance(k, str):
                 out.append(k)
             else:
-                raise ParameterError(f"{name}: expected neuron indices or group names, got {k!r}")
+                raise _error(name, f"{name}: expected neuron indices or group names, got {k!r}")
         return out
 
     monitor = keys(monitor_neurons, "monitor_neurons")
@@ -1105,12 +1114,12 @@ def _sign_array(idx_to_sign, n):
         for k, v in idx_to_sign.items():
             k = int(k)
             if not 0 <= k < n:
-                raise ParameterError(f"idx_to_sign: index {k} outside 0..{n - 1}")
+                raise _error('idx_to_sign', f"idx_to_sign: index {k} outside 0..{n - 1}")
             s[k] = -1 if v == -1 else 1
         return s
     a = _array(idx_to_sign, "idx_to_sign", dtype=np.int32, ndim=1)
     if a.size != n:
-        raise ParameterError(f"idx_to_sign: {a.size} signs for {n} neurons")
+        raise _error('idx_to_sign', f"idx_to_sign: {a.size} signs for {n} neurons")
     return np.where(a == -1, -1, 1).astype(np.int32)
 
 
@@ -1130,7 +1139,7 @@ def input_from_df(df: pd.DataFrame, sensory_indices: list, idx_to_group: dict, n
         groups = [str(idx_to_group.get(i, idx_to_group.get(str(i), ""))) for i in range(n)]
         missing = [int(i) for i in s if int(i) not in idx_to_group and str(int(i)) not in idx_to_group]
         if missing:
-            raise ParameterError(f"idx_to_group: no group for sensory neuron {missing[0]}")
+            raise _error('idx_to_group', f"idx_to_group: no group for sensory neuron {missing[0]}")
     else:
         groups = [str(g) for g in idx_to_group]
     values = _array(df.to_numpy(), "df", dtype=np.float64, ndim=2)

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from .activation_maximisation import _csr, _indices
-from .errors import ParameterError
+from .activation_maximisation import _csr, _error, _indices
 
 __all__ = ["signed_conn_by_path_length_data"]
 
@@ -70,18 +69,19 @@ def signed_conn_by_path_length_data(
     if intermediate_map is not None:
         raise NotImplementedError("intermediate_map: kenyon does not group intermediate neurons")
     if combining_method not in _COMBINE:
-        raise ParameterError(
+        raise _error(
+            "combining_method",
             f"combining_method must be 'mean', 'sum' or 'median', got {combining_method!r}"
         )
     if int(n) < 1:
-        raise ParameterError(f"n: expected at least 1 hop, got {n}")
+        raise _error("n", f"n: expected at least 1 hop, got {n}")
     m = _csr(inprop, "inprop")
     size = m.rows
     src = _as_index_array(inidx, "inidx")
     dst = _as_index_array(outidx, "outidx")
     for name, a in (("inidx", src), ("outidx", dst)):
         if a.size and (a.min() < 0 or a.max() >= size):
-            raise ParameterError(f"{name}: index outside 0..{size - 1}")
+            raise _error(name, f"{name}: index outside 0..{size - 1}")
     signs = np.ones(size, np.int32)
     if group_to_sign is not None:
         g2s = {str(k): v for k, v in group_to_sign.items()}
@@ -94,7 +94,7 @@ def signed_conn_by_path_length_data(
             v = g2s.get(key, g2s.get(str(i)))
             if v is not None:
                 if v not in (1, -1):
-                    raise ParameterError(f"group_to_sign: sign of {key!r} must be 1 or -1, got {v!r}")
+                    raise _error("group_to_sign", f"group_to_sign: sign of {key!r} must be 1 or -1, got {v!r}")
                 signs[i] = int(v)
     exc, inh = _core.ratenet.signed_connectivity_by_path_length(m, signs, src, dst, int(n))
     src_groups = _groups(src, inidx_map)

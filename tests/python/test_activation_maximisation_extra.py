@@ -200,16 +200,22 @@ def test_custom_regulariser(small):
 def test_bad_inputs_raise_clear_errors(W, sensory, group_cfg, ref):
     model = am.MultilayeredNetwork(W, sensory, num_layers=L, **group_cfg)
     X = ref("X3")
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(ValueError, match="NaN") as info:
         bad = X.copy()
         bad[0, 0, 0] = np.nan
         model(bad)
+    assert isinstance(info.value, kenyon.ParameterError) and info.value.field == "inputs"
     with pytest.raises(ValueError, match="sensory"):
         model(X[:, :30, :])
     with pytest.raises(ValueError, match="3-D|2-D"):
         model(X[0, 0])
     with pytest.raises(ValueError, match="numbers"):
         model(np.array([["a"] * 6] * 40))
+    with pytest.raises(ValueError, match="numbers"):
+        model(X.astype(np.complex64))
+    with pytest.raises(ValueError, match="array") as info:
+        am.saliency(model, [[1, 2], [3]], {5: [200]})
+    assert info.value.field == "input_tensor"
     # A list works where an array is expected.
     np.testing.assert_array_equal(model(X[0].tolist()), model(X[0]))
     with pytest.raises(kenyon.Error, match="unknown group 'nosuchgroup'"):

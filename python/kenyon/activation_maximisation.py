@@ -18,7 +18,10 @@ Every public name of the original, with its signature, defaults and return value
   autograd when torch is installed and the callable accepts tensors; otherwise central
   differences on numpy arrays, which assume that each output entry depends only on the
   same entry of ``x`` and ``x_previous`` (true of activation functions, but not of
-  ``model.divnorm``'s effect through ``x_previous``).
+  ``model.divnorm``'s effect through ``x_previous``). A callable may carry its exact
+  vector-Jacobian product as an attribute, ``fn.vjp(model, x, x_previous, grad) ->
+  (J_x^T grad, J_prev^T grad)``, which is then used instead; the two legacy functions
+  have one (divisive normalisation included).
 * Bad input raises ``kenyon.errors`` exceptions (``ValueError`` subclasses) with the
   offending item named, instead of crashing or failing deep inside.
 """
@@ -612,6 +615,39 @@ def _legacy(self, x, x_previous, nonlinear):
     return np.asarray(z, np.float32)
 
 
+def _legacy_vjp(self, x, x_previous, grad, nonlinear):
+    """(J_x^T grad, J_prev^T grad) of the legacy functions, exactly (divisive normalisation
+    included), with PyTorch's conventions at the kinks (relu'(0) = 0, clamp passes at the
+    bound)."""
+    x = np.asarray(x, np.float64)
+    prev = np.asarray(x_previous, np.float64)
+    g = np.asarray(grad, np.float64)
+    base = self.tanh_steepness if self.slope is None else self.slope[self.indices][:, None]
+    base = np.broadcast_to(np.asarray(base, np.float64), x.shape)
+    slope = base
+    if self.divisive_normalization is not None:
+        strength = self._pre_strength().astype(np.float64)[:, None]
+        raw = base * (1 + self._divisive_csr() @ (strength * prev))
+        slope = np.maximum(raw, 0)
+    bias = self.default_bias if self.raw_biases is None else np.abs(self.raw_biases)[self.indices][:, None]
+    z = self.tau * prev + slope * x + bias
+    if nonlinear:
+        th = self.threshold
+        a = np.tanh(np.maximum(z - th, 0) + th * (z >= th))
+        g = g * (1 - a * a) * (z > th)
+    gx = g * slope
+    gprev = self.tau * g
+    if self.divisive_normalization is not None:
+        gprev = gprev + strength * (self._divisive_csr().T @ (g * x * base * (raw >= 0)))
+    return gx.astype(np.float32), gprev.astype(np.float32)
+
+
+# A callable's `vjp(model, x, x_previous, grad) -> (J_x^T grad, J_prev^T grad)`, if it has
+# one, gives exact gradients without torch (see _activation_vjp).
+legacy_activation_function.vjp = lambda self, x, p, g: _legacy_vjp(self, x, p, g, True)
+legacy_activation_function_linear.vjp = lambda self, x, p, g: _legacy_vjp(self, x, p, g, False)
+
+
 # ------------------------------------------------------------------ training
 
 
@@ -880,8 +916,13 @@ def activation_maximisation(
 
 
 def _activation_vjp(model, x, prev, grad):
-    """(J_x^T grad, J_prev^T grad) of the custom activation at (x, prev)."""
+    """(J_x^T grad, J_prev^T grad) of the custom activation at (x, prev): its own `vjp`
+    attribute if it has one, else torch autograd, else central differences."""
     fn = model.custom_activation_function
+    vjp = getattr(fn, "vjp", None)
+    if vjp is not None:
+        gx, gp = vjp(model, x, prev, grad)
+        return np.asarray(gx, np.float32), np.asarray(gp, np.float32)
     torch = _torch_module()
     if torch is not None:
         try:

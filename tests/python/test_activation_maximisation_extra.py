@@ -267,3 +267,28 @@ def test_raising_callables_become_python_exceptions(W, sensory, group_cfg, ref):
                        activation_loss_fn=bad_loss)
     np.testing.assert_array_equal(trainee.slope, before)
     np.testing.assert_array_equal(trainee._net.get_parameters()["slope"], before)
+
+
+@pytest.mark.parametrize("fn", [am.legacy_activation_function, am.legacy_activation_function_linear])
+def test_legacy_gradients_with_divisive_normalisation_match_finite_differences(fn, W, sensory, group_cfg, ref):
+    # The legacy functions' exact vjp (divisive normalisation through x_previous included)
+    # against central differences of the (C++) forward pass, in float64 sums.
+    model = am.MultilayeredNetwork(W, sensory, num_layers=4, activation_function=fn,
+                                   **{**group_cfg, "tau": 0.5})
+    x = ref("X2")[:, :4].copy()
+    noi = {3: [200, 201, 150], 2: [100]}
+    got = am.saliency(model, x, noi)
+
+    def objective(xx):
+        y = model(xx.astype(np.float32)).astype(np.float64)
+        return sum(y[ns, layer].sum() for layer, ns in noi.items())
+
+    h = 1e-3
+    fd = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        up, down = x.astype(np.float64), x.astype(np.float64)
+        up[idx] += h
+        down[idx] -= h
+        fd[idx] = (objective(up) - objective(down)) / (2 * h)
+    assert np.abs(fd).max() > 1e-2
+    np.testing.assert_allclose(got, fd, rtol=1e-2, atol=2e-3)

@@ -977,8 +977,9 @@ def _py_forward(model, X, record=False):
     return acts, (pres, masks)
 
 
-def _py_backward(model, X, tape, grad_acts):
-    """d loss / d X given d loss / d activations (B, n, L)."""
+def _py_backward(model, X, tape, grad_acts, observe=None):
+    """d loss / d X given d loss / d activations (B, n, L); observe(layer, g) sees the
+    complete d loss / d a_layer, (n, B)."""
     W_T = model.all_weights.T.tocsr()
     pres, masks = tape
     s = model.sensory_indices
@@ -987,6 +988,8 @@ def _py_backward(model, X, tape, grad_acts):
     g_next = np.zeros((model._net.size, X.shape[0]), np.float32)  # from layer l+1 into a_l
     for layer in range(L - 1, -1, -1):
         g = grad_acts[:, :, layer].T + g_next
+        if observe is not None:
+            observe(layer, g)
         if masks[layer] is not None:
             g = g * masks[layer]
         if layer != L - 1:
@@ -1105,8 +1108,6 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
     group) at each monitored layer: a DataFrame with columns group, batch_name, time_0 ..
     time_{L-1} (NaN where not monitored with input_x_gradient)."""
     _check_device(device)
-    if model.custom_activation_function is not None:
-        raise NotImplementedError("get_gradients: not available for a custom activation_function")
     if method not in ("vanilla", "input_x_gradient"):
         raise ValueError(f"method must be 'vanilla' or 'input_x_gradient', got {method!r}")
     x = _array(input_tensor, "input_tensor", ndim=(2, 3))
@@ -1125,9 +1126,12 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
     monitor = keys(monitor_neurons, "monitor_neurons")
     targets = {int(k): keys(v, "target_neurons") for k, v in target_neurons.items()}
     model._sync()
-    group, batch, layers, values = _rn.get_gradients(
-        model._net, x, monitor, targets, list(monitor_layers or []), method,
-        [str(b) for b in (batch_names or [])], max(0, int(checkpoint_steps)), bool(normalize_per_layer))
+    args = (monitor, targets, list(monitor_layers or []), method, [str(b) for b in (batch_names or [])])
+    if model.custom_activation_function is not None:
+        group, batch, layers, values = _py_get_gradients(model, x, *args, bool(normalize_per_layer))
+    else:
+        group, batch, layers, values = _rn.get_gradients(model._net, x, *args, max(0, int(checkpoint_steps)),
+                                                         bool(normalize_per_layer))
     df = pd.DataFrame({"group": group, "batch_name": batch})
     vals = np.asarray(values, dtype=np.float64).reshape(len(group), len(layers))
     for j, l in enumerate(layers):
@@ -1135,6 +1139,73 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
     if monitor and all(isinstance(k, int) for k in monitor):
         df["group"] = df["group"].astype(int)
     return df
+
+
+def _members(model, key):
+    if isinstance(key, int):
+        if not 0 <= key < model._net.size:
+            raise _error("target_neurons", f"neuron {key} outside 0..{model._net.size - 1}")
+        return [key]
+    if not model._groups:
+        raise _error("monitor_neurons", f"group {key!r} given, but the network has no idx_to_group")
+    if key not in model._groups:
+        raise _error("monitor_neurons", f"unknown group {key!r}")
+    return list(np.flatnonzero(model.indices == model._groups.index(key)))
+
+
+def _py_get_gradients(model, x, monitor, targets, monitor_layers, method, batch_names, normalize):
+    """get_gradients through a Python activation function (as ratenet::get_gradients)."""
+    X = x[None] if x.ndim == 2 else x
+    B, L = X.shape[0], model.num_layers
+    names = batch_names or [f"batch_{b}" for b in range(B)]
+    if len(names) != B:
+        raise _error("batch_names", f"{len(names)} batch names for {B} batch items")
+    monitored = sorted(set(monitor_layers)) if monitor_layers else list(range(L))
+    for layer in monitored + list(targets):
+        if not 0 <= layer < L:
+            raise _error("monitor_layers", f"layer {layer} outside 0..{L - 1}")
+    acts, tape = _py_forward(model, X)
+    grad = np.zeros_like(acts)
+    count = 0
+    for layer, keys in targets.items():
+        ns = sorted({i for k in keys for i in _members(model, k)})
+        grad[:, ns, layer] = 1.0
+        count += len(ns) * B
+    if count == 0:
+        raise _error("target_neurons", "no target neurons")
+    grad /= count
+    if model._groups:
+        by_name = {}
+        for k in monitor:
+            by_name[str(k)] = _members(model, k)
+        rows = sorted(by_name.items())
+    else:
+        rows = [(str(i), [i]) for i in sorted({i for k in monitor for i in _members(model, k)})]
+    table = np.full((len(rows), B, L), np.nan)
+
+    def observe(layer, g):
+        if layer not in monitored:
+            return
+        g = g.astype(np.float64)
+        scale = 1 / (np.sqrt((g * g).sum()) + 1e-12) if normalize else 1.0
+        for r, (_, ns) in enumerate(rows):
+            table[r, :, layer] = g[ns, :].sum(axis=0) * scale
+
+    _py_backward(model, X, tape, grad, observe)
+    layers = monitored
+    if method == "input_x_gradient":
+        for r, (_, ns) in enumerate(rows):
+            for m in monitored:
+                table[r, :, m] *= acts[:, ns, m].astype(np.float64).mean(axis=1)
+        layers = list(range(L))
+    order = sorted(range(B), key=lambda b: names[b])
+    group, batch, values = [], [], []
+    for r, (label, _) in enumerate(rows):
+        for b in order:
+            group.append(label)
+            batch.append(names[b])
+            values.append([table[r, b, l] for l in layers])
+    return group, batch, layers, values
 
 
 # ------------------------------------------------------------------ inputs and tables

@@ -292,3 +292,75 @@ def test_legacy_gradients_with_divisive_normalisation_match_finite_differences(f
         fd[idx] = (objective(up) - objective(down)) / (2 * h)
     assert np.abs(fd).max() > 1e-2
     np.testing.assert_allclose(got, fd, rtol=1e-2, atol=2e-3)
+
+
+def builtin_as_callable():
+    """The multilayered network's own update as a Python activation function, with its
+    exact vjp: get_gradients through Python must then give the C++ reference tables."""
+
+    def parts(model, x, prev):
+        x = np.asarray(x, np.float64)
+        prev = np.asarray(prev, np.float64)
+        grouped = model.slope is not None
+        base = model.slope[model.indices][:, None] if grouped else model.tanh_steepness
+        base = np.broadcast_to(np.asarray(base, np.float64), x.shape)
+        raw = base
+        if model.divisive_normalization is not None:
+            raw = base * (1 + model._divisive_csr() @ (model._pre_strength()[:, None] * prev))
+        slope = np.maximum(raw, 0)
+        bias = np.abs(model.raw_biases)[model.indices][:, None] if grouped else model.default_bias
+        tau = np.maximum(model.tau_param, 1)[model.indices][:, None] if grouped else model.tau
+        z = slope * x + bias
+        th = model.threshold
+        t = np.tanh(np.maximum(z - th, 0) + th * (z >= th))
+        return x, prev, base, raw, slope, z, t, tau
+
+    def fn(model, x, prev):
+        x, prev, _, _, _, _, t, tau = parts(model, x, prev)
+        return t / tau + (tau - 1) / tau * prev
+
+    def vjp(model, x, prev, g):
+        x, prev, base, raw, slope, z, t, tau = parts(model, x, prev)
+        g = np.asarray(g, np.float64)
+        gz = g / tau * (1 - t * t) * (z > model.threshold)
+        gprev = g * (tau - 1) / tau
+        if model.divisive_normalization is not None:
+            gprev = gprev + model._pre_strength()[:, None] * (model._divisive_csr().T @ (gz * x * base * (raw >= 0)))
+        return gz * slope, gprev
+
+    fn.vjp = vjp
+    return fn
+
+
+def test_get_gradients_through_a_python_activation_reproduces_the_reference(W, sensory, group_cfg, ref):
+    import test_activation_maximisation as main
+
+    fn = builtin_as_callable()
+    X3 = ref("X3")
+    model = am.MultilayeredNetwork(W, sensory, num_layers=L, activation_function=fn, **group_cfg)
+    gg = am.get_gradients(model, X3, monitor_neurons=["S0", "S1", "G0", "G2", "G3"], target_neurons={5: ["G8"]})
+    main.compare_frames(gg, ref.dir / "gg_groups.csv", rtol=1e-4, atol=1e-6)
+    gg = am.get_gradients(model, X3, monitor_neurons=["S0", "G0", "G3"], target_neurons={4: ["G8"], 5: ["G9"]},
+                          monitor_layers=[0, 2, 3], normalize_per_layer=True)
+    main.compare_frames(gg, ref.dir / "gg_norm.csv", rtol=1e-4, atol=1e-6)
+    plain = am.MultilayeredNetwork(W, sensory, num_layers=L, activation_function=fn)
+    gg = am.get_gradients(plain, X3, monitor_neurons=[0, 5, 50, 100], target_neurons={5: [200, 201]},
+                          method="input_x_gradient", monitor_layers=[0, 3])
+    main.compare_frames(gg, ref.dir / "gg_ixg.csv", rtol=1e-4, atol=1e-6)
+    gg = am.get_gradients(plain, X3, monitor_neurons=[0, 5, 50, 100], target_neurons={5: [200, 201]})
+    main.compare_frames(gg, ref.dir / "gg_nogroups.csv", rtol=1e-4, atol=1e-6)
+    # Saliency through the same callable gives the reference too.
+    np.testing.assert_allclose(am.saliency(model, X3, {5: [200, 201], 3: [100]}), ref("sal_groups_vanilla"),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_get_gradients_through_central_differences(W, sensory, ref):
+    # The same callable without its vjp: elementwise central differences (no groups, no
+    # divisive normalisation, so the elementwise assumption holds).
+    import test_activation_maximisation as main
+
+    fn = builtin_as_callable()
+    del fn.vjp
+    plain = am.MultilayeredNetwork(W, sensory, num_layers=L, activation_function=fn)
+    gg = am.get_gradients(plain, ref("X3"), monitor_neurons=[0, 5, 50, 100], target_neurons={5: [200, 201]})
+    main.compare_frames(gg, ref.dir / "gg_nogroups.csv", rtol=1e-3, atol=1e-7)

@@ -865,7 +865,7 @@ void add_train(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "train", "fit per-cell-type slopes, biases and time constants to recorded activity");
   struct options : common_options {
-    std::string input, targets;
+    std::string input, targets, loss = "mse";
     ratenet::train_params train;
     bool fixed_slopes = false, fixed_biases = false, fixed_divisive = false, fixed_tau = false;
   };
@@ -883,6 +883,9 @@ void add_train(CLI::App* net, command& selected) {
       ->capture_default_str();
   cmd->add_option("--train-fraction", o->train.train_fraction, "share of items trained on")
       ->capture_default_str();
+  cmd->add_option("--loss", o->loss, "activation loss: mse (mean squared) or mae (mean absolute)")
+      ->check(CLI::IsMember({"mse", "mae"}))
+      ->capture_default_str();
   cmd->add_flag("--fixed-slopes", o->fixed_slopes, "do not train the slopes");
   cmd->add_flag("--fixed-biases", o->fixed_biases, "do not train the biases");
   cmd->add_flag("--fixed-divisive", o->fixed_divisive, "do not train divisive strengths");
@@ -896,6 +899,7 @@ void add_train(CLI::App* net, command& selected) {
           o->targets, [&](const std::string& selector) { return m.conn.select(selector); });
       auto p = o->train;
       p.seed = o->seed;
+      p.loss = ratenet::parse_loss_kind(o->loss);
       p.train_slopes = !o->fixed_slopes;
       p.train_biases = !o->fixed_biases;
       p.train_divisive_strength = !o->fixed_divisive;
@@ -909,6 +913,7 @@ void add_train(CLI::App* net, command& selected) {
       const auto& h = r.history;
       job_output out;
       out.summary = {{"epochs", h.loss.size()},
+                     {"loss", o->loss},
                      {"loss_start", h.loss.empty() ? 0.0 : h.loss.front()},
                      {"loss_end", h.loss.empty() ? 0.0 : h.loss.back()},
                      {"train_items", r.train_indices.size()},

@@ -46,5 +46,7 @@ inline const char* doc(const char* key) { return header_doc(key); }
 
 void register_core(py::module_& m);
 void register_connectome(py::module_& m);
+void register_sparse(py::module_& m);
+void register_ratenet(py::module_& m);
 
 }  // namespace kenyon::python

@@ -43,5 +43,7 @@ py::array_t<T> to_numpy(std::vector<T>&& values, const std::vector<std::int64_t>
 inline const char* doc(const char* key) { return header_doc(key); }
 
 void register_core(py::module_& m);
+void register_data(py::module_& m);
+void register_moth(py::module_& m);
 
 }  // namespace kenyon::python

@@ -515,3 +515,64 @@ def test_bad_input_to_run():
     assert isinstance(info.value, OSError)
     with pytest.raises(kenyon.ParameterError):
         moth.sweep(seeds=0)
+
+
+@needs_mnist
+@pytest.mark.parametrize("path", ["run", "sde_wrap"])
+def test_long_calls_release_the_gil(path, features):
+    """While a moth is simulated in another thread, Python keeps running here: the longest
+    pause between two iterations of a pure-Python loop stays far below the call's length
+    (holding the GIL would stall this loop for the whole simulation)."""
+    import threading
+    import time
+
+    if path == "run":
+        work = lambda: moth.run(train_per_class=5, seed=1)  # noqa: E731
+    else:
+        mp = moth.ModelParams(85, 15, seed=1).create_connection_matrix()
+        ep = moth.ExpParams(np.repeat(np.arange(10), 5), np.arange(10), 15)
+        work = lambda: moth.sde_wrap(mp, ep, features[0])  # noqa: E731
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (work(), done.set()))
+    start = time.perf_counter()
+    thread.start()
+    last, longest = start, 0.0
+    while not done.is_set():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    thread.join()
+    duration = time.perf_counter() - start
+    assert duration > 0.3
+    assert longest < 0.5 * duration, (longest, duration)
+
+
+@needs_mnist
+@pytest.mark.parametrize("compat", ["fixed", "pymoth"])
+def test_mothnet_with_sniffs_reproduces_run(compat):
+    """Two sniffs per training digit, in both modes: pymoth's draws with replacement, its
+    lateral inhibition, its reset at 33 s and its baselines' split (whose test set holds
+    training copies when sniffs > 1) all match the library's compat="pymoth" run."""
+    m = moth.MothNet({"tr_per_class": 1, "num_sniffs": 2, "seed": 21, "compat": compat,
+                      "n_thumbnails": 0, "show_acc_plots": False, "show_time_plots": False,
+                      "show_roc_plots": False, "verbose": False})
+    fa = m.load_mnist()
+    train_X, test_X, train_y, test_y = m.train_test_split(fa)
+    m.load_moth()
+    m.load_exp()
+    sim = m.simulate(fa)
+    stats = m.collect_stats(sim, m.experiment_params, m._class_labels, False, False)
+    m.score_moth_on_MNIST(stats)
+    m.score_knn(train_X, train_y, test_X, test_y)
+    m.score_svm(train_X, train_y, test_X, test_y)
+    r = moth.run(train_per_class=1, sniffs=2, seed=21, compat=compat)
+    assert r["accuracy"] == pytest.approx(m.output_trained_log_loss["total_acc"], abs=1e-9)
+    assert r["accuracy_naive"] == pytest.approx(m.output_naive_log_loss["total_acc"], abs=1e-9)
+    assert r["baselines"]["nearest_neighbour"] == pytest.approx(m.knn_acc)
+    assert r["baselines"]["svm"] == pytest.approx(m.svm_acc)
+    assert len(m._tr_classes) == 20
+    # The training presentations repeat: sniff 2 shows sniff 1's digits in the same order.
+    np.testing.assert_array_equal(m._tr_classes[:10], m._tr_classes[10:])
+    if compat == "pymoth":  # pymoth's split: test columns start right after one sniff
+        np.testing.assert_array_equal(test_X[:15], fa[:, 16:31, 0].T)
+    else:
+        np.testing.assert_array_equal(test_X[:15], fa[:, 17:32, 0].T)

@@ -133,6 +133,7 @@ void register_data(py::module_& m) {
         if (class_means.ndim() != 2)
           throw parameter_error("feature_array", "expected class means [pixels, classes]");
         const auto pixels = class_means.shape(0), classes = class_means.shape(1);
+        if (classes < 1) throw parameter_error("feature_array", "expected at least one class");
         if (count < 1 || count > pixels)
           throw parameter_error("num_features", "expected 1.." + std::to_string(pixels) + ", got " +
                                                     std::to_string(count));

@@ -5,6 +5,8 @@ every other file must match exactly, byte for byte."""
 import json
 import subprocess
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import kenyon
@@ -60,8 +62,8 @@ def test_run_out_writes_the_cli_folder(cli, tmp_path):
 
 @needs_mnist
 def test_sweep_matches_cli(cli, tmp_path):
-    py = moth.sweep(train_per_class=[1, 2], seeds=2, first_seed=4, threads=2,
-                    out=tmp_path / "py")
+    py, table = moth.sweep(train_per_class=[1, 2], seeds=2, first_seed=4, threads=2,
+                           out=tmp_path / "py", table=True)
     expected = cli_json(cli, "sweep", "--train-per-class", "1,2", "--seeds", "2",
                         "--first-seed", "4", "--threads", "2", "--out", str(tmp_path / "cli"))
     assert without_timing(py) == without_timing(expected)
@@ -69,8 +71,12 @@ def test_sweep_matches_cli(cli, tmp_path):
         (tmp_path / "cli" / "accuracy.csv").read_bytes()
     assert (tmp_path / "py" / "accuracy.svg").read_bytes() == \
         (tmp_path / "cli" / "accuracy.svg").read_bytes()
-    table = moth.sweep_table(py)
+    assert table.equals(moth.sweep_table(py))
     assert list(table.index) == [1, 2]
+    # The table holds what accuracy.csv holds (which rounds to 6 significant digits).
+    csv = pd.read_csv(tmp_path / "cli" / "accuracy.csv", index_col="train_per_class")
+    for column in csv.columns:
+        np.testing.assert_allclose(table[column], csv[column], rtol=1e-5, atol=1e-9)
     assert table.loc[2, "accuracy_mean"] == py["rows"][1]["accuracy_mean"]
     assert len(table.loc[1, "runs"]) == 2
     # Each sweep run is an ordinary run with its seed.

@@ -149,8 +149,16 @@ def run(train_per_class: int = 10, sniffs: int = 1, val_per_class: int = 15, see
 def run(train_per_class: int = 10, sniffs: int = 1, val_per_class: int = 15, seed: int = 0,
         compat: Compat = "fixed", dataset: str = "mnist", data_dir: Path | None = None,
         out: Path | None = None, *, result: Literal[True]) -> tuple[dict[str, Any], _core.moth.RunResult]: ...
+@overload
 def sweep(train_per_class: int | Sequence[int] = (1, 3, 5, 10, 20), seeds: int = 5,
           first_seed: int = 0, sniffs: int = 1, val_per_class: int = 15,
           compat: Compat = "fixed", threads: int = 0, dataset: str = "mnist",
-          data_dir: Path | None = None, out: Path | None = None) -> dict[str, Any]: ...
+          data_dir: Path | None = None, out: Path | None = None,
+          table: Literal[False] = False) -> dict[str, Any]: ...
+@overload
+def sweep(train_per_class: int | Sequence[int] = (1, 3, 5, 10, 20), seeds: int = 5,
+          first_seed: int = 0, sniffs: int = 1, val_per_class: int = 15,
+          compat: Compat = "fixed", threads: int = 0, dataset: str = "mnist",
+          data_dir: Path | None = None, out: Path | None = None, *,
+          table: Literal[True]) -> tuple[dict[str, Any], pd.DataFrame]: ...
 def sweep_table(result: dict[str, Any]) -> pd.DataFrame: ...

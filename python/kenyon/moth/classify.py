@@ -38,6 +38,8 @@ def roc_multi(true_classes, likelihoods):
     "macro"."""
     true_classes = _numeric(true_classes, "true_classes", 1)
     likelihoods = _numeric(likelihoods, "likelihoods", 2)
+    if true_classes.size == 0:
+        raise _error("true_classes", "expected at least one observation")
     labels = true_classes.astype(int)
     if not np.array_equal(labels, true_classes) or labels.min() < 0:
         raise _error("true_classes", "expected integer class labels 0, 1, ...")

@@ -179,6 +179,9 @@ def select_active_pixels(feature_array, num_features, screen_size, save_image_fo
     threshold over the class-mean images until ``num_features`` pixels have some class
     mean above it. ``feature_array`` is [pixels, samples per class, classes]."""
     feature_array = _array(feature_array, "feature_array", 3)
+    if min(feature_array.shape) < 1:
+        raise _error("feature_array", f"expected pixels, samples and classes, got shape "
+                     f"{feature_array.shape}")
     class_means = feature_array.mean(axis=1)
     inds = np.asarray(_core.data.select_active_pixels(class_means, int(num_features)), dtype=int)
     if show_thumbnails and save_image_folder:

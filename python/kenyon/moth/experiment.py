@@ -65,10 +65,10 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
 
 
 def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, val_per_class=15,
-          compat="fixed", threads=0, dataset="mnist", data_dir=None, out=None):
+          compat="fixed", threads=0, dataset="mnist", data_dir=None, out=None, table=False):
     """Accuracy against training-set size over several seeds, as ``kenyon moth sweep``:
-    returns the dict ``kenyon moth sweep --json`` prints; ``sweep_table`` turns it into a
-    DataFrame. Runs go in parallel over ``threads`` (0: all cores); results do not depend
+    returns the dict ``kenyon moth sweep --json`` prints, or with ``table=True`` the pair
+    (dict, DataFrame of its rows: ``sweep_table``). Runs go in parallel over ``threads`` (0: all cores); results do not depend
     on it. With ``out`` writes results.json, accuracy.csv and accuracy.svg there."""
     if isinstance(train_per_class, int):
         train_per_class = [train_per_class]
@@ -87,7 +87,8 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
                              None if data_dir is None else os.fspath(data_dir))
     if out is not None:
         r.write(out)
-    return json.loads(r.to_json())
+    d = json.loads(r.to_json())
+    return (d, sweep_table(d)) if table else d
 
 
 def sweep_table(result):

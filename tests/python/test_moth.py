@@ -111,6 +111,20 @@ def test_model_params_draws_a_pymoth_shaped_moth():
     assert not np.array_equal(other.P2K, mp.P2K)
 
 
+def test_edited_parameters_reach_the_cpp_model():
+    mp = moth.ModelParams(85, 15, seed=3)
+    mp.K2E_mu = 5
+    mp.numPperK = 20
+    mp.nK_nG_ratio = 10
+    mp.nK = 850
+    mp.create_connection_matrix()
+    assert mp.K2E.shape == (10, 850) and np.all(mp.K2E == 5)
+    assert 0.2 < (mp.P2K > 0).mean() < 0.27  # about 20 of 85 P per Kenyon cell
+    core = mp.to_core()
+    assert core.k2e_mu == 5 and core.p_per_k == 20 and core.kenyon_per_glomerulus == 10
+    assert core.heb_tau_ke * core.goal == pytest.approx(mp.heb_tau_KE)
+
+
 def test_lateral_inhibition_fixed_and_pymoth():
     fixed, old = moth.ModelParams(85, 15), moth.ModelParams(85, 15, compat="pymoth")
     assert fixed.L2R_mult == pytest.approx(6 / (85 * 0.8))
@@ -405,6 +419,11 @@ def test_bad_model_and_experiment_parameters():
     mp.tau_P = 3
     with pytest.raises(kenyon.ParameterError):
         mp.create_connection_matrix()
+    mp = moth.ModelParams(85, 15)
+    mp.nK = 1000  # not a multiple of nG: kenyon sizes the mushroom body by nK_nG_ratio
+    with pytest.raises(kenyon.ParameterError) as info:
+        mp.create_connection_matrix()
+    assert info.value.field == "nK"
     with pytest.raises(kenyon.ParameterError):
         moth.ModelParams(85, 15).to_network()  # no matrices drawn yet
     with pytest.raises(kenyon.ParameterError):

@@ -152,6 +152,11 @@ class ModelParams:
         for name in ("cR", "cP", "cL", "cK"):
             if getattr(self, name) != self.C:
                 raise _parameter_error(name, "kenyon's moth has one sigmoid range `C` for all")
+        if not self.nG == self.nP == self.nR == self.nF:
+            raise _parameter_error("nG", "kenyon's moth has nG = nP = nR = nF (one glomerulus "
+                                   "per feature)")
+        if self.nK != self.nK_nG_ratio * self.nG:
+            raise _parameter_error("nK", "set nK_nG_ratio: nK = nK_nG_ratio * nG")
         if self.L2L_mult != self.L2P_mult:
             raise _parameter_error("L2L_mult", "kenyon's moth has L2L_mult = L2P_mult")
         p = _core.moth.ModelParams()

@@ -113,8 +113,10 @@ def show_timecourse(ax, en_ind, sim_results, octo_times, class_list, results, ex
     octopamine (training) times shaded, and the class means before and after training."""
     T = np.asarray(sim_results["T"])
     E = np.asarray(sim_results["E"])[:, en_ind]
-    ax.plot(T, E, color="k", linewidth=0.6)
-    top = float(E.max()) if E.size else 1.0
+    # From t = 0: the settling before it starts far above the digit responses.
+    shown = T >= min(0.0, T[-1])
+    ax.plot(T[shown], E[shown], color="k", linewidth=0.6)
+    top = float(E[shown].max()) if shown.any() and E[shown].max() > 0 else 1.0
     for t, c in zip(np.asarray(stim_starts), np.asarray(which_class)):
         ax.plot([t, t], [0, 0.05 * top], color=_CLASS_COLOURS[int(c) % 10], linewidth=1)
     octo_times = np.asarray(octo_times)
@@ -125,6 +127,7 @@ def show_timecourse(ax, en_ind, sim_results, octo_times, class_list, results, ex
         mean = np.asarray(r[f"{ph}_mean_resp"])
         ax.plot([T[0], T[-1]], [mean[en_ind]] * 2, color=colour, linestyle=":", linewidth=0.8)
     ax.set_xlim(max(T[0], 0), T[-1])
+    ax.set_ylim(0, 1.1 * top)
     ax.set_ylabel(f"EN {en_ind}")
     ax.set_title(f"EN {en_ind} (trained on class {en_ind}); ticks: digit onsets by class",
                  fontsize=9)

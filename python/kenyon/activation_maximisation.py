@@ -1103,9 +1103,11 @@ def _l1_l2(x):
 def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate, in_reg_lambda,
                    out_reg_lambda, custom_reg_functions, early_stopping, stopping_threshold, n_runs,
                    seed, normalize_gradients, quiet, like):
-    if custom_reg_functions:
-        raise NotImplementedError("custom_reg_functions with a custom activation_function")
     B = shape[0]
+    regs = custom_reg_functions or {}
+    n = model._net.size
+    reg_in = _reg_wrapper(regs["in"], shape) if "in" in regs else lambda flat: _l1_l2(flat)
+    reg_out = _reg_wrapper(regs["out"], (B, n, model.num_layers)) if "out" in regs else lambda flat: _l1_l2(flat)
     if initial is None:
         initial = np.random.default_rng(seed).random(shape, dtype=np.float32)
     x = initial.astype(np.float32).copy()
@@ -1131,8 +1133,10 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
             per_batch[bb] += d * d
             g_acts[bb, nn, ll] += 2 * d / counts[bb] / B
         a_loss = float(np.mean([per_batch[i] / counts[i] if counts[i] else 0.0 for i in range(B)]))
-        r_in, g_in = _l1_l2(x)
-        r_out, g_out = _l1_l2(acts)
+        r_in, g_in = reg_in(x.reshape(-1))
+        r_out, g_out = reg_out(acts.reshape(-1))
+        g_in = np.asarray(g_in, np.float64).reshape(x.shape)
+        g_out = np.asarray(g_out, np.float64).reshape(acts.shape)
         loss = a_loss + in_reg_lambda * r_in + out_reg_lambda * r_out
         losses.append(loss)
         if early_stopping and it > n_runs and max(losses[-n_runs:]) - min(losses[-n_runs:]) < stopping_threshold:

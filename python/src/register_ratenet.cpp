@@ -162,20 +162,31 @@ void register_ratenet(py::module_& parent) {
 
   py::class_<network_params>(m, "NetworkParams", doc("ratenet::network_params"))
       .def(py::init<>())
-      .def_readwrite("kind", &network_params::kind)
-      .def_readwrite("num_layers", &network_params::num_layers)
-      .def_readwrite("threshold", &network_params::threshold)
-      .def_readwrite("tanh_steepness", &network_params::tanh_steepness)
-      .def_readwrite("default_bias", &network_params::default_bias)
-      .def_readwrite("tau", &network_params::tau)
-      .def_readwrite("idx_to_group", &network_params::idx_to_group)
-      .def_readwrite("bias_by_group", &network_params::bias_by_group)
-      .def_readwrite("slope_by_group", &network_params::slope_by_group)
-      .def_readwrite("tau_by_group", &network_params::tau_by_group)
-      .def_readwrite("divisive_normalization", &network_params::divisive_normalization)
-      .def_readwrite("divisive_strength", &network_params::divisive_strength)
-      .def_readwrite("divisive_strength_by_group", &network_params::divisive_strength_by_group)
-      .def("validate", &network_params::validate);
+      .def_readwrite("kind", &network_params::kind, doc("ratenet::network_params.kind"))
+      .def_readwrite("num_layers", &network_params::num_layers,
+                     doc("ratenet::network_params.num_layers"))
+      .def_readwrite("threshold", &network_params::threshold,
+                     doc("ratenet::network_params.threshold"))
+      .def_readwrite("tanh_steepness", &network_params::tanh_steepness,
+                     doc("ratenet::network_params.tanh_steepness"))
+      .def_readwrite("default_bias", &network_params::default_bias,
+                     doc("ratenet::network_params.default_bias"))
+      .def_readwrite("tau", &network_params::tau, doc("ratenet::network_params.tau"))
+      .def_readwrite("idx_to_group", &network_params::idx_to_group,
+                     doc("ratenet::network_params.idx_to_group"))
+      .def_readwrite("bias_by_group", &network_params::bias_by_group,
+                     doc("ratenet::network_params.bias_by_group"))
+      .def_readwrite("slope_by_group", &network_params::slope_by_group,
+                     doc("ratenet::network_params.slope_by_group"))
+      .def_readwrite("tau_by_group", &network_params::tau_by_group,
+                     doc("ratenet::network_params.tau_by_group"))
+      .def_readwrite("divisive_normalization", &network_params::divisive_normalization,
+                     doc("ratenet::network_params.divisive_normalization"))
+      .def_readwrite("divisive_strength", &network_params::divisive_strength,
+                     doc("ratenet::network_params.divisive_strength"))
+      .def_readwrite("divisive_strength_by_group", &network_params::divisive_strength_by_group,
+                     doc("ratenet::network_params.divisive_strength_by_group"))
+      .def("validate", &network_params::validate, doc("ratenet::network_params.validate"));
 
   py::class_<network>(m, "Network", doc("ratenet::basic_network"))
       .def(py::init([](csr_matrix weights, const carray<std::int64_t>& sensory,
@@ -256,7 +267,8 @@ void register_ratenet(py::module_& parent) {
             return floats(std::move(out), {shape.batch, n.size(), n.num_layers()});
           },
           py::arg("input"), py::arg("every_batch") = layer_values{},
-          py::arg("per_batch") = std::map<std::int64_t, layer_values>{}, doc("ratenet::forward"));
+          py::arg("per_batch") = std::map<std::int64_t, layer_values>{},
+          doc("ratenet::basic_network.forward"));
 
   m.def(
       "activation_maximisation",

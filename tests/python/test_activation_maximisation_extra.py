@@ -388,3 +388,19 @@ def test_train_model_through_a_python_activation(W, sensory, group_cfg, ref):
         np.testing.assert_allclose(getattr(model, k), getattr(exact, k), rtol=1e-3, atol=1e-5, err_msg=k)
     # The trained parameters are the network's: its forward pass uses them.
     np.testing.assert_allclose(custom(ref("train_X")), exact(ref("train_X")), rtol=1e-4, atol=1e-5)
+
+
+def test_custom_regulariser_with_a_python_activation(small):
+    # The Python path with the default regulariser written as a custom one gives the same run.
+    w, s = small
+    model = am.MultilayeredNetwork(w, s, num_layers=3, activation_function=smooth, threshold=0.0)
+    x0 = np.full((1, 3, 3), 0.5, np.float32)
+    args = dict(input_tensor=x0, num_iterations=5, early_stopping=False, quiet=True, in_reg_lambda=0.1,
+                out_reg_lambda=0.01)
+    t = am.TargetActivation({2: {10: 0.5}})
+    l1l2 = lambda v: np.abs(v).sum() + np.sqrt((v.astype(np.float64) ** 2).sum())  # noqa: E731
+    default = am.activation_maximisation(model, t, **args)
+    custom = am.activation_maximisation(model, t, custom_reg_functions={"in": l1l2, "out": l1l2}, **args)
+    np.testing.assert_allclose(custom[0], default[0], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(custom[3], default[3], rtol=1e-4)
+    np.testing.assert_allclose(custom[4], default[4], rtol=1e-4)

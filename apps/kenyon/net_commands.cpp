@@ -20,11 +20,14 @@
 #include "kenyon/core/npy.hpp"
 #include "kenyon/core/plot.hpp"
 #include "kenyon/core/progress.hpp"
+#include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/activation_summary.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/guess.hpp"
-#include "kenyon/ratenet/tables.hpp"
+#include "kenyon/ratenet/neuroglancer.hpp"
+#include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/ratenet/train.hpp"
 
 namespace kenyon::cli {
@@ -267,11 +270,11 @@ struct grouped_rows {
   std::size_t steps = 0;
   double at(std::size_t group, std::size_t step) const { return means[group * steps + step]; }
 };
-grouped_rows rows_of(const ratenet::table& t) {
+grouped_rows rows_of(const table& t) {
   grouped_rows g;
   g.steps = t.columns.size() - 1;  // group, time_0 .. time_{T-1}
   for (const auto& row : t.rows) {
-    g.groups.push_back(ratenet::format_cell(row[0]));
+    g.groups.push_back(format_cell(row[0]));
     for (std::size_t c = 1; c < row.size(); ++c) g.means.push_back(std::get<double>(row[c]));
   }
   return g;
@@ -495,10 +498,11 @@ void add_maximise(CLI::App* net, command& selected) {
         out.add("activations.npy",
                 npy_file({shape.batch, net.size(), static_cast<std::int64_t>(net.num_layers())},
                          r.activations));
-        csv_table losses({"iteration", "target_loss", "out_reg", "in_reg"});
+        table losses({"iteration", "target_loss", "out_reg", "in_reg"});
         for (std::size_t k = 0; k < r.target_loss.size(); ++k)
-          losses.add_row({static_cast<double>(k), r.target_loss[k], r.out_reg[k], r.in_reg[k]});
-        out.add("losses.csv", losses.str());
+          losses.add_row(
+              {static_cast<std::int64_t>(k), r.target_loss[k], r.out_reg[k], r.in_reg[k]});
+        out.add("losses.csv", losses.to_csv());
         std::string t = "batch,neuron_index,neuron_id,type,layer,target,activation\n";
         for (const auto& tg : targets.targets) {
           const auto i = static_cast<std::size_t>(tg.neuron);
@@ -550,8 +554,8 @@ std::string group_activation_csv(const loaded_model& m, std::span<const float> a
 // Mean activation per spatial column of the shown cell types (activity_by_column), and its
 // figure: one line per layer for each type (the static counterpart of
 // connectome_interpreter's plot_activity_by_column slider).
-ratenet::table columns_table(const loaded_model& m, std::span<const float> activations,
-                             std::int64_t batch_item, const std::vector<std::string>& types) {
+table columns_table(const loaded_model& m, std::span<const float> activations,
+                    std::int64_t batch_item, const std::vector<std::string>& types) {
   const auto n = m.net->size();
   const auto layers = static_cast<std::int64_t>(m.net->num_layers());
   return ratenet::activity_by_column(
@@ -561,7 +565,7 @@ ratenet::table columns_table(const loaded_model& m, std::span<const float> activ
       m.conn.idx_to_group(), m.conn.neurons.column, types);
 }
 
-line_plot column_plot(const ratenet::table& t, const std::string& type) {
+line_plot column_plot(const table& t, const std::string& type) {
   line_plot p;
   p.title = type + ": activity by column";
   p.x_label = "column (normalised)";
@@ -837,7 +841,7 @@ void add_gradients(CLI::App* net, command& selected) {
       job_output out;
       out.summary = {{"rows", table.values.size()}, {"method", o->method}};
       if (!o->out.empty()) {
-        out.add("gradients.csv", table.to_csv());
+        out.add("gradients.csv", table.to_table().to_csv());
         if (o->plots) {
           line_plot plot;
           plot.title = "gradient of the targets' activity";
@@ -931,11 +935,11 @@ void add_train(CLI::App* net, command& selected) {
           t += row.str();
         }
         out.add("parameters.csv", t);
-        csv_table hist({"epoch", "loss", "activation_loss", "param_reg_loss", "val_loss"});
+        table hist({"epoch", "loss", "activation_loss", "param_reg_loss", "val_loss"});
         for (std::size_t e = 0; e < h.loss.size(); ++e)
-          hist.add_row({static_cast<double>(e), h.loss[e], h.activation_loss[e],
+          hist.add_row({static_cast<std::int64_t>(e), h.loss[e], h.activation_loss[e],
                         h.param_reg_loss[e], h.val_loss[e]});
-        out.add("history.csv", hist.str());
+        out.add("history.csv", hist.to_csv());
         if (o->plots) {
           out.add("loss.svg", to_svg(loss_curves(
                                   "training", "epoch",
@@ -986,12 +990,12 @@ void add_paths(CLI::App* net, command& selected) {
       const bool batched = in.batch > 1;
       const auto per_input = static_cast<std::size_t>(in.sensory * in.steps);
       const auto per_item = static_cast<std::size_t>(net.size() * layers);
-      auto input_of = [&](std::int64_t b) -> ratenet::array_ref {
+      auto input_of = [&](std::int64_t b) -> array_view<const float> {
         return {std::span<const float>(in.values).subspan(static_cast<std::size_t>(b) * per_input,
                                                           per_input),
                 {in.sensory, in.steps}};
       };
-      auto activations_of = [&](std::int64_t b) -> ratenet::array_ref {
+      auto activations_of = [&](std::int64_t b) -> array_view<const float> {
         return {std::span<const float>(activations)
                     .subspan(static_cast<std::size_t>(b) * per_item, per_item),
                 {net.size(), layers}};
@@ -1010,11 +1014,11 @@ void add_paths(CLI::App* net, command& selected) {
       // Per batch item: the path with its activations and, neuron by neuron, the
       // neuroglancer table and state.
       for (std::int64_t b = 0; b < in.batch; ++b) {
-        ratenet::table path;  // the columns get_activations_for_path takes
+        table path;  // the columns get_activations_for_path takes
         path.columns = {"pre", "post", "weight", "layer"};
         for (std::size_t r = 0; r < paths.size(); ++r) {
           if (batched && std::get<std::int64_t>(paths.at(r, "batch")) != b) continue;
-          std::vector<ratenet::cell> row;
+          std::vector<cell> row;
           for (const char* c : {"pre", "post", "weight", "layer"}) row.push_back(paths.at(r, c));
           if (o->by_neuron)  // neuron indices, as numbers
             for (std::size_t k = 0; k < 2; ++k)

@@ -16,11 +16,14 @@
 #include "cli_run.hpp"
 #include "kenyon/connectome/loaders.hpp"
 #include "kenyon/core/npy.hpp"
+#include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/activation_summary.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/guess.hpp"
-#include "kenyon/ratenet/tables.hpp"
+#include "kenyon/ratenet/neuroglancer.hpp"
+#include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/ratenet/train.hpp"
 
 namespace {
@@ -212,7 +215,7 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   gp.monitor = {std::string("A")};
   gp.targets[2] = {std::string("B")};
   EXPECT_EQ(kenyon::test::read_text(grads / "gradients.csv"),
-            kenyon::ratenet::get_gradients(net, input, shape, gp).to_csv());
+            kenyon::ratenet::get_gradients(net, input, shape, gp).to_table().to_csv());
   EXPECT_TRUE(fs::exists(grads / "gradients.svg"));
 
   // Fitting per-type parameters to recorded activity (here: the network's own, shifted).

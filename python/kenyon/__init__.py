@@ -3,8 +3,8 @@
 The C++ library behind the ``kenyon`` command line, under the names of the reference
 packages, so that switching takes little more than an import.
 """
-from . import errors
+from . import connectome, datasets, errors
 from ._core import __version__
 from .errors import Error, FileError, ParameterError, UnknownNameError
 
-__all__ = ["errors", "Error", "FileError", "ParameterError", "UnknownNameError", "__version__"]
+__all__ = ["connectome", "datasets", "errors", "Error", "FileError", "ParameterError", "UnknownNameError", "__version__"]

@@ -18,6 +18,11 @@ class ParameterError(Error):
 
     field = None
 
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
 
 class FileError(Error, OSError):
     """A missing, unreadable or malformed file; ``filename`` and ``row`` (0: none)."""

@@ -6,6 +6,8 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,5 +45,6 @@ py::array_t<T> to_numpy(std::vector<T>&& values, const std::vector<std::int64_t>
 inline const char* doc(const char* key) { return header_doc(key); }
 
 void register_core(py::module_& m);
+void register_connectome(py::module_& m);
 
 }  // namespace kenyon::python

@@ -5,4 +5,5 @@
 PYBIND11_MODULE(_core, m) {
   m.doc() = "kenyon's C++ library (use the kenyon package rather than this module)";
   kenyon::python::register_core(m);
+  kenyon::python::register_connectome(m);
 }

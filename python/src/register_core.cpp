@@ -29,7 +29,8 @@ void register_core(py::module_& m) {
     } catch (const file_error& e) {
       raise("FileError", e, py::dict(py::arg("filename") = e.path(), py::arg("row") = e.row()));
     } catch (const unknown_name_error& e) {
-      raise("UnknownNameError", e, py::dict(py::arg("name") = e.name(), py::arg("kind") = e.kind()));
+      raise("UnknownNameError", e,
+            py::dict(py::arg("name") = e.name(), py::arg("kind") = e.kind()));
     } catch (const error& e) {
       raise("Error", e);
     } catch (const internal_error& e) {
@@ -44,8 +45,7 @@ void register_core(py::module_& m) {
         if (n < 1) throw parameter_error("n", "the number of threads must be at least 1");
         omp_set_num_threads(n);
       },
-      py::arg("n"),
-      "Sets the OpenMP threads of kenyon's kernels (results do not depend on it)");
+      py::arg("n"), "Sets the OpenMP threads of kenyon's kernels (results do not depend on it)");
 }
 
 }  // namespace kenyon::python

@@ -1,0 +1,33 @@
+# Type stubs of the C++ extension kenyon._core (python/src/register_*.cpp). The public
+# API is the pure-Python package around it; these describe what it calls.
+from typing import Optional
+
+import numpy as np
+
+__version__: str
+
+def max_threads() -> int: ...
+def set_num_threads(n: int) -> None: ...
+
+# register_connectome.cpp
+class Connectome:
+    name: str
+    size: int
+    id: np.ndarray  # int64, read-only view
+    type: list[str]
+    sign: np.ndarray  # int32, read-only view
+    sensory: np.ndarray  # bool, read-only view
+    side: list[str]
+    column: np.ndarray  # int64, empty if the dataset has no columns
+    inprop_csr: tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]
+    edge_sign: np.ndarray  # int8, empty unless signs are per connection
+    def sensory_indices(self) -> np.ndarray: ...
+    def select(self, selector: str) -> np.ndarray: ...
+
+def shipped_connectomes() -> list[str]: ...
+def shipped_dir() -> str: ...
+def load_connectome(connectome: str, neurons: Optional[str] = None,
+                    classification: Optional[str] = None, format: str = "auto",
+                    min_synapses: float = 0.0, neuropils: list[str] = ...,
+                    transmitter_sign: dict[str, int] = ..., default_sign: int = 1,
+                    input_proportion: bool = True) -> Connectome: ...

@@ -1,0 +1,132 @@
+"""kenyon.connectome and kenyon.datasets: the connectome_interpreter starting point."""
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+import kenyon
+import kenyon.connectome as kc
+import kenyon.datasets as kd
+
+
+@pytest.fixture(scope="module")
+def larva():
+    return kd.larva()
+
+
+def test_larva_unpacks_as_a_tutorial_starts(larva):
+    inprop, meta, idx_to_sign, idx_to_type = larva
+    n = len(larva)
+    assert n == 2952 and inprop.shape == (n, n)
+    assert sparse.isspmatrix_csr(inprop) and inprop.dtype == np.float32
+    assert list(meta.columns[:6]) == ["idx", "id", "type", "sign", "sensory", "side"]
+    assert (meta["idx"].to_numpy() == np.arange(n)).all()
+    assert meta["id"].is_unique
+    assert set(meta["sign"]) <= {-1, 1} and (meta["sign"] == -1).any()
+    assert meta["sensory"].sum() == len(larva.sensory_indices()) > 0
+    assert idx_to_sign == dict(zip(meta["idx"], meta["sign"]))
+    assert idx_to_type == dict(zip(meta["idx"], meta["type"]))
+    # Input proportions: what each postsynaptic neuron (a column) receives sums to at most 1.
+    col_sums = np.asarray(inprop.sum(axis=0)).ravel()
+    assert (inprop.data > 0).all() and col_sums.max() <= 1 + 1e-5
+    assert np.isclose(col_sums[col_sums > 0], 1, atol=1e-4).mean() > 0.9
+
+
+def test_arrays_are_read_only_views_of_one_matrix(larva):
+    inprop = larva.inprop
+    assert inprop is larva.inprop
+    assert not inprop.data.flags.writeable and not inprop.indices.flags.writeable
+    with pytest.raises(ValueError):
+        inprop.data[0] = 1
+
+
+def test_select_types_patterns_and_ids(larva):
+    meta = larva.neurons
+    mbon = larva.select("MBON*")
+    assert len(mbon) and (meta["type"].to_numpy()[mbon] == "MBON").all()
+    kcs = larva.select("KC")
+    assert (np.flatnonzero(meta["type"] == "KC") == kcs).all()
+    one = int(meta["id"].iloc[7])
+    assert larva.select(str(one)).tolist() == [7]
+    with pytest.raises(KeyError) as e:
+        larva.select("NO_SUCH_TYPE")
+    assert e.value.name == "NO_SUCH_TYPE" and "NO_SUCH_TYPE" in str(e.value)
+
+
+def test_signed_weights_is_add_sign(larva):
+    inprop = larva.inprop.toarray()
+    sign = larva.neurons["sign"].to_numpy()
+    expected = (inprop * sign[:, None]).T
+    assert np.array_equal(larva.signed_weights().toarray(), expected)
+
+
+def test_flyvis_signs_per_connection_and_columns():
+    fv = kd.flyvis()
+    assert "column" in fv.neurons.columns and fv.neurons["column"].max() == 720
+    signed = fv.signed_weights()
+    # Entry by entry the sign comes from the connection (edge_sign), not the neuron.
+    coo = fv.inprop.tocoo()
+    expected = sparse.csr_matrix((coo.data * fv.edge_sign, (coo.col, coo.row)), shape=coo.shape)
+    assert abs(signed - expected).max() == 0
+
+
+def test_hemibrain_mb():
+    hb = kd.hemibrain_mb()
+    assert len(hb) == 2096 and len(hb.select("KC*")) > 1000
+
+
+def test_edge_list_proportions_from_counts(tmp_path):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("pre,post,count,nt\n1,2,3,ach\n3,2,1,gaba\n2,3,4,ach\n1,3,4,ach\n")
+    c = kc.load(edges)
+    assert c.neurons["id"].tolist() == [1, 2, 3]
+    assert c.neurons["sign"].tolist() == [1, 1, -1]
+    dense = c.inprop.toarray()
+    # Neuron 2 receives 3 (from 1) + 1 (from 3); neuron 3 receives 4 (from 2) + 4 (from 1).
+    expected = np.array([[0, 0.75, 0.5], [0, 0, 0.5], [0, 0.25, 0]], dtype=np.float32)
+    assert np.allclose(dense, expected)
+    kept = kc.load(edges, min_synapses=2)
+    assert np.allclose(kept.inprop.toarray()[2, 1], 0) and np.isclose(kept.inprop[0, 1], 0.75)
+    raw = kc.load(edges, input_proportion=False)
+    assert raw.inprop[1, 2] == 4
+
+
+def test_npz_with_metadata_round_trips(tmp_path, larva):
+    sparse.save_npz(tmp_path / "inprop.npz", larva.inprop.tocsc())
+    larva.neurons[["idx", "id", "type", "sign"]].rename(columns={"id": "root_id"}).to_csv(
+        tmp_path / "meta.csv", index=False)
+    back = kc.load(tmp_path / "inprop.npz", neurons=tmp_path / "meta.csv")
+    assert abs(back.inprop - larva.inprop).max() == 0
+    assert back.idx_to_sign == larva.idx_to_sign and back.idx_to_type == larva.idx_to_type
+
+
+def test_gzipped_neuron_table(tmp_path):
+    (tmp_path / "e.csv").write_text("pre,post,weight\n10,20,2\n20,10,1\n")
+    with gzip.open(tmp_path / "n.csv.gz", "wt") as f:
+        f.write("id,type,sign,sensory\n10,ORN,1,true\n20,LN,-1,false\n")
+    c = kc.load(tmp_path / "e.csv", neurons=tmp_path / "n.csv.gz")
+    assert c.neurons["type"].tolist() == ["ORN", "LN"]
+    assert c.sensory_indices().tolist() == [0] and c.idx_to_sign == {0: 1, 1: -1}
+
+
+def test_bad_input_names_the_problem(tmp_path):
+    with pytest.raises(OSError) as e:
+        kc.load(tmp_path / "missing.csv")
+    assert isinstance(e.value, kenyon.FileError) and "missing.csv" in e.value.filename
+    bad = tmp_path / "bad.csv"
+    bad.write_text("pre,post,count\n1,2,3\n1,x,3\n")
+    with pytest.raises(kenyon.FileError) as e:
+        kc.load(bad)
+    assert e.value.row == 3 and "bad.csv" in str(e.value)
+    with pytest.raises(ValueError, match="format"):
+        kc.load("larva", format="xml")
+    with pytest.raises(kenyon.ParameterError) as e:
+        kc.load("larva", min_synapses=-1)
+    assert e.value.field
+    with pytest.raises(KeyError):
+        kc.load("no_such_dataset", format="shipped")
+    with pytest.raises(kenyon.ParameterError) as e:
+        kc.load("larva", min_synapses="many")
+    assert e.value.field == "min_synapses" and "many" in str(e.value)

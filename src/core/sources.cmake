@@ -4,6 +4,7 @@ target_sources(kenyon PRIVATE
   core/npy.cpp
   core/plot.cpp
   core/progress.cpp
+  core/resources.cpp
   core/rng.cpp
   core/table.cpp)
 # glibc declares its vector log/sin/cos (libmvec) only under -ffast-math; the Box-Muller

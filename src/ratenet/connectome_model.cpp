@@ -1,9 +1,13 @@
 #include "kenyon/ratenet/connectome_model.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/npy.hpp"
 
 namespace kenyon::ratenet {
 
@@ -17,6 +21,11 @@ network make_network(const connectome::connectome& c, network_params params, boo
 }
 
 namespace {
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
 
 template <class T>
 bool parse_whole(std::string_view text, T& value) {
@@ -37,6 +46,73 @@ void check_range(const neuron_spec& s, const char* what, const char* step_name, 
 }
 
 }  // namespace
+
+model make_model(connectome::connectome conn, const model_spec& spec) {
+  if (!spec.sensory.empty()) {
+    auto& flags = conn.neurons.sensory;
+    std::fill(flags.begin(), flags.end(), 0);
+    for (const auto& selector : spec.sensory)
+      for (auto i : conn.select(selector)) flags[static_cast<std::size_t>(i)] = 1;
+  }
+  if (conn.sensory_indices().empty())
+    throw parameter_error("--sensory", "connectome " + conn.name +
+                                           " marks no sensory neurons: name the input neurons "
+                                           "with --sensory TYPE (or a 'sensory' column in the "
+                                           "neuron table)");
+  const auto t0 = clock_type::now();
+  auto net = make_network(conn, spec.network, spec.use_groups);
+  const double build_seconds = seconds_since(t0);
+  return model{std::move(conn), std::move(net), 0, build_seconds};
+}
+
+model load_model(const model_spec& spec) {
+  const auto t0 = clock_type::now();
+  auto conn = connectome::load(spec.source);
+  const double load_seconds = seconds_since(t0);
+  auto m = make_model(std::move(conn), spec);
+  m.load_seconds = load_seconds;
+  return m;
+}
+
+std::pair<std::string, double> parse_name_value(std::string_view text, std::string_view option) {
+  const std::string whole(text), field(option);
+  const auto eq = whole.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    throw parameter_error(field, "'" + whole + "': expected NAME=VALUE");
+  const std::string value = whole.substr(eq + 1);
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !std::isfinite(v))
+    throw parameter_error(field, "'" + whole + "': the value is not a finite number");
+  return {whole.substr(0, eq), v};
+}
+
+input_array read_network_input(const std::filesystem::path& path, const network& net) {
+  const std::string name = path.string();
+  const auto a = read_npy(path);
+  input_array in;
+  if (a.shape.size() == 2) {
+    in = input_array(1, a.shape[0], a.shape[1]);
+  } else if (a.shape.size() == 3) {
+    in = input_array(a.shape[0], a.shape[1], a.shape[2]);
+  } else {
+    throw file_error(name,
+                     "expected an array of shape (batch, sensory, steps) or (sensory, "
+                     "steps), got " +
+                         std::to_string(a.shape.size()) + " dimensions");
+  }
+  if (in.sensory != net.num_sensory() || in.steps < net.num_layers())
+    throw file_error(
+        name, "shape (" + std::to_string(in.batch) + ", " + std::to_string(in.sensory) + ", " +
+                  std::to_string(in.steps) + ") does not fit the network: expected " +
+                  std::to_string(net.num_sensory()) + " sensory neurons and at least " +
+                  std::to_string(net.num_layers()) + " steps");
+  in.values = a.values<float>();
+  for (std::size_t k = 0; k < in.values.size(); ++k)
+    if (!std::isfinite(in.values[k]))
+      throw file_error(name, "entry " + std::to_string(k) + " is not a finite number");
+  return in;
+}
 
 neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
   const std::string field(option);

@@ -5,12 +5,15 @@
 // "MBON:5=1.0" (every MBON at layer 5 should reach 1.0), "2/720575940624000000:3" (that
 // neuron, in batch item 2, at layer 3, value 1).
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kenyon/connectome/connectome.hpp"
+#include "kenyon/connectome/source.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/ratenet/network.hpp"
@@ -22,6 +25,42 @@ namespace kenyon::ratenet {
 // Throws kenyon::error if the connectome has no sensory neurons.
 network make_network(const connectome::connectome& c, network_params params,
                      bool use_groups = true);
+
+// What a model is made of: where its connectome comes from, which neurons receive the
+// input, and the network's parameters, per cell type too (network_params' *_by_group maps,
+// keyed by cell type when use_groups).
+struct model_spec {
+  connectome::source source;
+  // Cell types or ids that receive the input instead of the neuron table's sensory
+  // neurons; empty: the table's.
+  std::vector<std::string> sensory;
+  network_params network;  // idx_to_group is filled in from the cell types (use_groups)
+  bool use_groups = true;
+};
+
+// A connectome and the network on it, with what loading and building cost.
+struct model {
+  connectome::connectome conn;
+  network net;
+  double load_seconds = 0, build_seconds = 0;
+};
+
+// Loads spec.source, marks spec.sensory as the sensory neurons if given, and builds the
+// network. Throws what connectome::load and make_network throw, unknown_name_error for a
+// sensory selector that names nothing, and parameter_error (field "sensory") when no
+// neuron is sensory.
+model load_model(const model_spec& spec);
+// The same for a connectome already in memory.
+model make_model(connectome::connectome conn, const model_spec& spec);
+
+// "NAME=VALUE" (a per-cell-type parameter, a transmitter sign) -> (NAME, VALUE); throws
+// parameter_error naming `option` when there is no name or the value is not a finite number.
+std::pair<std::string, double> parse_name_value(std::string_view text, std::string_view option);
+
+// Reads a network input .npy of shape (batch, sensory, steps) or (sensory, steps). Throws
+// file_error naming the file for another shape, a size that does not fit `net` (its sensory
+// neurons, at least its layers as steps) or a value that is not finite.
+input_array read_network_input(const std::filesystem::path& path, const network& net);
 
 // "[batch/]selector:step[=value]": a cell type or neuron id, a layer (targets) or time step
 // (stimuli), and a value (default 1). Throws parameter_error naming `option` and the text

@@ -165,7 +165,8 @@ struct input_options {
 void add_input_options(CLI::App* cmd, input_options& o) {
   cmd->add_option("--input,-i", o.input, "network input .npy, (batch, sensory, steps)");
   cmd->add_option("--stimulus,-s", o.stimuli,
-                  "[batch/]SENSORY-TYPE-or-ID:STEP[=VALUE] sets sensory input (repeat)")
+                  "[batch/]SENSORY-TYPE-or-ID:STEP[=VALUE] sets sensory input; without batch/ "
+                  "in batch item 0 (repeat)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--batch", o.batch, "batch items (with --stimulus)")
       ->capture_default_str()
@@ -193,7 +194,8 @@ void add_forward(CLI::App* net, command& selected) {
   cmd->add_option("--show", o->show, "cell types or ids to tabulate and plot (repeat)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--clamp", o->clamps,
-                  "[batch/]TYPE-or-ID:LAYER=VALUE holds neurons at a value (repeat)")
+                  "[batch/]TYPE-or-ID:LAYER=VALUE holds neurons at a value; without batch/ in "
+                  "every batch item (repeat)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->callback([o, &selected] {
     selected = [o] {
@@ -222,7 +224,8 @@ void add_maximise(CLI::App* net, command& selected) {
   auto o = std::make_shared<options>();
   add_common_options(cmd, *o);
   cmd->add_option("--target,-t", o->targets,
-                  "[batch/]TYPE-or-ID:LAYER[=VALUE], e.g. MBON:5=1.0 (repeat)")
+                  "[batch/]TYPE-or-ID:LAYER[=VALUE], e.g. MBON:5=1.0; without batch/ in every "
+                  "batch item (repeat)")
       ->required()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--batch", o->batch, "batch items optimised together")

@@ -34,14 +34,20 @@ bool parse_whole(std::string_view text, T& value) {
   return ec == std::errc() && p == end;
 }
 
+// "<integer>/..." -> the integer.
+bool slash_prefix(std::string_view text, std::int64_t& batch) {
+  const auto slash = text.find('/');
+  return slash != std::string_view::npos && parse_whole(text.substr(0, slash), batch);
+}
+
 // A spec's step and batch item must lie in 0 .. steps - 1 and 0 .. batch - 1.
 void check_range(const neuron_spec& s, const char* what, const char* step_name, std::int64_t steps,
                  std::int64_t batch) {
   if (s.step >= steps)
     throw error(std::string(what) + " " + s.selector + ": " + step_name + " " +
                 std::to_string(s.step) + " is outside 0 .. " + std::to_string(steps - 1));
-  if (s.batch >= batch)
-    throw error(std::string(what) + " " + s.selector + ": batch item " + std::to_string(s.batch) +
+  if (s.batch && *s.batch >= batch)
+    throw error(std::string(what) + " " + s.selector + ": batch item " + std::to_string(*s.batch) +
                 " is outside 0 .. " + std::to_string(batch - 1));
 }
 
@@ -139,10 +145,10 @@ neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
   if (!parse_whole(rest.substr(colon + 1), spec.step) || spec.step < 0)
     throw fail("the step is not a non-negative integer");
   rest = rest.substr(0, colon);
-  if (auto slash = rest.find('/');
-      slash != std::string_view::npos && parse_whole(rest.substr(0, slash), spec.batch)) {
-    if (spec.batch < 0) throw fail("the batch item is negative");
-    rest = rest.substr(slash + 1);
+  if (std::int64_t batch = 0; slash_prefix(rest, batch)) {
+    if (batch < 0) throw fail("the batch item is negative");
+    spec.batch = batch;
+    rest = rest.substr(rest.find('/') + 1);
   }
   if (rest.empty()) throw fail("no cell type or neuron id");
   spec.selector = std::string(rest);
@@ -156,7 +162,9 @@ target_activation resolve_targets(const connectome::connectome& c,
   out.batch_size = batch_size;
   for (const auto& s : specs) {
     check_range(s, "target", "layer", num_layers, batch_size);
-    for (auto i : c.select(s.selector)) out.targets.push_back({s.batch, s.step, i, s.value});
+    const auto neurons = c.select(s.selector);
+    for (std::int64_t b = s.batch.value_or(0); b < (s.batch ? *s.batch + 1 : batch_size); ++b)
+      for (auto i : neurons) out.targets.push_back({b, s.step, i, s.value});
   }
   return out;
 }
@@ -173,7 +181,7 @@ input_array input_from_specs(const connectome::connectome& c, std::span<const ne
     bool any = false;
     for (auto i : c.select(s.selector))
       if (auto j = position[static_cast<std::size_t>(i)]; j >= 0) {
-        in.at(s.batch, j, s.step) = static_cast<float>(s.value);
+        in.at(s.batch.value_or(0), j, s.step) = static_cast<float>(s.value);
         any = true;
       }
     if (!any)

@@ -194,7 +194,8 @@ std::vector<std::string> most_active_types(const model& m, std::span<const float
 // As many batch items as the specs name (the largest batch item + 1).
 std::int64_t batch_of(std::span<const neuron_spec> specs) {
   std::int64_t batch = 1;
-  for (const auto& s : specs) batch = std::max(batch, s.batch + 1);
+  for (const auto& s : specs)
+    if (s.batch) batch = std::max(batch, *s.batch + 1);
   return batch;
 }
 
@@ -277,7 +278,9 @@ forward_result run_forward(const model& m, const forward_options& o) {
   const auto& in = o.input;
   manipulation clamps;
   for (const auto& spec : o.clamps) {
-    auto& layer = clamps.per_batch[spec.batch][spec.step];
+    // Without a batch item, in every one (manipulation::every_batch).
+    auto& layer =
+        spec.batch ? clamps.per_batch[*spec.batch][spec.step] : clamps.every_batch[spec.step];
     for (auto i : m.conn.select(spec.selector)) layer[i] = spec.value;
   }
   forward_result r;
@@ -412,7 +415,8 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
                                "optimised input, batch item " + std::to_string(b), "input")));
       std::vector<std::string> types;
       for (const auto& s : o.targets)
-        if (s.batch == b && std::find(types.begin(), types.end(), s.selector) == types.end())
+        if ((!s.batch || *s.batch == b) &&
+            std::find(types.begin(), types.end(), s.selector) == types.end())
           types.push_back(s.selector);
       r.figures.emplace_back("target_timeseries" + suffix + ".svg",
                              to_svg(group_timeseries(m, a.activations, b, types,

@@ -279,6 +279,29 @@ TEST_F(net_cli_test, ForwardOnTheVisualSystemPlotsActivityByColumn) {
     EXPECT_TRUE(fs::exists(out / f)) << f;
 }
 
+// --target without a batch item sets it in every batch item; with one, in that item only.
+TEST_F(net_cli_test, TargetsWithoutBatchItemApplyToEveryItem) {
+  REQUIRE_CLI();
+  const auto out = dir_ / "out";
+  auto r = run(small("maximise",
+                     "--batch 3 --target B:2=0.5 --target 1/A:1 --layers 3 "
+                     "--iterations 2 --json --out " +
+                         quote(out.string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(parse(r)["targets"], 3 + 2);  // B in items 0, 1 and 2; both A neurons in item 1
+  const auto t = kenyon::read_table_csv(out / "targets.csv");
+  std::vector<std::int64_t> b_items;
+  for (std::size_t k = 0; k < t.size(); ++k)
+    if (std::get<std::string>(t.at(k, "type")) == "B")
+      b_items.push_back(std::get<std::int64_t>(t.at(k, "batch")));
+  EXPECT_THAT(b_items, testing::ElementsAre(0, 1, 2));
+  // The library agrees.
+  const auto c = load_small();
+  const std::vector specs{kenyon::ratenet::parse_neuron_spec("B:2=0.5"),
+                          kenyon::ratenet::parse_neuron_spec("1/A:1")};
+  EXPECT_EQ(kenyon::ratenet::resolve_targets(c, specs, 3, 3).targets.size(), 5u);
+}
+
 TEST_F(net_cli_test, MaximiseTheLarvaMushroomBodyOutput) {
   REQUIRE_CLI();
   const auto out = dir_ / "out";

@@ -6,6 +6,7 @@
 // neuron, in batch item 2, at layer 3, value 1).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -63,11 +64,13 @@ std::pair<std::string, double> parse_name_value(std::string_view text, std::stri
 input_array read_network_input(const std::filesystem::path& path, const network& net);
 
 // "[batch/]selector:step[=value]": a cell type or neuron id, a layer (targets) or time step
-// (stimuli), and a value (default 1). Throws parameter_error naming `option` and the text
-// for a missing selector or step, a step or batch that is not a non-negative integer, or a
-// value that is not a finite number.
+// (stimuli), and a value (default 1). Without "batch/" a target or clamp applies to every
+// batch item (as a dict target in connectome_interpreter) and a stimulus to item 0 (so that
+// "S:0 1/X:0" stimulates S in item 0 and X alone in item 1). Throws parameter_error naming `option`
+// and the text for a missing selector or step, a step or batch that is not a non-negative integer,
+// or a value that is not a finite number.
 struct neuron_spec {
-  std::int64_t batch = 0;
+  std::optional<std::int64_t> batch;  // empty: see above
   std::string selector;
   int step = 0;
   double value = 1;
@@ -75,8 +78,9 @@ struct neuron_spec {
 neuron_spec parse_neuron_spec(std::string_view text, std::string_view option = "--target");
 
 // Targets for activation maximisation: every neuron a spec selects gets its value at its
-// layer, in its batch item. Throws kenyon::error naming an unknown cell type or id, a layer
-// outside 0 .. num_layers - 1, or a batch item outside 0 .. batch_size - 1.
+// layer, in its batch item or, without one, in every one of the batch_size items. Throws
+// kenyon::error naming an unknown cell type or id, a layer outside 0 .. num_layers - 1, or a batch
+// item outside 0 .. batch_size - 1.
 target_activation resolve_targets(const connectome::connectome& c,
                                   std::span<const neuron_spec> specs, int num_layers,
                                   std::int64_t batch_size = 1);

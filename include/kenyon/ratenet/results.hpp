@@ -70,8 +70,9 @@ struct result_base {
 // ---------------------------------------------------------------- forward
 
 struct forward_options {
-  input_array input;                // (batch, sensory, steps), steps >= layers
-  std::vector<neuron_spec> clamps;  // hold the selected neurons at a value from a layer on
+  input_array input;  // (batch, sensory, steps), steps >= layers
+  // Hold the selected neurons at a value at a layer; without a batch item, in every one.
+  std::vector<neuron_spec> clamps;
   // Cell types or ids for the terminal lines and figures; empty: the 8 most active types.
   std::vector<std::string> show;
   bool figures = false;  // also the SVG time series (and activity by column, if columns)
@@ -92,7 +93,7 @@ forward_result run_forward(const model& m, const forward_options& options);
 // ---------------------------------------------------------------- maximise
 
 struct maximise_options {
-  std::vector<neuron_spec> targets;
+  std::vector<neuron_spec> targets;  // without a batch item: every batch item
   std::int64_t batch = 1;
   actmax_params params;
   // The starting input: random (params.seed), the linear guess (scaled to a largest
@@ -212,6 +213,7 @@ paths_result run_paths(const model& m, const paths_options& options);
 // ---------------------------------------------------------------- guess
 
 struct guess_options {
+  // Without a batch item: every one of the batch items the others name (at least one).
   std::vector<neuron_spec> targets;
   int longest_path = 5;
   bool figures = false;

@@ -387,7 +387,7 @@ void add_train(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "train", "fit per-cell-type slopes, biases and time constants to recorded activity");
   struct options : common_options {
-    std::string input, targets;
+    std::string input, targets, loss = "mse";
     ratenet::train_params train;
     bool fixed_slopes = false, fixed_biases = false, fixed_divisive = false, fixed_tau = false;
   };
@@ -405,6 +405,9 @@ void add_train(CLI::App* net, command& selected) {
       ->capture_default_str();
   cmd->add_option("--train-fraction", o->train.train_fraction, "share of items trained on")
       ->capture_default_str();
+  cmd->add_option("--loss", o->loss, "activation loss: mse (mean squared) or mae (mean absolute)")
+      ->check(CLI::IsMember({"mse", "mae"}))
+      ->capture_default_str();
   cmd->add_flag("--fixed-slopes", o->fixed_slopes, "do not train the slopes");
   cmd->add_flag("--fixed-biases", o->fixed_biases, "do not train the biases");
   cmd->add_flag("--fixed-divisive", o->fixed_divisive, "do not train divisive strengths");
@@ -418,6 +421,7 @@ void add_train(CLI::App* net, command& selected) {
           o->targets, [&](const std::string& selector) { return m.conn.select(selector); });
       t.params = o->train;
       t.params.seed = o->seed;
+      t.params.loss = ratenet::parse_loss_kind(o->loss);
       t.params.train_slopes = !o->fixed_slopes;
       t.params.train_biases = !o->fixed_biases;
       t.params.train_divisive_strength = !o->fixed_divisive;

@@ -160,6 +160,33 @@ def load(connectome: str | os.PathLike, neurons: Optional[str | os.PathLike] = N
     return Connectome(core)
 
 
+def network(connectome: Connectome, num_layers: int = 2, sensory: Optional[Sequence[str]] = None,
+            linear: bool = False, **model_options):
+    """A ready ``MultilayeredNetwork`` (``LinearNetwork`` with ``linear=True``) on a connectome.
+
+    As ``kenyon net`` builds its model: the signed weights (``signed_weights()``), the
+    connectome's sensory neurons as inputs (or the neurons ``sensory`` selects: cell types,
+    patterns such as "ORN*", or ids), and the cell types as groups, so that ``bias_dict``,
+    ``slope_dict``, ``tau_dict`` and ``divisive_normalization`` take cell-type names. The
+    other options are ``MultilayeredNetwork``'s (``threshold``, ``tanh_steepness``, ...).
+    """
+    from . import activation_maximisation as am
+
+    if isinstance(sensory, str):
+        sensory = [sensory]
+    if sensory:
+        inputs = np.unique(np.concatenate([connectome.select(s) for s in sensory]))
+    else:
+        inputs = connectome.sensory_indices()
+    if len(inputs) == 0:
+        raise ParameterError(
+            f"connectome {connectome.name} marks no sensory neurons: name the input neurons "
+            "with sensory=[...]", "sensory")
+    cls = am.LinearNetwork if linear else am.MultilayeredNetwork
+    model_options.setdefault("idx_to_group", connectome.idx_to_type)
+    return cls(connectome.signed_weights(), inputs, num_layers=num_layers, **model_options)
+
+
 def shipped() -> list:
     """Names of the connectomes kenyon ships (``kenyon.datasets`` loads them)."""
     return list(_core.shipped_connectomes())

@@ -46,5 +46,9 @@ inline const char* doc(const char* key) { return header_doc(key); }
 
 void register_core(py::module_& m);
 void register_connectome(py::module_& m);
+void register_sparse(py::module_& m);
+void register_ratenet(py::module_& m);
+void register_data(py::module_& m);
+void register_moth(py::module_& m);
 
 }  // namespace kenyon::python

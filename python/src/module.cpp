@@ -6,4 +6,8 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "kenyon's C++ library (use the kenyon package rather than this module)";
   kenyon::python::register_core(m);
   kenyon::python::register_connectome(m);
+  kenyon::python::register_sparse(m);
+  kenyon::python::register_ratenet(m);
+  kenyon::python::register_data(m);
+  kenyon::python::register_moth(m);
 }

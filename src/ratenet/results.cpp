@@ -449,6 +449,7 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
   r.info.seconds = seconds_since(t0);
   const auto& h = r.trained.history;
   r.details = {{"epochs", h.loss.size()},
+               {"loss", to_string(o.params.loss)},
                {"loss_start", h.loss.empty() ? 0.0 : h.loss.front()},
                {"loss_end", h.loss.empty() ? 0.0 : h.loss.back()},
                {"train_items", r.trained.train_indices.size()},

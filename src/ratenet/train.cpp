@@ -86,36 +86,58 @@ struct subset {
   std::vector<local_target> targets;
 };
 
-// Mean |predicted - value| over the subset's targets (NaN without targets); adds its
-// gradient into grad_a if given.
-double l1_loss(const subset& s, std::span<const float> activations, std::int64_t layers,
-               std::span<float> grad_a) {
+// The chosen loss over the subset's targets (NaN without targets); adds its gradient with
+// respect to the activations into grad_a if given.
+double activation_loss(const subset& s, std::span<const float> activations, std::int64_t layers,
+                       const train_params& params, std::span<float> grad_a) {
   if (s.targets.empty()) return std::numeric_limits<double>::quiet_NaN();
   const auto count = static_cast<float>(s.targets.size());
   const float per_row = 1.0f / count;
   const auto n_layers = static_cast<std::size_t>(layers);
-  double sum = 0;
-  for (const auto& t : s.targets) {
-    float predicted;
+  std::vector<float> predicted(s.targets.size()), value(s.targets.size());
+  for (std::size_t k = 0; k < s.targets.size(); ++k) {
+    const auto& t = s.targets[k];
     if (t.all_layers) {
       double acc = 0;
       for (std::size_t l = 0; l < n_layers; ++l) acc += activations[t.at + l];
-      predicted = static_cast<float>(acc / double(layers));
+      predicted[k] = static_cast<float>(acc / double(layers));
     } else {
-      predicted = activations[t.at];
+      predicted[k] = activations[t.at];
     }
-    const float d = predicted - t.value;
-    sum += std::abs(double(d));
-    if (grad_a.empty()) continue;
-    const float g = static_cast<float>((d > 0) - (d < 0)) * per_row;  // sign(0) = 0
+    value[k] = t.value;
+  }
+  std::vector<float> grad(grad_a.empty() ? 0 : s.targets.size());
+  double loss = 0;
+  switch (params.loss) {
+    case loss_kind::mae:
+    case loss_kind::mse: {
+      const bool squared = params.loss == loss_kind::mse;
+      double sum = 0;
+      for (std::size_t k = 0; k < predicted.size(); ++k) {
+        const float d = predicted[k] - value[k];
+        sum += squared ? double(d) * double(d) : std::abs(double(d));
+        if (grad.empty()) continue;
+        // torch: sign(0) = 0 for |.|, 2 d / n for the squared error's mean.
+        grad[k] = squared ? 2.0f * d * per_row : static_cast<float>((d > 0) - (d < 0)) * per_row;
+      }
+      loss = sum / double(predicted.size());
+      break;
+    }
+    case loss_kind::custom:
+      loss = params.custom_loss(predicted, value, grad);
+      break;
+  }
+  if (grad_a.empty()) return loss;
+  for (std::size_t k = 0; k < s.targets.size(); ++k) {
+    const auto& t = s.targets[k];
     if (t.all_layers) {
-      const float gl = g / static_cast<float>(layers);
+      const float gl = grad[k] / static_cast<float>(layers);
       for (std::size_t l = 0; l < n_layers; ++l) grad_a[t.at + l] += gl;
     } else {
-      grad_a[t.at] += g;
+      grad_a[t.at] += grad[k];
     }
   }
-  return sum / double(s.targets.size());
+  return loss;
 }
 
 }  // namespace
@@ -212,6 +234,24 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
   return out;
 }
 
+loss_kind parse_loss_kind(std::string_view name) {
+  if (name == "mse") return loss_kind::mse;
+  if (name == "mae") return loss_kind::mae;
+  throw parameter_error("loss", "unknown loss '" + std::string(name) + "' (expected mse or mae)");
+}
+
+std::string to_string(loss_kind loss) {
+  switch (loss) {
+    case loss_kind::mse:
+      return "mse";
+    case loss_kind::mae:
+      return "mae";
+    case loss_kind::custom:
+      return "custom";
+  }
+  return "?";
+}
+
 void train_params::validate() const {
   if (num_epochs < 0) throw parameter_error("num_epochs", "expected 0 or more");
   if (!(learning_rate > 0) || !std::isfinite(learning_rate))
@@ -221,6 +261,8 @@ void train_params::validate() const {
   if (!(train_fraction >= 0 && train_fraction <= 1))
     throw parameter_error("train_fraction", "expected a value in [0, 1]");
   if (checkpoint_interval < 0) throw parameter_error("checkpoint_interval", "expected 0 or more");
+  if (loss == loss_kind::custom && !custom_loss)
+    throw parameter_error("custom_loss", "the loss is custom but no custom_loss is given");
   if (!train_slopes && !train_biases && !train_divisive_strength && !train_tau)
     throw parameter_error("train_slopes",
                           "nothing to train: train_slopes, train_biases, "
@@ -314,7 +356,13 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
          !t.layer.has_value(), static_cast<float>(t.value)});
   }
 
-  group_parameters<float> initial = net.parameters();
+  const group_parameters<float> original = net.parameters();
+  group_parameters<float> initial = original;
+  // A raw bias at exactly 0 sits on the kink of |.|, whose gradient there is 0: it would
+  // never move.
+  if (params.train_biases)
+    for (auto& b : initial.raw_bias)
+      if (b == 0.0f) b = 1e-6f;
   group_parameters<float> current = initial;
   const auto refs = tensors(current, params);
   const auto initial_refs = tensors(initial, params);
@@ -333,12 +381,13 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
   std::vector<float> val_activations(static_cast<std::size_t>(val.shape.batch * n * layers));
   const float lambda = static_cast<float>(params.param_reg_lambda);
   try {
+    if (params.train_biases) net.set_parameters(initial);
     for (int epoch = 0; epoch < params.num_epochs; ++epoch) {
       const auto trajectory =
           net.record(train.inputs, train.shape, {},
                      {.checkpoint_interval = params.checkpoint_interval}, activations);
       std::fill(grad_a.begin(), grad_a.end(), 0.0f);
-      const double act_loss = l1_loss(train, activations, layers, grad_a);
+      const double act_loss = activation_loss(train, activations, layers, params, grad_a);
       double reg = 0;
       for (std::size_t k = 0; k < refs.size(); ++k) {
         const auto& p = *refs[k].values;
@@ -384,13 +433,13 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
       double val_loss = std::numeric_limits<double>::quiet_NaN();
       if (!val.items.empty()) {
         net.forward(val.inputs, val.shape, {}, val_activations);
-        val_loss = l1_loss(val, val_activations, layers, {});
+        val_loss = activation_loss(val, val_activations, layers, params, {});
       }
       result.history.val_loss.push_back(val_loss);
       if (progress) progress->advance(1);
     }
   } catch (...) {
-    net.set_parameters(initial);
+    net.set_parameters(original);
     throw;
   }
   result.parameters = net.parameters();

@@ -130,3 +130,32 @@ def test_bad_input_names_the_problem(tmp_path):
     with pytest.raises(kenyon.ParameterError) as e:
         kc.load("larva", min_synapses="many")
     assert e.value.field == "min_synapses" and "many" in str(e.value)
+
+
+def test_network_runs_as_kenyon_net_forward(tmp_path, cli, larva):
+    import subprocess
+
+    rng = np.random.default_rng(3)
+    model = kc.network(larva, num_layers=3, threshold=0.02, bias_dict={"KC": 0.1},
+                       slope_dict={"MBON": 3.0})
+    x = rng.random((1, len(model.sensory_indices), 3), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    subprocess.run([cli, "net", "forward", "--connectome", "larva", "--layers", "3",
+                    "--threshold", "0.02", "--group-bias", "KC=0.1", "--group-slope", "MBON=3",
+                    "--input", str(tmp_path / "x.npy"), "--out", str(tmp_path / "out"), "-q"],
+                   check=True, capture_output=True)
+    from_cli = np.load(tmp_path / "out" / "activations.npy")
+    from_python = np.asarray(model(x))
+    assert from_python.shape == (1, len(larva), 3)
+    assert np.array_equal(from_cli.reshape(from_python.shape), from_python)
+    # Other input neurons: the types a selector names, in index order.
+    kcs = kc.network(larva, num_layers=2, sensory=["KC"])
+    assert np.array_equal(kcs.sensory_indices, larva.select("KC"))
+
+
+def test_network_needs_input_neurons(tmp_path):
+    (tmp_path / "e.csv").write_text("pre,post,weight\n1,2,2\n2,1,1\n")
+    with pytest.raises(kenyon.ParameterError) as e:
+        kc.network(kc.load(tmp_path / "e.csv"))
+    assert e.value.field == "sensory"
+    assert len(kc.network(kc.load(tmp_path / "e.csv"), sensory="1").sensory_indices) == 1

@@ -28,6 +28,7 @@ void normalise_sum(std::vector<float>& pixels, float target_sum);  // pixels sum
 std::vector<int> select_active_pixels(const std::vector<std::vector<float>>& class_means,
                                       int count);
 
+// The pipeline's settings; defaults are pymoth's (85 features from 1000 digits per class).
 struct feature_params {
   int per_class = 1000;    // images taken per class, in file order
   int crop_border = 2;     // pixels

@@ -29,6 +29,8 @@ struct digit_draw {
 // pymoth mode, with replacement (spec section 9, item 3).
 digit_draw draw_digits(const experiment_params& params, int num_classes);
 
+// Everything one run reports: accuracies, classifications, ROC, baselines, EN responses
+// and timing; to_json and write_outputs turn it into the CLI's output.
 struct experiment_result {
   experiment_params params;
   std::string dataset;
@@ -60,6 +62,8 @@ struct run_options {
 // Simulated steps of a run with these parameters (to size progress bars).
 std::int64_t experiment_steps(const experiment_params& params, int num_classes);
 
+// One whole run: draws the digits and the moth from params.seed, simulates, reads out,
+// classifies and scores the baselines. Deterministic for a seed.
 experiment_result run_experiment(const data::feature_set& features, const experiment_params& params,
                                  const run_options& options = {});
 
@@ -90,6 +94,7 @@ struct sweep_row {
   std::vector<double> runs;  // the log-likelihood accuracy of each seed
 };
 
+// A sweep's rows (mean and sd over seeds per training-set size) and its timing.
 struct sweep_result {
   sweep_params params;
   std::string dataset;
@@ -99,6 +104,8 @@ struct sweep_result {
 
 summary summarise(const std::vector<double>& values);
 
+// Runs every (sample count, seed) pair, in parallel over params.threads; results do not
+// depend on the thread count.
 sweep_result run_sweep(const data::feature_set& features, const sweep_params& params,
                        const model_params& model = {}, progress_bar* progress = nullptr);
 

@@ -20,6 +20,7 @@ struct p2k_matrix {
   std::size_t nonzeros() const { return value.size(); }
 };
 
+// One drawn moth: every connection matrix and per-neuron gain the simulation reads.
 struct network {
   int num_glomeruli = 0;  // nG = nF = nR = nP = nL
   int num_kenyon = 0;     // nK

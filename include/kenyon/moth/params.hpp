@@ -14,6 +14,8 @@ enum class compat_mode { fixed, pymoth };
 compat_mode parse_compat_mode(std::string_view name);  // "fixed" or "pymoth"
 std::string to_string(compat_mode mode);
 
+// The moth's model: population sizes, rates, connection statistics, sparsity targets,
+// learning rates and octopamine gains; defaults are pymoth's (spec section 2).
 struct model_params {
   int kenyon_per_glomerulus = 30;  // nK = 30 nG
   int num_readouts = 10;           // nE, one per class

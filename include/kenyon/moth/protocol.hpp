@@ -22,6 +22,7 @@ struct pulse {
   std::vector<float> weight;
 };
 
+// The time line's constants (s), as pymoth's ExpParams.
 struct protocol_params {
   double t_start = -30;        // s
   double dt = 0.02;            // s
@@ -45,6 +46,8 @@ struct protocol_params {
   double response_half_window = 1;  // s, EN peak taken within onset +- this
 };
 
+// A built time line: presentations, stimulus pulses, octopamine and Hebbian windows per
+// grid step.
 struct protocol {
   protocol_params params;
   std::int64_t steps = 0;                   // grid points; the simulation makes steps - 1 updates

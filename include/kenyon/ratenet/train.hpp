@@ -1,14 +1,16 @@
 #pragma once
 // Fitting a network's per-group parameters to recorded activities: connectome_interpreter's
 // train_model (spec rate_network.md sections 5 and 6). Full-batch Adam on the slopes, raw
-// biases, divisive strengths and time constants (never the weights), with an L1 loss on the
-// targets and a penalty on the drift of the parameters from their initial values.
+// biases, divisive strengths and time constants (never the weights), with a loss on the
+// targets (mean squared error by default) and a penalty on the drift of the parameters from
+// their initial values.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kenyon/ratenet/network.hpp"
@@ -46,12 +48,29 @@ using neuron_resolver = std::function<std::vector<std::int64_t>(const std::strin
 std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path,
                                                        const neuron_resolver& resolve = {});
 
+// The activation loss over the target rows (connectome_interpreter's activation_loss_fn):
+// mse = mean (predicted - value)^2, its current default; mae = mean |predicted - value|, the
+// only loss of version 2.10.0; custom = train_params::custom_loss.
+enum class loss_kind { mse, mae, custom };
+loss_kind parse_loss_kind(std::string_view name);  // "mse" or "mae"
+std::string to_string(loss_kind loss);
+
+// A loss over the predicted values and their targets (same length, one per target row):
+// returns the loss and, when `grad` is not empty, writes dLoss/dpredicted into it (same
+// length). Called once per epoch with `grad` for the training rows and once without it for
+// the validation rows. What it throws ends training (the network keeps its initial
+// parameters).
+using loss_function = std::function<double(std::span<const float> predicted,
+                                           std::span<const float> target, std::span<float> grad)>;
+
 struct train_params {
   int num_epochs = 100;
   double learning_rate = 0.01;     // Adam's step size
   double param_reg_lambda = 0.01;  // multiplies sum over parameter tensors of mean |p - p_initial|
   double train_fraction = 0.8;     // share of the batch items trained on (when no train_indices)
-  std::uint64_t seed = 42;         // for the train/validation split (when no train_indices)
+  loss_kind loss = loss_kind::mse;
+  loss_function custom_loss;  // used (and required) when loss is custom
+  std::uint64_t seed = 42;    // for the train/validation split (when no train_indices)
   bool train_slopes = true;
   bool train_biases = true;
   bool train_divisive_strength = true;
@@ -72,7 +91,8 @@ struct train_params {
   std::optional<std::vector<std::int64_t>> train_indices;
   // Throws parameter_error naming the field for num_epochs < 0, a learning rate that is not
   // positive, a negative or non-finite param_reg_lambda, train_fraction outside [0, 1],
-  // checkpoint_interval < 0, or nothing selected for training.
+  // checkpoint_interval < 0, nothing selected for training, or a custom loss without
+  // custom_loss.
   void validate() const;
 };
 
@@ -80,9 +100,9 @@ struct train_params {
 // val_loss to the parameters after it.
 struct train_history {
   std::vector<double> loss;             // activation + param_reg
-  std::vector<double> activation_loss;  // mean |predicted - value| (the original's "mse_loss")
+  std::vector<double> activation_loss;  // the chosen loss (the original's "mse_loss")
   std::vector<double> param_reg_loss;   // param_reg_lambda * sum_p mean |p - p_initial|
-  std::vector<double> val_loss;         // L1 loss on the validation set; NaN if it is empty
+  std::vector<double> val_loss;         // the same loss on the validation set; NaN if it is empty
 };
 
 struct train_result {
@@ -94,19 +114,22 @@ struct train_result {
 
 // Trains the network's per-group parameters on `inputs` (batch, sensory, steps) towards
 // `targets`, and leaves the trained parameters set on `net`, as the original mutates its
-// model. Each epoch, exactly as the original:
+// model. When biases are trained, raw biases that are exactly 0 are first set to 1e-6 (as the
+// original's current version does, so that the kink of |raw bias| at 0, whose gradient is 0,
+// does not freeze them); the drift penalty then counts from the nudged values. Each epoch,
+// exactly as the original:
 //   1. forward on the training items; predicted = A[b, n, layer] per target row of a
 //      training item, or the mean over all layers of A[b, n, :] when the row has no layer;
-//   2. activation loss = mean over those rows of |predicted - value| (L1);
+//   2. activation loss over those rows: params.loss (mse, mae or custom_loss);
 //   3. param reg = param_reg_lambda * sum over the parameter tensors (divisive strengths if
 //      any, tau_param, slope, raw biases; raw values) of mean |p - p_initial|;
 //   4. loss = activation + param reg; if it is not finite the update is skipped;
-//   5. gradient of the activation loss (torch's sign(0) = 0 for |.|; of the penalty too
+//   5. gradient of the activation loss (for mae torch's sign(0) = 0; of the penalty too
 //      only with param_reg_gradient), only for the selected tensors; the others
 //      get none and stay exactly as they are; the joint L2 norm of the selected gradients
 //      is clipped to 1 (clip_grad_norm); one Adam step per selected tensor (PyTorch's
 //      arithmetic, one optimiser state per tensor);
-//   6. forward on the validation items -> the validation L1 loss.
+//   6. forward on the validation items -> the same loss on the validation rows.
 // Throws kenyon::error naming the offending item for a network without groups (nothing to
 // train), inputs whose size or shape do not fit the network, a target row with a batch
 // item, neuron or layer out of range or a value that is not finite, a training index out of

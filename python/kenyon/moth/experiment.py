@@ -1,0 +1,102 @@
+"""One call per experiment, as the CLI's ``kenyon moth run`` and ``kenyon moth sweep``: the
+library's result, its JSON (assembled once, in C++: the very object ``--json`` prints) and,
+with ``out=``, the folder ``--out`` writes.
+"""
+import json
+import os
+
+from .. import _core
+from ..errors import ParameterError
+from .params import _check_compat
+
+__all__ = ["run", "sweep", "sweep_table"]
+
+
+def _error(field, message):
+    err = ParameterError(f"{field}: {message}")
+    err.field = field
+    return err
+
+
+def _check_out(out):
+    # As the CLI: refuse an --out that cannot become a folder before the (long) run.
+    if out is None:
+        return None
+    out = os.fspath(out)
+    if not out:
+        raise _error("out", "expected a folder name")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise _error("out", f"{out} exists and is not a folder")
+    return out
+
+
+def _experiment_params(train_per_class, sniffs, val_per_class, seed, compat):
+    p = _core.moth.ExperimentParams()
+    for name, value in (("train_per_class", train_per_class), ("sniffs", sniffs),
+                        ("val_per_class", val_per_class), ("seed", seed)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if seed < 0:
+        raise _error("seed", f"expected a non-negative seed, got {seed}")
+    p.train_per_class = train_per_class
+    p.sniffs = sniffs
+    p.val_per_class = val_per_class
+    p.seed = seed
+    p.compat = _check_compat(compat)
+    return p
+
+
+def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
+        dataset="mnist", data_dir=None, out=None, result=False):
+    """Trains one moth and scores it, as ``kenyon moth run``: returns the dict that
+    ``kenyon moth run --json`` prints (accuracies, per-class accuracy, ROC AUCs, baselines,
+    confusion matrix, settings, timing). With ``out`` writes results.json, the CSVs and the
+    SVG plots there, as ``--out``. ``result=True`` returns ``(dict, RunResult)``, the
+    library's result object (EN trace when ``out`` is given, ``to_json()``, ``write(dir)``).
+    The simulation runs in C++ without the GIL."""
+    p = _experiment_params(train_per_class, sniffs, val_per_class, seed, compat)
+    out = _check_out(out)
+    r = _core.moth.run_experiment(p, dataset, None if data_dir is None else os.fspath(data_dir),
+                                  keep_trace=out is not None)
+    if out is not None:
+        r.write(out)
+    d = json.loads(r.to_json())
+    return (d, r) if result else d
+
+
+def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, val_per_class=15,
+          compat="fixed", threads=0, dataset="mnist", data_dir=None, out=None, table=False):
+    """Accuracy against training-set size over several seeds, as ``kenyon moth sweep``:
+    returns the dict ``kenyon moth sweep --json`` prints, or with ``table=True`` the pair
+    (dict, DataFrame of its rows: ``sweep_table``). Runs go in parallel over ``threads`` (0: all cores); results do not depend
+    on it. With ``out`` writes results.json, accuracy.csv and accuracy.svg there."""
+    if isinstance(train_per_class, int):
+        train_per_class = [train_per_class]
+    counts = list(train_per_class)
+    for n in counts:
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError("train_per_class must be integers")
+    for name, value in (("seeds", seeds), ("first_seed", first_seed), ("threads", threads)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if first_seed < 0:
+        raise _error("first_seed", "expected a non-negative seed")
+    base = _experiment_params(1, sniffs, val_per_class, 0, compat)
+    out = _check_out(out)
+    r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,
+                             None if data_dir is None else os.fspath(data_dir))
+    if out is not None:
+        r.write(out)
+    d = json.loads(r.to_json())
+    return (d, sweep_table(d)) if table else d
+
+
+def sweep_table(result):
+    """The rows of a sweep's dict as a pandas DataFrame, one row per training-set size
+    (the columns of accuracy.csv, plus the thresholding accuracy and each seed's run)."""
+    import pandas as pd
+
+    if not isinstance(result, dict) or "rows" not in result:
+        raise TypeError("result must be the dict kenyon.moth.sweep returns")
+    rows = [{k: v for k, v in row.items() if k != "baselines"} for row in result["rows"]]
+    return pd.DataFrame(rows).set_index("train_per_class")

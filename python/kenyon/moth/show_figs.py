@@ -1,0 +1,190 @@
+"""pymoth's figures with matplotlib: input thumbnails, per-EN accuracy, EN time courses and
+ROC curves. Every function returns its figure (or axis) so that it can be shown, saved or
+tested; with a file name it also saves a PNG, creating the folder if needed.
+"""
+import os
+
+import numpy as np
+
+__all__ = ["show_FA_thumbs", "show_acc", "show_timecourse", "plot_roc_multi",
+           "show_roc_curves", "show_multi_roc"]
+
+_CLASS_COLOURS = [(0, 0, 1), (0, 0.6, 0), (1, 0, 0), (0.8, 0.6, 0), (0.5, 0, 0.8),
+                  (0, 0.7, 0.7), (1, 0.3, 0.8), (0.8, 0.3, 1), (0.6, 0.8, 0.2), (0.5, 0.5, 0.5)]
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, filename, dpi=100):
+    if not filename:
+        return
+    folder = os.path.dirname(filename)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    fig.savefig(filename, dpi=dpi)
+
+
+def _figsize(screen_size, default=(12, 8)):
+    try:
+        w, h = (float(s) / 100 for s in screen_size)
+        return (w, h) if w > 0 and h > 0 else default
+    except (TypeError, ValueError):
+        return default
+
+
+def show_FA_thumbs(feature_array, show_per_class, normalize, title_string, screen_size,
+                   images_filename):
+    """Thumbnails of feature vectors as square images: ``feature_array`` is
+    [pixels, samples, classes] (one row per class, ``show_per_class`` per row) or
+    [pixels, images]. ``normalize`` rescales each to [0, 1]. Saved as
+    ``images_filename + '.png'`` when a name is given."""
+    if not isinstance(feature_array, np.ndarray):
+        raise TypeError("feature_array must be a numpy array")
+    fa = feature_array if feature_array.ndim == 3 else feature_array[:, :, np.newaxis]
+    if fa.ndim != 3:
+        raise ValueError("feature_array must be [pixels, samples(, classes)]")
+    side = int(round(np.sqrt(fa.shape[0])))
+    if side * side != fa.shape[0]:
+        raise ValueError(f"{fa.shape[0]} pixels do not make a square thumbnail")
+    if feature_array.ndim == 2:  # one row of images
+        fa = fa.transpose(0, 2, 1)
+    per_row = max(1, min(int(show_per_class), fa.shape[1]))
+    rows = fa.shape[2]
+    plt = _plt()
+    fig, axes = plt.subplots(rows, per_row, figsize=_figsize(screen_size), squeeze=False)
+    for c in range(rows):
+        for k in range(per_row):
+            im = np.asarray(fa[:, k, c], dtype=float).reshape(side, side)
+            if normalize and im.max() > im.min():
+                im = (im - im.min()) / (im.max() - im.min())
+            ax = axes[c, k]
+            ax.imshow(im, cmap="gray", vmin=0 if normalize else None,
+                      vmax=1 if normalize else None)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    fig.suptitle(title_string)
+    _save(fig, images_filename + ".png" if images_filename else "")
+    return fig
+
+
+def show_acc(pre_SA, post_SA, en_ind, pre_mean_resp, pre_median_resp, pre_std_resp,
+             post_offset, post_mean_resp, post_median_resp, post_std_resp, class_labels,
+             pre_heb_mean, pre_heb_std, post_heb_mean, post_heb_std, percent_change_mean_resp,
+             screen_size):
+    """One EN's responses per class before and after training (median with std bars; the
+    spontaneous level shaded) and the percent change of its mean response."""
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=_figsize(screen_size, (12, 5)))
+    pre_SA = np.asarray(pre_SA, dtype=int)
+    post_SA = np.asarray(post_SA, dtype=int)
+    ax1.errorbar(pre_SA, np.asarray(pre_median_resp)[pre_SA], yerr=np.asarray(pre_std_resp)[pre_SA],
+                 fmt="o", color="b", label="before training")
+    ax1.errorbar(np.asarray(post_offset), np.asarray(post_median_resp)[post_SA],
+                 yerr=np.asarray(post_std_resp)[post_SA], fmt="o", color="r",
+                 label="after training")
+    ax1.plot(pre_SA, np.asarray(pre_mean_resp)[pre_SA], "b+")
+    ax1.plot(np.asarray(post_offset), np.asarray(post_mean_resp)[post_SA], "r+")
+    ax1.axhspan(pre_heb_mean - pre_heb_std, pre_heb_mean + pre_heb_std, color="b", alpha=0.1)
+    ax1.axhspan(post_heb_mean - post_heb_std, post_heb_mean + post_heb_std, color="r", alpha=0.1)
+    ax1.set_xticks(np.arange(len(class_labels)))
+    ax1.set_xticklabels([str(int(c)) for c in class_labels])
+    ax1.set_xlabel("digit class")
+    ax1.set_ylabel("EN response (peak)")
+    ax1.set_title(f"EN {en_ind}: responses per class (trained on class {en_ind})")
+    ax1.legend()
+    change = np.asarray(percent_change_mean_resp, dtype=float)
+    colours = ["r" if c == en_ind else "0.5" for c in pre_SA[:change.size]]
+    ax2.bar(pre_SA[:change.size], np.nan_to_num(change), color=colours)
+    ax2.axhline(0, color="k", linewidth=0.5)
+    ax2.set_xlabel("digit class")
+    ax2.set_ylabel("change of mean response (%)")
+    ax2.set_title(f"EN {en_ind}: effect of training")
+    fig.tight_layout()
+    return fig
+
+
+def show_timecourse(ax, en_ind, sim_results, octo_times, class_list, results, exp_params,
+                    stim_starts, which_class):
+    """One EN's time course on ``ax``: the trace, each digit's onset coloured by class, the
+    octopamine (training) times shaded, and the class means before and after training."""
+    T = np.asarray(sim_results["T"])
+    E = np.asarray(sim_results["E"])[:, en_ind]
+    # From t = 0: the settling before it starts far above the digit responses.
+    shown = T >= min(0.0, T[-1])
+    ax.plot(T[shown], E[shown], color="k", linewidth=0.6)
+    top = float(E[shown].max()) if shown.any() and E[shown].max() > 0 else 1.0
+    for t, c in zip(np.asarray(stim_starts), np.asarray(which_class)):
+        ax.plot([t, t], [0, 0.05 * top], color=_CLASS_COLOURS[int(c) % 10], linewidth=1)
+    octo_times = np.asarray(octo_times)
+    if octo_times.size:
+        ax.axvspan(octo_times.min(), octo_times.max(), color="y", alpha=0.15, label="training")
+    r = results[en_ind]
+    for ph, colour in (("pre", "b"), ("post", "r")):
+        mean = np.asarray(r[f"{ph}_mean_resp"])
+        ax.plot([T[0], T[-1]], [mean[en_ind]] * 2, color=colour, linestyle=":", linewidth=0.8)
+    ax.set_xlim(max(T[0], 0), T[-1])
+    ax.set_ylim(0, 1.1 * top)
+    ax.set_ylabel(f"EN {en_ind}")
+    ax.set_title(f"EN {en_ind} (trained on class {en_ind}); ticks: digit onsets by class",
+                 fontsize=9)
+    return ax
+
+
+def plot_roc_multi(ax, fpr, tpr, roc_auc, class_labels, title_str, y_axis_label=True,
+                   legend=True):
+    """ROC curves of every class plus the micro and macro averages on ``ax``."""
+    for i, c in enumerate(class_labels):
+        key = int(c) if int(c) in fpr else i
+        ax.plot(fpr[key], tpr[key], color=_CLASS_COLOURS[i % 10], linewidth=1,
+                label=f"class {int(c)} (AUC {roc_auc[key]:.2f})")
+    for key, style in (("micro", ":"), ("macro", "--")):
+        if key in fpr:
+            ax.plot(fpr[key], tpr[key], color="k", linestyle=style, linewidth=2,
+                    label=f"{key} (AUC {roc_auc[key]:.2f})")
+    ax.plot([0, 1], [0, 1], color="0.7", linewidth=0.5)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("false positive rate")
+    if y_axis_label:
+        ax.set_ylabel("true positive rate")
+    ax.set_title(title_str)
+    if legend:
+        ax.legend(loc="lower right", fontsize=7)
+    return ax
+
+
+def show_roc_curves(tpr, fpr, roc_auc, class_labels, title_str="", images_filename=""):
+    """One model's ROC curves in a figure of their own, saved as
+    ``images_filename + '_ROC_' + title_str + '.png'`` when a name is given."""
+    plt = _plt()
+    fig, ax = plt.subplots()
+    plot_roc_multi(ax, fpr, tpr, roc_auc, class_labels, title_str)
+    if images_filename:
+        _save(fig, f"{images_filename}_ROC_{title_str}.png", dpi=150)
+    return fig
+
+
+def show_multi_roc(models, model_names, class_labels, images_filename=""):
+    """Several models' ROC curves side by side. ``models`` is a MothNet that has been
+    scored (its MothNet, SVM and kNN ROCs, as pymoth's method) or a list of roc_multi
+    dicts. Saved as ``images_filename + '.png'`` when a name is given."""
+    if isinstance(models, (list, tuple)):
+        rocs = list(models)
+    else:
+        rocs = [models.output_trained_log_loss, models.roc_svm, models.roc_knn]
+    if len(model_names) != len(rocs):
+        raise ValueError(f"{len(rocs)} models but {len(model_names)} names")
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(rocs), figsize=(5 * len(rocs), 5), sharey=True,
+                             squeeze=False)
+    for i, (roc, name) in enumerate(zip(rocs, model_names)):
+        plot_roc_multi(axes[0, i], roc["fpr"], roc["tpr"], roc["roc_auc"], class_labels, name,
+                       y_axis_label=i == 0, legend=i == 0)
+    fig.tight_layout()
+    if images_filename:
+        _save(fig, images_filename + ".png", dpi=150)
+    return fig

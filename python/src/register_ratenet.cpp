@@ -1,0 +1,586 @@
+// ratenet/: connectome_interpreter's rate networks. The pure-Python module
+// kenyon.activation_maximisation builds the original's API on these functions; here every
+// long call releases the GIL, and arrays go in as C-contiguous float32 spans (no copy when
+// the caller's array already is one) and come back as numpy arrays that own the C++ vectors.
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "bindings.hpp"
+#include "kenyon/core/error.hpp"
+#include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/activation_summary.hpp"
+#include "kenyon/ratenet/actmax.hpp"
+#include "kenyon/ratenet/attribution.hpp"
+#include "kenyon/ratenet/guess.hpp"
+#include "kenyon/ratenet/inputs.hpp"
+#include "kenyon/ratenet/network.hpp"
+#include "kenyon/ratenet/neuroglancer.hpp"
+#include "kenyon/ratenet/path_tables.hpp"
+#include "kenyon/ratenet/synthetic.hpp"
+#include "kenyon/ratenet/train.hpp"
+
+namespace kenyon::python {
+
+namespace {
+
+using namespace kenyon::ratenet;
+using sparse::csr_matrix;
+
+// (batch, sensory, steps) of a 2-D (sensory, steps) or 3-D input.
+input_shape shape_of_input(const carray<float>& x, const char* what) {
+  if (x.ndim() == 2) return {1, x.shape(0), x.shape(1)};
+  if (x.ndim() == 3) return {x.shape(0), x.shape(1), x.shape(2)};
+  throw parameter_error(what,
+                        "expected a 2-D (sensory, steps) or 3-D (batch, sensory, steps) "
+                        "array, got " +
+                            std::to_string(x.ndim()) + " dimensions");
+}
+
+array_view<const float> ref_of(const std::optional<carray<float>>& a) {
+  if (!a) return {};
+  return {span_of(*a), shape_of(*a)};
+}
+
+py::array_t<float> floats(std::vector<float>&& v, const std::vector<std::int64_t>& shape) {
+  return to_numpy(std::move(v), shape);
+}
+
+// A table as (column names, one list per column), for pandas.DataFrame.
+py::tuple table_columns(const table& t) {
+  py::list columns;
+  for (std::size_t c = 0; c < t.columns.size(); ++c) {
+    py::list values;
+    for (const auto& row : t.rows) std::visit([&](const auto& v) { values.append(v); }, row[c]);
+    columns.append(values);
+  }
+  py::list warnings;
+  for (const auto& w : t.warnings) warnings.append(w);
+  return py::make_tuple(t.columns, columns, warnings);
+}
+
+table table_of(const std::vector<std::string>& columns,
+               const std::vector<std::vector<cell>>& rows) {
+  table t;
+  t.columns = columns;
+  for (const auto& r : rows) {
+    if (r.size() != columns.size())
+      throw parameter_error("path", "a row has " + std::to_string(r.size()) + " cells for " +
+                                        std::to_string(columns.size()) + " columns");
+    t.rows.push_back(r);
+  }
+  return t;
+}
+
+// A Python callable as the network's activation function: fn(layer, wx, previous, slope,
+// divisive) with (N, batch) float32 arrays, returning the new (N, batch) state. Runs with the
+// GIL held (the forward pass calls it from its own thread, between parallel loops).
+activation_function<float> python_activation(py::function fn) {
+  auto holder = std::make_shared<py::function>(std::move(fn));
+  return [holder](const network&, const step_arguments<float>& s) {
+    py::gil_scoped_acquire gil;
+    const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(s.neurons),
+                                         static_cast<py::ssize_t>(s.batch)};
+    auto copy = [&](std::span<const float> v) -> py::object {
+      if (v.empty()) return py::none();
+      return py::array_t<float>(shape, v.data());
+    };
+    py::object result;
+    try {
+      result = (*holder)(s.layer, copy(s.wx), copy(s.previous), copy(s.slope), copy(s.divisive));
+    } catch (py::error_already_set& e) {
+      throw error("activation_function raised " + std::string(e.what()));
+    }
+    carray<float> out;
+    try {
+      out = result.cast<carray<float>>();
+    } catch (const py::cast_error&) {
+      throw error("activation_function must return an array of numbers, got " +
+                  std::string(py::str(result.get_type())));
+    }
+    if (out.size() != static_cast<py::ssize_t>(s.out.size()))
+      throw error("activation_function returned " + std::to_string(out.size()) +
+                  " values, expected neurons x batch = " + std::to_string(s.out.size()));
+    std::copy_n(out.data(), out.size(), s.out.begin());
+  };
+}
+
+std::vector<training_target> training_targets(const carray<std::int64_t>& batch,
+                                              const carray<std::int64_t>& neuron,
+                                              const carray<std::int64_t>& layer,
+                                              const carray<double>& value) {
+  const auto n = batch.size();
+  if (neuron.size() != n || layer.size() != n || value.size() != n)
+    throw parameter_error("targets", "batch, neuron_idx, layer and value differ in length");
+  std::vector<training_target> out(static_cast<std::size_t>(n));
+  for (py::ssize_t k = 0; k < n; ++k) {
+    auto& t = out[static_cast<std::size_t>(k)];
+    t.batch = batch.data()[k];
+    t.neuron = neuron.data()[k];
+    if (layer.data()[k] >= 0) t.layer = static_cast<int>(layer.data()[k]);
+    t.value = value.data()[k];
+  }
+  return out;
+}
+
+py::dict parameters_dict(const group_parameters<float>& p) {
+  auto arr = [](const std::vector<float>& v) {
+    return py::array_t<float>(static_cast<py::ssize_t>(v.size()), v.data());
+  };
+  py::dict d;
+  d["divisive_strength"] = arr(p.divisive_strength);
+  d["tau_param"] = arr(p.tau_param);
+  d["slope"] = arr(p.slope);
+  d["raw_biases"] = arr(p.raw_bias);
+  return d;
+}
+
+// A Python regulariser fn(flat x) -> (value, flat gradient) as a C++ regulariser.
+regulariser python_regulariser(py::function fn) {
+  auto holder = std::make_shared<py::function>(std::move(fn));
+  return [holder](std::span<const float> x, std::span<float> grad, float scale) -> double {
+    py::gil_scoped_acquire gil;
+    py::tuple r;
+    try {
+      r = (*holder)(py::array_t<float>(static_cast<py::ssize_t>(x.size()), x.data()));
+    } catch (py::error_already_set& e) {
+      throw error("custom regularisation function raised " + std::string(e.what()));
+    }
+    const auto g = r[1].cast<carray<float>>();
+    if (g.size() != static_cast<py::ssize_t>(grad.size()))
+      throw error("custom regularisation gradient has the wrong size");
+    for (std::size_t k = 0; k < grad.size(); ++k) grad[k] += scale * g.data()[k];
+    return r[0].cast<double>();
+  };
+}
+
+}  // namespace
+
+void register_ratenet(py::module_& parent) {
+  auto m = parent.def_submodule("ratenet", "kenyon::ratenet: rate networks");
+
+  py::enum_<network_kind>(m, "NetworkKind")
+      .value("multilayered", network_kind::multilayered)
+      .value("linear", network_kind::linear);
+
+  py::class_<network_params>(m, "NetworkParams", doc("ratenet::network_params"))
+      .def(py::init<>())
+      .def_readwrite("kind", &network_params::kind)
+      .def_readwrite("num_layers", &network_params::num_layers)
+      .def_readwrite("threshold", &network_params::threshold)
+      .def_readwrite("tanh_steepness", &network_params::tanh_steepness)
+      .def_readwrite("default_bias", &network_params::default_bias)
+      .def_readwrite("tau", &network_params::tau)
+      .def_readwrite("idx_to_group", &network_params::idx_to_group)
+      .def_readwrite("bias_by_group", &network_params::bias_by_group)
+      .def_readwrite("slope_by_group", &network_params::slope_by_group)
+      .def_readwrite("tau_by_group", &network_params::tau_by_group)
+      .def_readwrite("divisive_normalization", &network_params::divisive_normalization)
+      .def_readwrite("divisive_strength", &network_params::divisive_strength)
+      .def_readwrite("divisive_strength_by_group", &network_params::divisive_strength_by_group)
+      .def("validate", &network_params::validate);
+
+  py::class_<network>(m, "Network", doc("ratenet::basic_network"))
+      .def(py::init([](csr_matrix weights, const carray<std::int64_t>& sensory,
+                       const network_params& params, py::object activation) {
+             activation_function<float> f;
+             if (py::isinstance<py::str>(activation)) {
+               const auto name = activation.cast<std::string>();
+               if (name == "legacy")
+                 f = legacy_activation<float>;
+               else if (name == "legacy_linear")
+                 f = legacy_activation_linear<float>;
+               else
+                 throw parameter_error("activation_function", "unknown name '" + name + "'");
+             } else if (!activation.is_none()) {
+               f = python_activation(activation.cast<py::function>());
+             }
+             std::vector<std::int64_t> s(sensory.data(), sensory.data() + sensory.size());
+             // A copy outlives the released GIL, so that a Python callable is never freed
+             // without it (e.g. when the constructor throws).
+             const auto keep = f;
+             py::gil_scoped_release release;
+             return network(std::move(weights), std::move(s), params, std::move(f));
+           }),
+           py::arg("weights"), py::arg("sensory_indices"), py::arg("params"),
+           py::arg("activation") = py::none())
+      .def_property_readonly("size", &network::size)
+      .def_property_readonly("num_sensory", &network::num_sensory)
+      .def_property_readonly("num_layers", &network::num_layers)
+      .def_property_readonly("groups", &network::groups)
+      .def_property_readonly("divisive_pre_groups", &network::divisive_pre_groups)
+      .def_property_readonly("has_custom_activation",
+                             [](const network& n) { return static_cast<bool>(n.activation()); })
+      .def_property_readonly("group_of",
+                             [](const network& n) {
+                               auto g = n.group_of();
+                               return py::array_t<std::int32_t>(static_cast<py::ssize_t>(g.size()),
+                                                                g.data());
+                             })
+      .def_property_readonly("sensory_indices",
+                             [](const network& n) {
+                               auto s = n.sensory_indices();
+                               return py::array_t<std::int64_t>(static_cast<py::ssize_t>(s.size()),
+                                                                s.data());
+                             })
+      .def("neuron_values",
+           [](const network& n) {
+             auto arr = [](std::span<const float> v) {
+               return py::array_t<float>(static_cast<py::ssize_t>(v.size()), v.data());
+             };
+             return py::make_tuple(arr(n.neuron_slope()), arr(n.neuron_bias()),
+                                   arr(n.neuron_tau()));
+           })
+      .def("weights", [](const network& n) { return n.weights(); })
+      .def("divisive_weights", [](const network& n) { return n.divisive_weights(); })
+      .def("get_parameters", [](const network& n) { return parameters_dict(n.parameters()); })
+      .def(
+          "set_parameters",
+          [](network& n, const carray<float>& divisive, const carray<float>& tau,
+             const carray<float>& slope, const carray<float>& bias) {
+            auto vec = [](const carray<float>& a) {
+              return std::vector<float>(a.data(), a.data() + a.size());
+            };
+            n.set_parameters({vec(divisive), vec(tau), vec(slope), vec(bias)});
+          },
+          py::arg("divisive_strength"), py::arg("tau_param"), py::arg("slope"),
+          py::arg("raw_biases"), doc("ratenet::basic_network.set_parameters"))
+      .def(
+          "forward",
+          [](const network& n, const carray<float>& input, const layer_values& every_batch,
+             const std::map<std::int64_t, layer_values>& per_batch) {
+            const auto shape = shape_of_input(input, "inputs");
+            manipulation clamps{every_batch, per_batch};
+            std::vector<float> out;
+            {
+              py::gil_scoped_release release;
+              out = n.forward(span_of(input), shape, clamps);
+            }
+            return floats(std::move(out), {shape.batch, n.size(), n.num_layers()});
+          },
+          py::arg("input"), py::arg("every_batch") = layer_values{},
+          py::arg("per_batch") = std::map<std::int64_t, layer_values>{}, doc("ratenet::forward"));
+
+  m.def(
+      "activation_maximisation",
+      [](const network& net, const carray<std::int64_t>& batch, const carray<std::int64_t>& layer,
+         const carray<std::int64_t>& neuron, const carray<double>& value, std::int64_t batch_size,
+         int num_iterations, double learning_rate, double in_reg_lambda, double out_reg_lambda,
+         bool early_stopping, double stopping_threshold, int n_runs, std::uint64_t seed,
+         bool normalize_gradients, int checkpoint_interval,
+         const std::optional<carray<float>>& initial, py::object in_reg, py::object out_reg) {
+        target_activation targets;
+        targets.batch_size = batch_size;
+        for (py::ssize_t k = 0; k < batch.size(); ++k)
+          targets.targets.push_back({batch.data()[k], static_cast<int>(layer.data()[k]),
+                                     neuron.data()[k], value.data()[k]});
+        actmax_params p;
+        p.num_iterations = num_iterations;
+        p.learning_rate = learning_rate;
+        p.in_reg_lambda = in_reg_lambda;
+        p.out_reg_lambda = out_reg_lambda;
+        p.early_stopping = early_stopping;
+        p.stopping_threshold = stopping_threshold;
+        p.n_runs = n_runs;
+        p.seed = seed;
+        p.normalize_gradients = normalize_gradients;
+        p.checkpoint_interval = checkpoint_interval;
+        if (!in_reg.is_none()) p.in_reg = python_regulariser(in_reg.cast<py::function>());
+        if (!out_reg.is_none()) p.out_reg = python_regulariser(out_reg.cast<py::function>());
+        std::optional<std::span<const float>> init;
+        if (initial) init = span_of(*initial);
+        actmax_result r;
+        {
+          py::gil_scoped_release release;
+          r = ratenet::activation_maximisation(net, targets, p, init);
+        }
+        const auto& s = r.shape;
+        py::list snapshots;
+        for (auto& snap : r.snapshots)
+          snapshots.append(floats(std::move(snap), {s.batch, s.sensory, s.steps}));
+        py::dict d;
+        d["input"] = floats(std::move(r.input), {s.batch, s.sensory, s.steps});
+        d["activations"] =
+            floats(std::move(r.activations), {s.batch, net.size(), net.num_layers()});
+        d["target_loss"] = r.target_loss;
+        d["out_reg"] = r.out_reg;
+        d["in_reg"] = r.in_reg;
+        d["snapshots"] = snapshots;
+        d["iterations"] = r.iterations;
+        return d;
+      },
+      py::arg("net"), py::arg("batch"), py::arg("layer"), py::arg("neuron"), py::arg("value"),
+      py::arg("batch_size"), py::arg("num_iterations"), py::arg("learning_rate"),
+      py::arg("in_reg_lambda"), py::arg("out_reg_lambda"), py::arg("early_stopping"),
+      py::arg("stopping_threshold"), py::arg("n_runs"), py::arg("seed"),
+      py::arg("normalize_gradients"), py::arg("checkpoint_interval"), py::arg("initial"),
+      py::arg("in_reg") = py::none(), py::arg("out_reg") = py::none(),
+      doc("ratenet::activation_maximisation"));
+
+  m.def(
+      "train_model",
+      [](network& net, const carray<float>& inputs, const carray<std::int64_t>& batch,
+         const carray<std::int64_t>& neuron, const carray<std::int64_t>& layer,
+         const carray<double>& value, int num_epochs, double learning_rate, double param_reg_lambda,
+         double train_fraction, std::uint64_t seed, bool train_slopes, bool train_biases,
+         bool train_divisive_strength, bool train_tau, int checkpoint_interval,
+         const std::optional<std::vector<std::int64_t>>& train_indices, py::object loss) {
+        const auto shape = shape_of_input(inputs, "inputs");
+        train_params p;
+        p.num_epochs = num_epochs;
+        p.learning_rate = learning_rate;
+        p.param_reg_lambda = param_reg_lambda;
+        p.train_fraction = train_fraction;
+        p.seed = seed;
+        p.train_slopes = train_slopes;
+        p.train_biases = train_biases;
+        p.train_divisive_strength = train_divisive_strength;
+        p.train_tau = train_tau;
+        p.checkpoint_interval = checkpoint_interval;
+        p.train_indices = train_indices;
+        if (py::isinstance<py::str>(loss)) {
+          p.loss = parse_loss_kind(loss.cast<std::string>());
+        } else {
+          // fn(predicted, target, want_grad) -> (loss, grad or None)
+          auto holder = std::make_shared<py::function>(loss.cast<py::function>());
+          p.loss = loss_kind::custom;
+          p.custom_loss = [holder](std::span<const float> pred, std::span<const float> target,
+                                   std::span<float> grad) -> double {
+            py::gil_scoped_acquire gil;
+            const auto n = static_cast<py::ssize_t>(pred.size());
+            py::tuple r;
+            try {
+              r = (*holder)(py::array_t<float>(n, pred.data()),
+                            py::array_t<float>(n, target.data()), !grad.empty());
+            } catch (py::error_already_set& e) {
+              throw error("activation_loss_fn raised " + std::string(e.what()));
+            }
+            if (!grad.empty()) {
+              const auto g = r[1].cast<carray<float>>();
+              if (g.size() != n) throw error("activation_loss_fn: gradient of the wrong size");
+              std::copy_n(g.data(), n, grad.begin());
+            }
+            return r[0].cast<double>();
+          };
+        }
+        const auto targets = training_targets(batch, neuron, layer, value);
+        train_result r;
+        {
+          py::gil_scoped_release release;
+          r = ratenet::train_model(net, span_of(inputs), shape, targets, p);
+        }
+        py::dict d;
+        d["parameters"] = parameters_dict(r.parameters);
+        d["loss"] = r.history.loss;
+        d["mse_loss"] = r.history.activation_loss;
+        d["param_reg_loss"] = r.history.param_reg_loss;
+        d["val_loss"] = r.history.val_loss;
+        d["train_indices"] = r.train_indices;
+        d["val_indices"] = r.val_indices;
+        return d;
+      },
+      py::arg("net"), py::arg("inputs"), py::arg("batch"), py::arg("neuron"), py::arg("layer"),
+      py::arg("value"), py::arg("num_epochs"), py::arg("learning_rate"),
+      py::arg("param_reg_lambda"), py::arg("train_fraction"), py::arg("seed"),
+      py::arg("train_slopes"), py::arg("train_biases"), py::arg("train_divisive_strength"),
+      py::arg("train_tau"), py::arg("checkpoint_interval"), py::arg("train_indices"),
+      py::arg("loss"), doc("ratenet::train_model"));
+
+  m.def(
+      "saliency",
+      [](const network& net, const carray<float>& input,
+         const std::map<int, std::vector<std::int64_t>>& neurons, const std::string& method,
+         bool normalize) {
+        const auto shape = shape_of_input(input, "input_tensor");
+        const auto how = parse_attribution_method(method);
+        std::vector<float> out;
+        {
+          py::gil_scoped_release release;
+          out = ratenet::saliency(net, span_of(input), shape, neurons, how, normalize);
+        }
+        return floats(std::move(out), {shape.batch, shape.sensory, shape.steps});
+      },
+      py::arg("net"), py::arg("input"), py::arg("neurons_of_interest"), py::arg("method"),
+      py::arg("normalize"), doc("ratenet::saliency"));
+
+  m.def(
+      "get_gradients",
+      [](const network& net, const carray<float>& input, const std::vector<neuron_key>& monitor,
+         const std::map<int, std::vector<neuron_key>>& targets,
+         const std::vector<int>& monitor_layers, const std::string& method,
+         const std::vector<std::string>& batch_names, int checkpoint_interval,
+         bool normalize_per_layer) {
+        const auto shape = shape_of_input(input, "input_tensor");
+        gradient_params p;
+        p.monitor = monitor;
+        p.targets = targets;
+        p.monitor_layers = monitor_layers;
+        p.method = parse_attribution_method(method);
+        p.batch_names = batch_names;
+        p.checkpoint_interval = checkpoint_interval;
+        p.normalize_per_layer = normalize_per_layer;
+        gradient_table t;
+        {
+          py::gil_scoped_release release;
+          t = ratenet::get_gradients(net, span_of(input), shape, p);
+        }
+        return py::make_tuple(t.group, t.batch_name, t.layers, t.values);
+      },
+      py::arg("net"), py::arg("input"), py::arg("monitor"), py::arg("targets"),
+      py::arg("monitor_layers"), py::arg("method"), py::arg("batch_names"),
+      py::arg("checkpoint_interval"), py::arg("normalize_per_layer"),
+      doc("ratenet::get_gradients"));
+
+  m.def(
+      "signed_connectivity_by_path_length",
+      [](const csr_matrix& inprop, const carray<int>& signs, const carray<std::int64_t>& sources,
+         const carray<std::int64_t>& targets, int max_length) {
+        signed_connectivity c;
+        {
+          py::gil_scoped_release release;
+          c = ratenet::signed_connectivity_by_path_length(inprop, span_of(signs), span_of(sources),
+                                                          span_of(targets), max_length);
+        }
+        py::list e, i;
+        for (auto& v : c.excitatory) e.append(to_numpy(std::move(v), {c.sources, c.targets}));
+        for (auto& v : c.inhibitory) i.append(to_numpy(std::move(v), {c.sources, c.targets}));
+        return py::make_tuple(e, i);
+      },
+      py::arg("inprop"), py::arg("idx_to_sign"), py::arg("sources"), py::arg("targets"),
+      py::arg("max_length"), doc("ratenet::signed_connectivity_by_path_length"));
+
+  m.def(
+      "guess_optimal_stimulus",
+      [](const csr_matrix& inprop, const carray<std::int64_t>& sensory, const carray<int>& signs,
+         const std::vector<layer_targets>& targets, int longest_plen) {
+        input_array a;
+        {
+          py::gil_scoped_release release;
+          a = ratenet::guess_optimal_stimulus(inprop, span_of(sensory), span_of(signs), targets,
+                                              longest_plen);
+        }
+        return floats(std::move(a.values), a.shape());
+      },
+      py::arg("inprop"), py::arg("sensory_indices"), py::arg("idx_to_sign"), py::arg("targets"),
+      py::arg("longest_plen"), doc("ratenet::guess_optimal_stimulus"));
+
+  m.def(
+      "input_from_table",
+      [](const std::vector<std::string>& groups, const std::vector<std::string>& columns,
+         const carray<double>& values, const carray<std::int64_t>& sensory,
+         const std::vector<std::string>& idx_to_group, std::int64_t num_layers,
+         const carray<std::int64_t>& timepoints) {
+        group_table t{groups, columns, {values.data(), values.data() + values.size()}};
+        t.validate();
+        auto a = ratenet::input_from_table(t, span_of(sensory), idx_to_group, num_layers,
+                                           span_of(timepoints));
+        return floats(std::move(a.values), a.shape());
+      },
+      py::arg("groups"), py::arg("columns"), py::arg("values"), py::arg("sensory_indices"),
+      py::arg("idx_to_group"), py::arg("num_layers"), py::arg("timepoints"),
+      doc("ratenet::input_from_table"));
+
+  m.def(
+      "activations_to_df",
+      [](const csr_matrix& inprop, const carray<float>& model_input, const carray<float>& out,
+         const carray<std::int64_t>& sensory, const std::vector<std::string>& inidx,
+         const std::vector<std::string>& outidx, double activation_threshold,
+         double connectivity_threshold, bool high_ram, bool batched) {
+        path_table_options o;
+        o.inidx_mapping = inidx;
+        o.outidx_mapping = outidx;
+        o.activation_threshold = activation_threshold;
+        o.connectivity_threshold = connectivity_threshold;
+        o.high_ram = high_ram;
+        table t;
+        {
+          py::gil_scoped_release release;
+          const array_view<const float> in{span_of(model_input), shape_of(model_input)};
+          const array_view<const float> act{span_of(out), shape_of(out)};
+          t = batched ? ratenet::activations_to_df_batched(inprop, in, act, span_of(sensory), o)
+                      : ratenet::activations_to_df(inprop, in, act, span_of(sensory), o);
+        }
+        return table_columns(t);
+      },
+      py::arg("inprop"), py::arg("model_input"), py::arg("out"), py::arg("sensory_indices"),
+      py::arg("inidx_mapping"), py::arg("outidx_mapping"), py::arg("activation_threshold"),
+      py::arg("connectivity_threshold"), py::arg("high_ram"), py::arg("batched"),
+      doc("ratenet::activations_to_df"));
+
+  m.def(
+      "get_activations_for_path",
+      [](const std::vector<std::string>& columns, const std::vector<std::vector<cell>>& rows,
+         const carray<float>& activations, const std::optional<carray<float>>& model_in,
+         const std::vector<std::int64_t>& sensory, const std::vector<std::string>& idx_to_group,
+         std::int64_t activation_start) {
+        const auto path = table_of(columns, rows);
+        const array_view<const float> act{span_of(activations), shape_of(activations)};
+        return table_columns(ratenet::get_activations_for_path(path, act, ref_of(model_in), sensory,
+                                                               idx_to_group, activation_start));
+      },
+      py::arg("columns"), py::arg("rows"), py::arg("activations"), py::arg("model_in"),
+      py::arg("sensory_indices"), py::arg("idx_to_group"), py::arg("activation_start"),
+      doc("ratenet::get_activations_for_path"));
+
+  m.def(
+      "activated_path_for_ngl",
+      [](const std::vector<std::string>& columns, const std::vector<std::vector<cell>>& rows) {
+        return table_columns(ratenet::activated_path_for_ngl(table_of(columns, rows)));
+      },
+      py::arg("columns"), py::arg("rows"), doc("ratenet::activated_path_for_ngl"));
+
+  m.def(
+      "get_neuron_activation",
+      [](const carray<float>& activations, const std::vector<std::int64_t>& neurons,
+         const std::vector<std::string>& batch_names,
+         const std::vector<std::string>& idx_to_group) {
+        const array_view<const float> act{span_of(activations), shape_of(activations)};
+        return table_columns(
+            ratenet::get_neuron_activation(act, neurons, batch_names, idx_to_group));
+      },
+      py::arg("activations"), py::arg("neuron_indices"), py::arg("batch_names"),
+      py::arg("idx_to_group"), doc("ratenet::get_neuron_activation"));
+
+  m.def(
+      "get_input_activation",
+      [](const carray<float>& model_in, const std::vector<std::int64_t>& sensory,
+         const std::vector<std::string>& idx_to_group, const std::vector<std::int64_t>& selected,
+         double activation_threshold, const std::vector<std::string>& batch_names) {
+        const array_view<const float> in{span_of(model_in), shape_of(model_in)};
+        return table_columns(ratenet::get_input_activation(
+            in, sensory, idx_to_group, {selected, activation_threshold, batch_names}));
+      },
+      py::arg("model_in"), py::arg("sensory_indices"), py::arg("idx_to_group"),
+      py::arg("selected_indices"), py::arg("activation_threshold"), py::arg("batch_names"),
+      doc("ratenet::get_input_activation"));
+
+  m.def(
+      "activity_by_column",
+      [](const carray<float>& activity, const std::vector<std::string>& idx_to_group,
+         const std::vector<std::int64_t>& idx_to_column, const std::vector<std::string>& selected,
+         const std::optional<carray<float>>& model_input,
+         const std::vector<std::int64_t>& sensory) {
+        const array_view<const float> act{span_of(activity), shape_of(activity)};
+        return table_columns(ratenet::activity_by_column(act, idx_to_group, idx_to_column, selected,
+                                                         ref_of(model_input), sensory));
+      },
+      py::arg("activity"), py::arg("idx_to_group"), py::arg("idx_to_column"),
+      py::arg("selected_groups"), py::arg("model_input"), py::arg("sensory_indices"),
+      doc("ratenet::activity_by_column"));
+
+  m.def(
+      "synthetic_connectome",
+      [](std::int64_t neurons, std::int64_t connections, std::uint64_t seed) {
+        synthetic_params p;
+        p.neurons = neurons;
+        p.connections = connections;
+        p.seed = seed;
+        py::gil_scoped_release release;
+        auto c = make_synthetic_connectome(p);
+        return std::make_pair(std::move(c.weights), std::move(c.sensory_indices));
+      },
+      py::arg("neurons") = 140000, py::arg("connections") = 3500000, py::arg("seed") = 0,
+      doc("ratenet::make_synthetic_connectome"));
+}
+
+}  // namespace kenyon::python

@@ -3,8 +3,11 @@
 The C++ library behind the ``kenyon`` command line, under the names of the reference
 packages, so that switching takes little more than an import.
 """
-from . import connectome, datasets, errors
+from . import activation_maximisation, compress_paths, connectome, datasets, errors, moth
 from ._core import __version__
 from .errors import Error, FileError, ParameterError, UnknownNameError
 
-__all__ = ["connectome", "datasets", "errors", "Error", "FileError", "ParameterError", "UnknownNameError", "__version__"]
+__all__ = [
+    "activation_maximisation", "compress_paths", "connectome", "datasets", "errors", "moth",
+    "Error", "FileError", "ParameterError", "UnknownNameError", "__version__",
+]

@@ -14,7 +14,8 @@ Every public name of the original, with its signature, defaults and return value
   maximisation) to start from a given input.
 * A custom ``activation_function`` is any Python callable ``fn(model, x, x_previous)``
   taking and returning ``(neurons, batch)`` arrays; it runs once per layer (slow for big
-  networks, but exact). Gradients through it (activation_maximisation, saliency) use torch
+  networks, but exact). Gradients through it (activation_maximisation, saliency,
+  get_gradients; train_model differentiates the loss numerically, see there) use torch
   autograd when torch is installed and the callable accepts tensors; otherwise central
   differences on numpy arrays, which assume that each output entry depends only on the
   same entry of ``x`` and ``x_previous`` (true of activation functions, but not of
@@ -744,6 +745,11 @@ def train_model(
     numpy arrays, one pair of calls per target row. When biases are trained, raw biases
     exactly 0 are first set to 1e-6 so that |.|'s kink does not freeze them.
 
+    With a custom activation_function the same loop runs in Python, with the gradient of
+    the activation loss by central differences (step 1e-3) over each trained parameter
+    entry: slow (two forward passes per entry and epoch) and inexact where a parameter sits
+    on a kink (a raw bias at 0, tau_param at 1).
+
     The train/validation split draws from ``seed`` with kenyon's generator (numpy's
     np.random.choice cannot be repeated); ``train_indices`` (kenyon's addition) gives the
     training items explicitly. Returns (model, history, train_inputs, val_inputs,
@@ -754,8 +760,6 @@ def train_model(
         raise ValueError("wandb logging is not supported by kenyon; use wandb=False")
     if model._values is None:
         raise _error('train_model', "train_model: the model has no per-group parameters to train (build it with idx_to_group)")
-    if model.custom_activation_function is not None:
-        raise NotImplementedError("train_model: models with a custom activation_function cannot be trained in kenyon")
     if not isinstance(targets, pd.DataFrame):
         raise TypeError("targets must be a pandas DataFrame")
     required = ["batch", "neuron_idx", "value"]
@@ -786,13 +790,14 @@ def train_model(
     model._sync()
     if train_indices is not None:
         train_indices = [int(i) for i in np.asarray(train_indices).reshape(-1)]
+    args = (x, batch, neuron, layer, value, int(num_epochs), float(learning_rate), float(param_reg_lambda),
+            float(train_fraction), int(seed), bool(train_slopes), bool(train_biases), bool(train_divisive_strength),
+            bool(train_tau), max(0, int(checkpoint_steps)), train_indices, loss)
     with training_mode(model, train_slopes, train_biases, train_divisive_strength, train_tau):
-        r = _rn.train_model(
-            model._net, x, batch, neuron, layer, value,
-            int(num_epochs), float(learning_rate), float(param_reg_lambda), float(train_fraction),
-            int(seed), bool(train_slopes), bool(train_biases), bool(train_divisive_strength),
-            bool(train_tau), max(0, int(checkpoint_steps)), train_indices, loss,
-        )
+        if model.custom_activation_function is None:
+            r = _rn.train_model(model._net, *args)
+        else:
+            r = _py_train(model, *args)
     for k, v in r["parameters"].items():
         if model._values.get(k) is not None:
             model._values[k] = np.array(v, dtype=np.float32)
@@ -809,6 +814,93 @@ def train_model(
 
     model.activations = model.forward(x[tr]) if len(tr) else None
     return model, history, _result(x[tr], inputs), _result(x[va], inputs), subset(list(tr)), subset(list(va)), tr, va
+
+
+def _py_train(model, x, batch, neuron, layer, value, num_epochs, learning_rate, param_reg_lambda, train_fraction,
+              seed, train_slopes, train_biases, train_divisive_strength, train_tau, checkpoint_steps,
+              train_indices, loss):
+    """train_model through a Python activation function: ratenet::train_model's loop, with
+    the gradient of the activation loss by central differences over each trained parameter
+    (two forward passes per parameter entry)."""
+    original = {k: (None if v is None else v.copy()) for k, v in model._values.items()}
+    # The split (and the checks of the inputs and targets) from the C++ function, run for
+    # zero epochs; it leaves the parameters as they were apart from the nudge, undone below.
+    split = _rn.train_model(model._net, x, batch, neuron, layer, value, 0, learning_rate, param_reg_lambda,
+                            train_fraction, seed, train_slopes, train_biases, train_divisive_strength, train_tau,
+                            checkpoint_steps, train_indices, "mae")
+    model._pushed = {k: np.array(v, np.float32) for k, v in split["parameters"].items()}
+    trained = {"divisive_strength": train_divisive_strength, "tau_param": train_tau, "slope": train_slopes,
+               "raw_biases": train_biases}
+    names = [k for k in _PARAM_NAMES if model._values.get(k) is not None and model._values[k].size]
+    if train_biases:
+        model._values["raw_biases"][model._values["raw_biases"] == 0] = np.float32(1e-6)
+    initial = {k: model._values[k].copy() for k in names}
+    tr = np.asarray(split["train_indices"], np.int64)
+    va = np.asarray(split["val_indices"], np.int64)
+
+    def rows(items):
+        pos = {int(b): i for i, b in enumerate(items)}
+        keep = np.array([int(b) in pos for b in batch], dtype=bool)
+        return (x[items], np.array([pos[int(b)] for b in batch[keep]], np.int64), neuron[keep], layer[keep],
+                value[keep].astype(np.float32))
+
+    def score(subset):
+        xs, b, n, l, v = subset
+        if len(b) == 0:
+            return float("nan")
+        acts = model.forward(xs)
+        pred = np.where(l >= 0, acts[b, n, np.maximum(l, 0)], acts[b, n, :].mean(axis=-1)).astype(np.float32)
+        if loss == "mse":
+            return float(np.mean((pred.astype(np.float64) - v) ** 2))
+        if loss == "mae":
+            return float(np.mean(np.abs(pred.astype(np.float64) - v)))
+        return loss(pred, v, False)[0]
+
+    train_set, val_set = rows(tr), rows(va)
+    history = {"loss": [], "mse_loss": [], "param_reg_loss": [], "val_loss": []}
+    state = {k: (np.zeros_like(initial[k], np.float64), np.zeros_like(initial[k], np.float64)) for k in names}
+    b1, b2, eps, h = 0.9, 0.999, 1e-8, 1e-3
+    try:
+        for epoch in range(num_epochs):
+            act = score(train_set)
+            reg = param_reg_lambda * sum(
+                float(np.mean(np.abs(model._values[k].astype(np.float64) - initial[k]))) for k in names)
+            history["loss"].append(act + reg)
+            history["mse_loss"].append(act)
+            history["param_reg_loss"].append(reg)
+            if np.isfinite(act + reg):
+                grads = {}
+                for k in (k for k in names if trained[k]):
+                    p = model._values[k]
+                    g = np.zeros(p.shape, np.float64)
+                    for i in range(p.size):
+                        old = p[i]
+                        p[i] = old + h
+                        up = score(train_set)
+                        p[i] = old - h
+                        down = score(train_set)
+                        p[i] = old
+                        g[i] = (up - down) / (2 * h)
+                    grads[k] = g
+                norm = np.sqrt(sum(float((g * g).sum()) for g in grads.values()))
+                if norm > 1.0:
+                    for g in grads.values():
+                        g *= 1.0 / (norm + 1e-6)
+                t = epoch + 1
+                for k, g in grads.items():
+                    m, v = state[k]
+                    m[:] = b1 * m + (1 - b1) * g
+                    v[:] = b2 * v + (1 - b2) * g * g
+                    step = learning_rate / (1 - b1**t) * m / (np.sqrt(v) / np.sqrt(1 - b2**t) + eps)
+                    model._values[k] = (model._values[k] - step).astype(np.float32)
+            history["val_loss"].append(score(val_set))
+    except BaseException:
+        model._values = original
+        model._sync()
+        raise
+    model._sync()
+    return {"parameters": model._net.get_parameters(), **history,
+            "train_indices": tr, "val_indices": va}
 
 
 # ------------------------------------------------------------------ activation maximisation
@@ -1011,9 +1103,11 @@ def _l1_l2(x):
 def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate, in_reg_lambda,
                    out_reg_lambda, custom_reg_functions, early_stopping, stopping_threshold, n_runs,
                    seed, normalize_gradients, quiet, like):
-    if custom_reg_functions:
-        raise NotImplementedError("custom_reg_functions with a custom activation_function")
     B = shape[0]
+    regs = custom_reg_functions or {}
+    n = model._net.size
+    reg_in = _reg_wrapper(regs["in"], shape) if "in" in regs else lambda flat: _l1_l2(flat)
+    reg_out = _reg_wrapper(regs["out"], (B, n, model.num_layers)) if "out" in regs else lambda flat: _l1_l2(flat)
     if initial is None:
         initial = np.random.default_rng(seed).random(shape, dtype=np.float32)
     x = initial.astype(np.float32).copy()
@@ -1039,8 +1133,10 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
             per_batch[bb] += d * d
             g_acts[bb, nn, ll] += 2 * d / counts[bb] / B
         a_loss = float(np.mean([per_batch[i] / counts[i] if counts[i] else 0.0 for i in range(B)]))
-        r_in, g_in = _l1_l2(x)
-        r_out, g_out = _l1_l2(acts)
+        r_in, g_in = reg_in(x.reshape(-1))
+        r_out, g_out = reg_out(acts.reshape(-1))
+        g_in = np.asarray(g_in, np.float64).reshape(x.shape)
+        g_out = np.asarray(g_out, np.float64).reshape(acts.shape)
         loss = a_loss + in_reg_lambda * r_in + out_reg_lambda * r_out
         losses.append(loss)
         if early_stopping and it > n_runs and max(losses[-n_runs:]) - min(losses[-n_runs:]) < stopping_threshold:

@@ -163,21 +163,17 @@ network network_from_arrays(const carray<double>& f2r, const carray<double>& r_s
   return n;
 }
 
-// Features [classes, per_class, features] as the simulation reads them (one copy: the
-// library's feature_set owns its values).
-data::feature_set features_of(const carray<float>& values) {
+// Features [classes, per_class, features] read in place: the simulation gets a view of the
+// numpy buffer, which the caller's array keeps alive for the whole call.
+data::feature_view features_of(const carray<float>& values) {
   if (values.ndim() != 3)
     throw parameter_error("feature_array",
                           "expected a 3-d array [features, digits per class, classes]");
-  data::feature_set f;
-  f.num_classes = static_cast<int>(values.shape(0));
-  f.per_class = static_cast<int>(values.shape(1));
-  f.num_features = static_cast<int>(values.shape(2));
   const auto v = span_of(values);
   for (float x : v)
     if (!std::isfinite(x)) throw parameter_error("feature_array", "expected finite values");
-  f.values.assign(v.begin(), v.end());
-  return f;
+  return {static_cast<int>(values.shape(0)), static_cast<int>(values.shape(1)),
+          static_cast<int>(values.shape(2)), v.data()};
 }
 
 py::dict classification_dict(classification&& c) {
@@ -397,7 +393,7 @@ void register_moth(py::module_& m) {
       "simulate",
       [](const network& moth, const protocol& proto, const carray<float>& features,
          const model_params& params, std::uint64_t seed, bool reset_at_33s) {
-        auto f = features_of(features);
+        const auto f = features_of(features);
         if (moth.num_readouts != params.num_readouts)
           throw parameter_error("nE", "the moth has " + std::to_string(moth.num_readouts) +
                                           " readout neurons, the parameters " +

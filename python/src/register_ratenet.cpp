@@ -59,6 +59,18 @@ py::tuple table_columns(const table& t) {
   return py::make_tuple(t.columns, columns, warnings);
 }
 
+// Builds a table with the GIL released (the arrays it reads are held by the caller), then
+// converts it with the GIL held.
+template <class F>
+py::tuple released_table(F&& make) {
+  table t;
+  {
+    py::gil_scoped_release release;
+    t = make();
+  }
+  return table_columns(t);
+}
+
 table table_of(const std::vector<std::string>& columns,
                const std::vector<std::vector<cell>>& rows) {
   table t;
@@ -165,20 +177,31 @@ void register_ratenet(py::module_& parent) {
 
   py::class_<network_params>(m, "NetworkParams", doc("ratenet::network_params"))
       .def(py::init<>())
-      .def_readwrite("kind", &network_params::kind)
-      .def_readwrite("num_layers", &network_params::num_layers)
-      .def_readwrite("threshold", &network_params::threshold)
-      .def_readwrite("tanh_steepness", &network_params::tanh_steepness)
-      .def_readwrite("default_bias", &network_params::default_bias)
-      .def_readwrite("tau", &network_params::tau)
-      .def_readwrite("idx_to_group", &network_params::idx_to_group)
-      .def_readwrite("bias_by_group", &network_params::bias_by_group)
-      .def_readwrite("slope_by_group", &network_params::slope_by_group)
-      .def_readwrite("tau_by_group", &network_params::tau_by_group)
-      .def_readwrite("divisive_normalization", &network_params::divisive_normalization)
-      .def_readwrite("divisive_strength", &network_params::divisive_strength)
-      .def_readwrite("divisive_strength_by_group", &network_params::divisive_strength_by_group)
-      .def("validate", &network_params::validate);
+      .def_readwrite("kind", &network_params::kind, doc("ratenet::network_params.kind"))
+      .def_readwrite("num_layers", &network_params::num_layers,
+                     doc("ratenet::network_params.num_layers"))
+      .def_readwrite("threshold", &network_params::threshold,
+                     doc("ratenet::network_params.threshold"))
+      .def_readwrite("tanh_steepness", &network_params::tanh_steepness,
+                     doc("ratenet::network_params.tanh_steepness"))
+      .def_readwrite("default_bias", &network_params::default_bias,
+                     doc("ratenet::network_params.default_bias"))
+      .def_readwrite("tau", &network_params::tau, doc("ratenet::network_params.tau"))
+      .def_readwrite("idx_to_group", &network_params::idx_to_group,
+                     doc("ratenet::network_params.idx_to_group"))
+      .def_readwrite("bias_by_group", &network_params::bias_by_group,
+                     doc("ratenet::network_params.bias_by_group"))
+      .def_readwrite("slope_by_group", &network_params::slope_by_group,
+                     doc("ratenet::network_params.slope_by_group"))
+      .def_readwrite("tau_by_group", &network_params::tau_by_group,
+                     doc("ratenet::network_params.tau_by_group"))
+      .def_readwrite("divisive_normalization", &network_params::divisive_normalization,
+                     doc("ratenet::network_params.divisive_normalization"))
+      .def_readwrite("divisive_strength", &network_params::divisive_strength,
+                     doc("ratenet::network_params.divisive_strength"))
+      .def_readwrite("divisive_strength_by_group", &network_params::divisive_strength_by_group,
+                     doc("ratenet::network_params.divisive_strength_by_group"))
+      .def("validate", &network_params::validate, doc("ratenet::network_params.validate"));
 
   py::class_<network>(m, "Network", doc("ratenet::basic_network"))
       .def(py::init([](csr_matrix weights, const carray<std::int64_t>& sensory,
@@ -259,7 +282,8 @@ void register_ratenet(py::module_& parent) {
             return floats(std::move(out), {shape.batch, n.size(), n.num_layers()});
           },
           py::arg("input"), py::arg("every_batch") = layer_values{},
-          py::arg("per_batch") = std::map<std::int64_t, layer_values>{}, doc("ratenet::forward"));
+          py::arg("per_batch") = std::map<std::int64_t, layer_values>{},
+          doc("ratenet::basic_network.forward"));
 
   m.def(
       "activation_maximisation",
@@ -471,9 +495,13 @@ void register_ratenet(py::module_& parent) {
          const std::vector<std::string>& idx_to_group, std::int64_t num_layers,
          const carray<std::int64_t>& timepoints) {
         group_table t{groups, columns, {values.data(), values.data() + values.size()}};
-        t.validate();
-        auto a = ratenet::input_from_table(t, span_of(sensory), idx_to_group, num_layers,
-                                           span_of(timepoints));
+        input_array a;
+        {
+          py::gil_scoped_release release;
+          t.validate();
+          a = ratenet::input_from_table(t, span_of(sensory), idx_to_group, num_layers,
+                                        span_of(timepoints));
+        }
         return floats(std::move(a.values), a.shape());
       },
       py::arg("groups"), py::arg("columns"), py::arg("values"), py::arg("sensory_indices"),
@@ -515,8 +543,11 @@ void register_ratenet(py::module_& parent) {
          std::int64_t activation_start) {
         const auto path = table_of(columns, rows);
         const array_view<const float> act{span_of(activations), shape_of(activations)};
-        return table_columns(ratenet::get_activations_for_path(path, act, ref_of(model_in), sensory,
-                                                               idx_to_group, activation_start));
+        const auto in = ref_of(model_in);
+        return released_table([&] {
+          return ratenet::get_activations_for_path(path, act, in, sensory, idx_to_group,
+                                                   activation_start);
+        });
       },
       py::arg("columns"), py::arg("rows"), py::arg("activations"), py::arg("model_in"),
       py::arg("sensory_indices"), py::arg("idx_to_group"), py::arg("activation_start"),
@@ -525,7 +556,8 @@ void register_ratenet(py::module_& parent) {
   m.def(
       "activated_path_for_ngl",
       [](const std::vector<std::string>& columns, const std::vector<std::vector<cell>>& rows) {
-        return table_columns(ratenet::activated_path_for_ngl(table_of(columns, rows)));
+        const auto path = table_of(columns, rows);
+        return released_table([&] { return ratenet::activated_path_for_ngl(path); });
       },
       py::arg("columns"), py::arg("rows"), doc("ratenet::activated_path_for_ngl"));
 
@@ -535,8 +567,9 @@ void register_ratenet(py::module_& parent) {
          const std::vector<std::string>& batch_names,
          const std::vector<std::string>& idx_to_group) {
         const array_view<const float> act{span_of(activations), shape_of(activations)};
-        return table_columns(
-            ratenet::get_neuron_activation(act, neurons, batch_names, idx_to_group));
+        return released_table([&] {
+          return ratenet::get_neuron_activation(act, neurons, batch_names, idx_to_group);
+        });
       },
       py::arg("activations"), py::arg("neuron_indices"), py::arg("batch_names"),
       py::arg("idx_to_group"), doc("ratenet::get_neuron_activation"));
@@ -547,8 +580,10 @@ void register_ratenet(py::module_& parent) {
          const std::vector<std::string>& idx_to_group, const std::vector<std::int64_t>& selected,
          double activation_threshold, const std::vector<std::string>& batch_names) {
         const array_view<const float> in{span_of(model_in), shape_of(model_in)};
-        return table_columns(ratenet::get_input_activation(
-            in, sensory, idx_to_group, {selected, activation_threshold, batch_names}));
+        return released_table([&] {
+          return ratenet::get_input_activation(in, sensory, idx_to_group,
+                                               {selected, activation_threshold, batch_names});
+        });
       },
       py::arg("model_in"), py::arg("sensory_indices"), py::arg("idx_to_group"),
       py::arg("selected_indices"), py::arg("activation_threshold"), py::arg("batch_names"),
@@ -561,8 +596,11 @@ void register_ratenet(py::module_& parent) {
          const std::optional<carray<float>>& model_input,
          const std::vector<std::int64_t>& sensory) {
         const array_view<const float> act{span_of(activity), shape_of(activity)};
-        return table_columns(ratenet::activity_by_column(act, idx_to_group, idx_to_column, selected,
-                                                         ref_of(model_input), sensory));
+        const auto in = ref_of(model_input);
+        return released_table([&] {
+          return ratenet::activity_by_column(act, idx_to_group, idx_to_column, selected, in,
+                                             sensory);
+        });
       },
       py::arg("activity"), py::arg("idx_to_group"), py::arg("idx_to_column"),
       py::arg("selected_groups"), py::arg("model_input"), py::arg("sensory_indices"),

@@ -23,6 +23,8 @@ csr_matrix from_csr_arrays(std::int64_t rows, std::int64_t cols, const carray<st
                                         std::to_string(indptr.size()));
   if (indices.size() != data.size())
     throw parameter_error("indices", "indices and data differ in length");
+  // Copied and checked without the GIL: a connectome has millions of entries.
+  py::gil_scoped_release release;
   csr_matrix m;
   m.rows = rows;
   m.cols = cols;

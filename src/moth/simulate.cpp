@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <utility>
 
 #include <Eigen/Dense>
 
@@ -104,7 +105,14 @@ int readout_input(const float* K, int nk, const float* k2e, int ne, float* e_in)
 
 simulation_result simulate(network moth, const protocol& proto, const data::feature_set& features,
                            const model_params& params, const simulation_options& options) {
+  return simulate(std::move(moth), proto, data::view_of(features), params, options);
+}
+
+simulation_result simulate(network moth, const protocol& proto, const data::feature_view& features,
+                           const model_params& params, const simulation_options& options) {
   params.validate();
+  if (features.values == nullptr && features.num_classes * features.per_class > 0)
+    throw parameter_error("features", "a feature view without values");
   const int ng = moth.num_glomeruli, nk = moth.num_kenyon, ne = moth.num_readouts;
   if (features.num_features != ng)
     throw parameter_error("features", "the moth has " + std::to_string(ng) +

@@ -423,3 +423,26 @@ def test_plots_have_the_reference_structure_and_write_files(helpers, ref, idx_to
         f.write_html(str(out))
         assert out.stat().st_size > 1000
         assert len(f.to_json()) > 100
+
+
+def test_the_originals_recorded_failures_work_here(helpers, ref, W, sensory, group_cfg, idx_to_group):
+    # The manifest records two calls that fail in the original (KeyError 'group' in
+    # activity_by_column with model_input; IndexError in get_gradients with
+    # input_x_gradient and groups); kenyon answers them (spec section 12).
+    inp, _ = helpers
+    yb = ref("h_Y")
+    col_map = {i: i % 5 for i in range(N)}
+    abc = am.activity_by_column(yb[0], idx_to_group, col_map, ["G2", "S1"], model_input=inp[0],
+                                sensory_indices=list(sensory))
+    plain = am.activity_by_column(yb[0], idx_to_group, col_map, ["G2", "S1"])
+    assert set(abc.time_step) == set(plain.time_step) | {0}
+    pd.testing.assert_frame_equal(abc[abc.time_step > 0].reset_index(drop=True), plain.reset_index(drop=True))
+    s1 = abc[(abc.time_step == 0) & (abc.cell_group == "S1")]
+    assert len(s1) > 0 and np.isfinite(s1.activation).all()
+    model = am.MultilayeredNetwork(W, sensory, num_layers=L, **group_cfg)
+    gg = am.get_gradients(model, ref("X3"), monitor_neurons=["S0", "G0"], target_neurons={5: ["G8"]},
+                          method="input_x_gradient")
+    assert list(gg.group.unique()) == ["G0", "S0"] and gg.shape == (6, 2 + L)
+    vanilla = am.get_gradients(model, ref("X3"), monitor_neurons=["S0", "G0"], target_neurons={5: ["G8"]})
+    assert np.isfinite(gg.iloc[:, 2:].to_numpy(float)).all()
+    assert (np.sign(gg.iloc[:, 2:].to_numpy(float)) * np.sign(vanilla.iloc[:, 2:].to_numpy(float)) >= 0).all()

@@ -364,3 +364,43 @@ def test_get_gradients_through_central_differences(W, sensory, ref):
     plain = am.MultilayeredNetwork(W, sensory, num_layers=L, activation_function=fn)
     gg = am.get_gradients(plain, ref("X3"), monitor_neurons=[0, 5, 50, 100], target_neurons={5: [200, 201]})
     main.compare_frames(gg, ref.dir / "gg_nogroups.csv", rtol=1e-3, atol=1e-7)
+
+
+def test_train_model_through_a_python_activation(W, sensory, group_cfg, ref):
+    # The built-in update as a Python callable, trained by central differences over the
+    # parameters, follows the C++ run (exact gradients) on the 2.10.0 reference network and
+    # targets: the same losses and parameters. Only the slopes are trained: the other
+    # parameters reach kinks in these runs (a raw bias crossing 0, tau_param at 1), where
+    # central differences average the two sides and the runs part.
+    targets = pd.read_csv(ref.dir / "train_targets.csv")
+    kw = dict(num_epochs=4, learning_rate=0.01, param_reg_lambda=0.01, activation_loss_fn="mae",
+              train_indices=ref("train_train_indices"), train_biases=False, train_tau=False,
+              train_divisive_strength=False)
+    exact = am.MultilayeredNetwork(W, sensory, num_layers=L, **group_cfg)
+    _, h_exact, *_ = am.train_model(exact, ref("train_X"), targets, **kw)
+    custom = am.MultilayeredNetwork(W, sensory, num_layers=L, activation_function=builtin_as_callable(), **group_cfg)
+    model, h_custom, tr_in, va_in, tr_t, va_t, tr_idx, va_idx = am.train_model(custom, ref("train_X"), targets, **kw)
+    np.testing.assert_array_equal(tr_idx, ref("train_train_indices"))
+    np.testing.assert_array_equal(va_idx, ref("train_val_indices"))
+    for k in ("loss", "mse_loss", "param_reg_loss", "val_loss"):
+        np.testing.assert_allclose(h_custom[k], h_exact[k], rtol=1e-3, atol=1e-5, err_msg=k)
+    for k in ("divisive_strength", "tau_param", "slope", "raw_biases"):
+        np.testing.assert_allclose(getattr(model, k), getattr(exact, k), rtol=1e-3, atol=1e-5, err_msg=k)
+    # The trained parameters are the network's: its forward pass uses them.
+    np.testing.assert_allclose(custom(ref("train_X")), exact(ref("train_X")), rtol=1e-4, atol=1e-5)
+
+
+def test_custom_regulariser_with_a_python_activation(small):
+    # The Python path with the default regulariser written as a custom one gives the same run.
+    w, s = small
+    model = am.MultilayeredNetwork(w, s, num_layers=3, activation_function=smooth, threshold=0.0)
+    x0 = np.full((1, 3, 3), 0.5, np.float32)
+    args = dict(input_tensor=x0, num_iterations=5, early_stopping=False, quiet=True, in_reg_lambda=0.1,
+                out_reg_lambda=0.01)
+    t = am.TargetActivation({2: {10: 0.5}})
+    l1l2 = lambda v: np.abs(v).sum() + np.sqrt((v.astype(np.float64) ** 2).sum())  # noqa: E731
+    default = am.activation_maximisation(model, t, **args)
+    custom = am.activation_maximisation(model, t, custom_reg_functions={"in": l1l2, "out": l1l2}, **args)
+    np.testing.assert_allclose(custom[0], default[0], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(custom[3], default[3], rtol=1e-4)
+    np.testing.assert_allclose(custom[4], default[4], rtol=1e-4)

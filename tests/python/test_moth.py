@@ -595,3 +595,31 @@ def test_mothnet_with_sniffs_reproduces_run(compat):
         np.testing.assert_array_equal(test_X[:15], fa[:, 16:31, 0].T)
     else:
         np.testing.assert_array_equal(test_X[:15], fa[:, 17:32, 0].T)
+
+
+@needs_mnist
+def test_simulation_reads_the_features_in_place(features):
+    """sde_wrap hands kenyon's float32 feature buffer to the simulation without a copy: the
+    Python-side allocations stay far below the features' size, while a float64 array
+    (which must be converted) allocates at least one float32 copy."""
+    import tracemalloc
+
+    fa = features[0]
+    mp = moth.ModelParams(85, 15, seed=1).create_connection_matrix()
+    ep = moth.ExpParams(np.arange(10), np.arange(10), 15)
+    moth.sde_wrap(mp, ep, fa)  # warm-up: first-call allocations are not the point
+    tracemalloc.start()
+    try:
+        in_place = moth.sde_wrap(mp, ep, fa)
+        peak_in_place = tracemalloc.get_traced_memory()[1]
+        as_double = fa.astype(np.float64)
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        converted = moth.sde_wrap(mp, ep, as_double)
+        peak_converted = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    nbytes = fa.nbytes  # 3.4 MB
+    assert peak_in_place < nbytes / 2, (peak_in_place, nbytes)
+    assert peak_converted >= nbytes, (peak_converted, nbytes)
+    np.testing.assert_array_equal(in_place["E"], converted["E"])

@@ -55,6 +55,23 @@ struct feature_set {
   }
 };
 
+// Feature vectors held elsewhere, laid out as feature_set::values ([class][index][feature],
+// contiguous): a numpy array from Python is read in place instead of copied. The owner must
+// outlive every use of the view.
+struct feature_view {
+  int num_classes = 0;
+  int per_class = 0;
+  int num_features = 0;
+  const float* values = nullptr;
+  const float* digit(int cls, int index) const {
+    return values + (static_cast<std::size_t>(cls) * per_class + index) * num_features;
+  }
+};
+
+inline feature_view view_of(const feature_set& f) {
+  return {f.num_classes, f.per_class, f.num_features, f.values.data()};
+}
+
 // Throws error if some class has fewer than `per_class` images.
 feature_set make_features(const image_set& images, const feature_params& params = {});
 

@@ -38,4 +38,8 @@ struct simulation_result {
 simulation_result simulate(network moth, const protocol& proto, const data::feature_set& features,
                            const model_params& params, const simulation_options& options = {});
 
+// The same on features read in place (not copied), e.g. a numpy array bound from Python.
+simulation_result simulate(network moth, const protocol& proto, const data::feature_view& features,
+                           const model_params& params, const simulation_options& options = {});
+
 }  // namespace kenyon::moth

@@ -68,11 +68,7 @@ def sde_wrap(model_params, exp_params, feature_array):
     """
     _check_params(model_params, exp_params)
     proto = exp_params.to_protocol()
-    run = sde_evo_mnist((exp_params.sim_start, exp_params.sim_stop),
-                        _initial_condition(model_params), proto.times,
-                        _class_mag_mat(proto, exp_params), feature_array,
-                        proto.octopamine.astype(np.float64), model_params, exp_params,
-                        model_params.seed, _protocol=proto)
+    run = _simulate(model_params, proto, feature_array, model_params.seed)
     return {
         "T": run["T"],
         "E": run["E"],
@@ -83,8 +79,17 @@ def sde_wrap(model_params, exp_params, feature_array):
     }
 
 
+def _simulate(mP, proto, feature_array, seed):
+    features = _features(feature_array)
+    out = _core.moth.simulate(mP.to_network(), proto, features, mP.to_core(), seed,
+                              reset_at_33s=mP.compat == "pymoth")
+    trained = out["trained"]
+    return {"T": proto.times, "E": out["E"], "P2Kfinal": trained.P2K,
+            "K2Efinal": trained.K2E, "Y": []}
+
+
 def sde_evo_mnist(tspan, init_cond, time, class_mag_mat, feature_array, octo_hits, mP, exP,
-                  seed_val, _protocol=None):
+                  seed_val):
     """Euler-Maruyama evolution of the moth ``mP`` through the experiment ``exP``, in C++.
 
     kenyon simulates the time line that ``exP`` defines; ``tspan``, ``init_cond``,
@@ -99,32 +104,20 @@ def sde_evo_mnist(tspan, init_cond, time, class_mag_mat, feature_array, octo_hit
     seed = int(seed_val)
     if seed < 0:
         raise _error("seed_val", f"expected a non-negative seed, got {seed}")
-    proto = _protocol if _protocol is not None else exP.to_protocol()
-    if _protocol is None:
-        if tuple(float(t) for t in tspan) != (float(exP.sim_start), float(exP.sim_stop)):
-            raise _error("tspan", "expected (exP.sim_start, exP.sim_stop)")
-        for name, given, expected in (
-            ("time", time, proto.times),
-            ("init_cond", init_cond, _initial_condition(mP)),
-            ("class_mag_mat", class_mag_mat, _class_mag_mat(proto, exP)),
-            ("octo_hits", octo_hits, proto.octopamine),
-        ):
-            if not isinstance(given, np.ndarray):
-                raise TypeError(f"{name} must be a numpy array, got {type(given).__name__}")
-            if given.shape != expected.shape or not np.allclose(given, expected, atol=1e-5):
-                raise _error(name, "differs from the time line kenyon derives from exP")
-    features = _features(feature_array)
-    moth = mP.to_network()
-    out = _core.moth.simulate(moth, proto, features, mP.to_core(), seed,
-                              reset_at_33s=mP.compat == "pymoth")
-    trained = out["trained"]
-    return {
-        "T": proto.times,
-        "E": out["E"],
-        "P2Kfinal": trained.P2K,
-        "K2Efinal": trained.K2E,
-        "Y": [],
-    }
+    proto = exP.to_protocol()
+    if tuple(float(t) for t in tspan) != (float(exP.sim_start), float(exP.sim_stop)):
+        raise _error("tspan", "expected (exP.sim_start, exP.sim_stop)")
+    for name, given, expected in (
+        ("time", time, proto.times),
+        ("init_cond", init_cond, _initial_condition(mP)),
+        ("class_mag_mat", class_mag_mat, _class_mag_mat(proto, exP)),
+        ("octo_hits", octo_hits, proto.octopamine),
+    ):
+        if not isinstance(given, np.ndarray):
+            raise TypeError(f"{name} must be a numpy array, got {type(given).__name__}")
+        if given.shape != expected.shape or not np.allclose(given, expected, atol=1e-5):
+            raise _error(name, "differs from the time line kenyon derives from exP")
+    return _simulate(mP, proto, feature_array, seed)
 
 
 def _peak_responses(E, T, onsets):

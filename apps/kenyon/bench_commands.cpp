@@ -1,4 +1,3 @@
-#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -15,6 +14,7 @@
 #include "kenyon/connectome/loaders.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/progress.hpp"
+#include "kenyon/core/resources.hpp"
 #include "kenyon/core/rng.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
@@ -58,12 +58,6 @@ std::uintmax_t write_synthetic_codex(const std::filesystem::path& path, std::int
 }
 
 }  // namespace
-
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
-}
 
 void add_bench_commands(CLI::App& app, command& selected) {
   auto* bench = app.add_subcommand("bench", "measure speed and memory");

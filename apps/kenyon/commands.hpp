@@ -23,9 +23,6 @@ void add_net_commands(CLI::App& app, command& selected);
 // kenyon::error naming the file for an unreadable file or an unknown option.
 std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::string> args);
 
-// Peak resident memory of this process so far, in MB.
-double peak_rss_mb();
-
 // Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
 inline constexpr int exit_bad_input = 2;
 

@@ -1,39 +1,23 @@
 // kenyon net forward | maximise | train | saliency | gradients | paths | guess: rate networks
-// on a connectome given as files or by a shipped name. Each subcommand loads the
-// connectome, builds the network, calls one library function and writes what it returns.
+// on a connectome given as files or by a shipped name. Each subcommand turns its options
+// into a model_spec and the operation's options, calls ratenet::run_<operation>
+// (ratenet/results.hpp), prints the result's summary or lines and writes it under --out.
 #include <omp.h>
 
-#include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <numeric>
-#include <optional>
-#include <sstream>
 
 #include "commands.hpp"
-#include "kenyon/connectome/source.hpp"
 #include "kenyon/core/error.hpp"
-#include "kenyon/core/files.hpp"
-#include "kenyon/core/npy.hpp"
-#include "kenyon/core/plot.hpp"
 #include "kenyon/core/progress.hpp"
-#include "kenyon/ratenet/actmax.hpp"
-#include "kenyon/ratenet/attribution.hpp"
+#include "kenyon/core/resources.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
-#include "kenyon/ratenet/guess.hpp"
-#include "kenyon/ratenet/tables.hpp"
-#include "kenyon/ratenet/train.hpp"
+#include "kenyon/ratenet/results.hpp"
 
 namespace kenyon::cli {
 namespace {
-
-using clock_type = std::chrono::steady_clock;
-double seconds_since(clock_type::time_point t) {
-  return std::chrono::duration<double>(clock_type::now() - t).count();
-}
 
 // Options every net subcommand takes: where the connectome comes from, the model, outputs.
 struct common_options {
@@ -52,6 +36,8 @@ struct common_options {
   bool json = false, plots = false, quiet = false;
   int threads = 0;
   std::uint64_t seed = 0;
+
+  bool figures() const { return plots && !out.empty(); }
 };
 
 void add_common_options(CLI::App* cmd, common_options& o) {
@@ -108,30 +94,10 @@ void add_common_options(CLI::App* cmd, common_options& o) {
       ->type_name("FILE");
 }
 
-// "NAME=VALUE" -> (NAME, VALUE); throws parameter_error naming the option.
-std::pair<std::string, double> name_value(const std::string& text, const std::string& option) {
-  const auto eq = text.rfind('=');
-  if (eq == std::string::npos || eq == 0)
-    throw parameter_error(option, "'" + text + "': expected NAME=VALUE");
-  const std::string value = text.substr(eq + 1);
-  char* end = nullptr;
-  const double v = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || !std::isfinite(v))
-    throw parameter_error(option, "'" + text + "': the value is not a finite number");
-  return {text.substr(0, eq), v};
-}
-
-// A loaded connectome and the network on it, with what loading cost.
-struct loaded_model {
-  connectome::connectome conn;
-  std::optional<ratenet::network> net;
-  double load_seconds = 0, build_seconds = 0;
-};
-
-loaded_model load_model(const common_options& o) {
+ratenet::model load_model(const common_options& o) {
   if (o.threads > 0) omp_set_num_threads(o.threads);
-  loaded_model m;
-  connectome::source from;
+  ratenet::model_spec spec;
+  auto& from = spec.source;
   from.connectome = o.connectome;
   if (!o.neurons.empty()) from.neurons = o.neurons;
   if (!o.classification.empty()) from.classification = o.classification;
@@ -139,35 +105,22 @@ loaded_model load_model(const common_options& o) {
   from.options.min_synapses = o.min_synapses;
   from.options.neuropils = o.neuropils;
   for (const auto& t : o.transmitter_signs) {
-    auto [name, v] = name_value(t, "--transmitter-sign");
+    auto [name, v] = ratenet::parse_name_value(t, "--transmitter-sign");
     from.options.transmitter_sign[name] = static_cast<int>(v);
   }
   from.options.default_sign = o.default_sign;
   from.options.input_proportion = !o.raw_weights;
-  const auto t0 = clock_type::now();
-  m.conn = connectome::load(from);
-  if (!o.sensory.empty()) {
-    auto& flags = m.conn.neurons.sensory;
-    std::fill(flags.begin(), flags.end(), 0);
-    for (const auto& selector : o.sensory)
-      for (auto i : m.conn.select(selector)) flags[static_cast<std::size_t>(i)] = 1;
-  }
-  m.load_seconds = seconds_since(t0);
-
-  auto params = o.model;
-  params.kind = ratenet::parse_network_kind(o.kind);
-  for (const auto& s : o.group_slope) params.slope_by_group.insert(name_value(s, "--group-slope"));
-  for (const auto& s : o.group_bias) params.bias_by_group.insert(name_value(s, "--group-bias"));
-  for (const auto& s : o.group_tau) params.tau_by_group.insert(name_value(s, "--group-tau"));
-  const auto t1 = clock_type::now();
-  if (m.conn.sensory_indices().empty())
-    throw parameter_error("--sensory", "connectome " + m.conn.name +
-                                           " marks no sensory neurons: name the input neurons "
-                                           "with --sensory TYPE (or a 'sensory' column in the "
-                                           "neuron table)");
-  m.net.emplace(ratenet::make_network(m.conn, std::move(params), !o.no_groups));
-  m.build_seconds = seconds_since(t1);
-  return m;
+  spec.sensory = o.sensory;
+  spec.network = o.model;
+  spec.network.kind = ratenet::parse_network_kind(o.kind);
+  for (const auto& s : o.group_slope)
+    spec.network.slope_by_group.insert(ratenet::parse_name_value(s, "--group-slope"));
+  for (const auto& s : o.group_bias)
+    spec.network.bias_by_group.insert(ratenet::parse_name_value(s, "--group-bias"));
+  for (const auto& s : o.group_tau)
+    spec.network.tau_by_group.insert(ratenet::parse_name_value(s, "--group-tau"));
+  spec.use_groups = !o.no_groups;
+  return ratenet::load_model(spec);
 }
 
 std::vector<ratenet::neuron_spec> parse_specs(const std::vector<std::string>& texts,
@@ -177,213 +130,84 @@ std::vector<ratenet::neuron_spec> parse_specs(const std::vector<std::string>& te
   return out;
 }
 
-// Reads a network input .npy: (batch, sensory, steps) or (sensory, steps).
-ratenet::input_array read_input(const std::string& path, const ratenet::network& net) {
-  const auto a = read_npy(path);
-  ratenet::input_array in;
-  if (a.shape.size() == 2) {
-    in = ratenet::input_array(1, a.shape[0], a.shape[1]);
-  } else if (a.shape.size() == 3) {
-    in = ratenet::input_array(a.shape[0], a.shape[1], a.shape[2]);
-  } else {
-    throw file_error(path,
-                     "expected an array of shape (batch, sensory, steps) or (sensory, "
-                     "steps), got " +
-                         std::to_string(a.shape.size()) + " dimensions");
-  }
-  if (in.sensory != net.num_sensory() || in.steps < net.num_layers())
-    throw file_error(
-        path, "shape (" + std::to_string(in.batch) + ", " + std::to_string(in.sensory) + ", " +
-                  std::to_string(in.steps) + ") does not fit the network: expected " +
-                  std::to_string(net.num_sensory()) + " sensory neurons and at least " +
-                  std::to_string(net.num_layers()) + " steps");
-  in.values = a.values<float>();
-  for (std::size_t k = 0; k < in.values.size(); ++k)
-    if (!std::isfinite(in.values[k]))
-      throw file_error(path, "entry " + std::to_string(k) + " is not a finite number");
-  return in;
-}
-
-// What a subcommand hands back: files for --out, a JSON summary and lines for the terminal.
-struct job_output {
-  std::vector<std::pair<std::string, std::string>> files;
-  nlohmann::json summary;
-  std::vector<std::string> lines;
-  void add(std::string name, std::string contents);
-};
-
-// Out of line: GCC 12 reports a false -Warray-bounds for emplace_back into this vector of
-// pairs when it is inlined into the commands.
-void job_output::add(std::string name, std::string contents) {
-  files.emplace_back(std::move(name), std::move(contents));
-}
-
-int finish(const common_options& o, const loaded_model& m, const std::string& command,
-           double run_seconds, job_output out) {
-  auto& s = out.summary;
-  s["command"] = "net " + command;
-  s["connectome"] = {{"name", m.conn.name},
-                     {"neurons", m.conn.size()},
-                     {"connections", m.conn.inprop.nonzeros()},
-                     {"sensory", m.net->num_sensory()},
-                     {"load_seconds", m.load_seconds}};
-  s["layers"] = m.net->num_layers();
-  s["network_seconds"] = m.build_seconds;
-  s["threads"] = o.threads > 0 ? o.threads : omp_get_max_threads();
-  s["seconds"] = run_seconds;
-  s["peak_rss_mb"] = peak_rss_mb();
-  if (!o.out.empty()) {
-    nlohmann::json names = nlohmann::json::array();
-    for (const auto& f : out.files) names.push_back(f.first);
-    names.push_back("summary.json");
-    s["outputs"] = names;
-    // Last, so that a complete summary.json means a complete folder.
-    out.add("summary.json", s.dump(2) + "\n");
-    write_folder_atomic(o.out, out.files);
-  }
-  if (o.json) {
-    std::cout << s.dump(2) << std::endl;
-    return 0;
-  }
-  std::printf("connectome %s: %lld neurons, %lld connections, %lld sensory, loaded in %.2f s\n",
-              m.conn.name.c_str(), static_cast<long long>(m.conn.size()),
-              static_cast<long long>(m.conn.inprop.nonzeros()),
-              static_cast<long long>(m.net->num_sensory()), m.load_seconds);
-  for (const auto& line : out.lines) std::printf("%s\n", line.c_str());
-  std::printf("%s in %.2f s, peak memory %.0f MB\n", command.c_str(), run_seconds, peak_rss_mb());
-  if (!o.out.empty()) std::printf("results in %s\n", o.out.c_str());
-  return 0;
-}
-
-std::string npy_file(const std::vector<std::int64_t>& shape, const std::vector<float>& values) {
-  return npy_bytes(shape, values.data());
-}
-
-// The group rows of a get_neuron_activation or get_input_activation table (2-D): the group
-// names and their time_* columns, row-major, for figures and terminal lines.
-struct grouped_rows {
-  std::vector<std::string> groups;
-  std::vector<double> means;  // groups x steps
-  std::size_t steps = 0;
-  double at(std::size_t group, std::size_t step) const { return means[group * steps + step]; }
-};
-grouped_rows rows_of(const ratenet::table& t) {
-  grouped_rows g;
-  g.steps = t.columns.size() - 1;  // group, time_0 .. time_{T-1}
-  for (const auto& row : t.rows) {
-    g.groups.push_back(ratenet::format_cell(row[0]));
-    for (std::size_t c = 1; c < row.size(); ++c) g.means.push_back(std::get<double>(row[c]));
-  }
-  return g;
-}
-
-// 0 .. N - 1.
-std::vector<std::int64_t> all_neurons(const loaded_model& m) {
-  std::vector<std::int64_t> all(static_cast<std::size_t>(m.net->size()));
-  std::iota(all.begin(), all.end(), std::int64_t{0});
-  return all;
-}
-
-// Mean activation per layer of the given neurons, per cell type, in batch item b.
-grouped_rows type_means(const loaded_model& m, std::span<const float> activations,
-                        std::int64_t batch_item, std::span<const std::int64_t> neurons) {
-  const auto n = m.net->size();
-  const auto layers = static_cast<std::int64_t>(m.net->num_layers());
-  const auto item = activations.subspan(static_cast<std::size_t>(batch_item * n * layers),
-                                        static_cast<std::size_t>(n * layers));
-  return rows_of(
-      ratenet::get_neuron_activation({item, {n, layers}}, neurons, {}, m.conn.idx_to_group()));
-}
-
-// Heatmap of one batch item of a (batch, sensory, steps) array, sensory neurons averaged
-// per cell type (rows) and time steps as columns.
-heatmap input_heatmap(const loaded_model& m, std::span<const float> values,
-                      const ratenet::input_shape& shape, std::int64_t batch_item,
-                      const std::string& title, const std::string& colour_label) {
-  const auto per_item = static_cast<std::size_t>(shape.sensory * shape.steps);
-  const auto g = rows_of(ratenet::get_input_activation(
-      {values.subspan(static_cast<std::size_t>(batch_item) * per_item, per_item),
-       {shape.sensory, shape.steps}},
-      m.net->sensory_indices(), m.conn.idx_to_group()));
-  heatmap h;
-  h.title = title;
-  h.x_label = "time step";
-  h.y_label = "sensory cell type";
-  h.row_labels = g.groups;
-  for (std::int64_t t = 0; t < shape.steps; ++t) h.column_labels.push_back(std::to_string(t));
-  h.values = g.means;
-  h.colour_label = colour_label;
-  return h;
-}
-
-// Line plot of the mean activation per layer of the given cell types, batch item b.
-line_plot group_timeseries(const loaded_model& m, std::span<const float> activations,
-                           std::int64_t batch_item, const std::vector<std::string>& types,
-                           const std::string& title) {
-  line_plot p;
-  p.title = title;
-  p.x_label = "layer (time step)";
-  p.y_label = "mean activation";
-  for (const auto& type : types) {
-    const auto g = type_means(m, activations, batch_item, m.conn.select(type));
-    for (std::size_t k = 0; k < g.groups.size(); ++k) {
-      plot_series s;
-      s.label = g.groups.size() == 1 ? type : g.groups[k];
-      for (std::size_t l = 0; l < g.steps; ++l) {
-        s.x.push_back(static_cast<double>(l));
-        s.y.push_back(g.at(k, l));
-      }
-      p.series.push_back(std::move(s));
-    }
-  }
-  return p;
-}
-
-// Loss curves against the iteration or epoch; every curve after the first is dashed.
-line_plot loss_curves(const std::string& title, const std::string& x_label,
-                      const std::vector<std::pair<std::string, std::vector<double>>>& curves) {
-  line_plot p;
-  p.title = title;
-  p.x_label = x_label;
-  p.y_label = "loss";
-  for (const auto& [label, values] : curves) {
-    plot_series s{label, {}, values, {}, !p.series.empty()};
-    for (std::size_t k = 0; k < values.size(); ++k) s.x.push_back(static_cast<double>(k));
-    p.series.push_back(std::move(s));
-  }
-  return p;
-}
-
-// The cell types with the highest mean activation over all layers, for default plots.
-std::vector<std::string> most_active_types(const loaded_model& m,
-                                           std::span<const float> activations, std::size_t count) {
-  const auto g = type_means(m, activations, 0, all_neurons(m));
-  std::vector<std::pair<double, std::string>> ranked;
-  for (std::size_t k = 0; k < g.groups.size(); ++k) {
-    double sum = 0;
-    for (std::size_t l = 0; l < g.steps; ++l) sum += g.at(k, l);
-    ranked.emplace_back(-sum, g.groups[k]);
-  }
-  std::sort(ranked.begin(), ranked.end());
-  std::vector<std::string> out;
-  for (std::size_t k = 0; k < std::min(count, ranked.size()); ++k) out.push_back(ranked[k].second);
-  return out;
-}
-
-// guess_optimal_stimulus for resolved targets (signs per presynaptic neuron).
-ratenet::input_array linear_guess(const loaded_model& m, const ratenet::target_activation& targets,
-                                  int longest_path = 5) {
-  std::vector<ratenet::layer_targets> per_batch(static_cast<std::size_t>(targets.batch_size));
-  for (const auto& t : targets.targets)
-    per_batch[static_cast<std::size_t>(t.batch)][t.layer][t.neuron] = t.value;
-  return ratenet::guess_optimal_stimulus(m.conn.inprop, m.net->sensory_indices(),
-                                         m.conn.neurons.sign, per_batch, longest_path);
-}
-
 std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::string& label,
                                        std::uint64_t total) {
   if (o.quiet || o.json) return std::make_unique<progress_bar>(label, total, false);
   return std::make_unique<progress_bar>(label, total);
+}
+
+// Prints the result (its JSON summary, or the terminal lines) and writes it under --out.
+int finish(const common_options& o, const ratenet::result_base& r) {
+  const auto s = o.out.empty() ? r.summary() : r.write(o.out);
+  if (o.json) {
+    std::cout << s.dump(2) << std::endl;
+    return 0;
+  }
+  const auto& i = r.info;
+  std::printf("connectome %s: %lld neurons, %lld connections, %lld sensory, loaded in %.2f s\n",
+              i.connectome.c_str(), static_cast<long long>(i.neurons),
+              static_cast<long long>(i.connections), static_cast<long long>(i.sensory),
+              i.load_seconds);
+  for (const auto& line : r.lines) std::printf("%s\n", line.c_str());
+  std::printf("%s in %.2f s, peak memory %.0f MB\n", i.command.substr(4).c_str(), i.seconds,
+              peak_rss_mb());
+  if (!o.out.empty()) std::printf("results in %s\n", o.out.c_str());
+  return 0;
+}
+
+// Where a subcommand's network input comes from: an .npy array or stimulus specs.
+struct input_options {
+  std::string input;
+  std::vector<std::string> stimuli;
+  std::int64_t batch = 1;
+};
+
+void add_input_options(CLI::App* cmd, input_options& o) {
+  cmd->add_option("--input,-i", o.input, "network input .npy, (batch, sensory, steps)");
+  cmd->add_option("--stimulus,-s", o.stimuli,
+                  "[batch/]SENSORY-TYPE-or-ID:STEP[=VALUE] sets sensory input; without batch/ "
+                  "in batch item 0 (repeat)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--batch", o.batch, "batch items (with --stimulus)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+}
+
+ratenet::input_array make_input(const input_options& o, const ratenet::model& m) {
+  if (!o.input.empty() && !o.stimuli.empty())
+    throw parameter_error("--input", "give either --input or --stimulus, not both");
+  if (!o.input.empty()) return ratenet::read_network_input(o.input, m.net);
+  if (o.stimuli.empty())
+    throw parameter_error("--input", "no network input: give --input FILE.npy or --stimulus");
+  return ratenet::input_from_specs(m.conn, parse_specs(o.stimuli, "--stimulus"), o.batch,
+                                   m.net.num_layers());
+}
+
+void add_forward(CLI::App* net, command& selected) {
+  auto* cmd = net->add_subcommand("forward", "run the network on an input");
+  struct options : common_options, input_options {
+    std::vector<std::string> show, clamps;
+  };
+  auto o = std::make_shared<options>();
+  add_common_options(cmd, *o);
+  add_input_options(cmd, *o);
+  cmd->add_option("--show", o->show, "cell types or ids to tabulate and plot (repeat)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--clamp", o->clamps,
+                  "[batch/]TYPE-or-ID:LAYER=VALUE holds neurons at a value; without batch/ in "
+                  "every batch item (repeat)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->callback([o, &selected] {
+    selected = [o] {
+      const auto m = load_model(*o);
+      ratenet::forward_options f;
+      f.input = make_input(*o, m);
+      f.clamps = parse_specs(o->clamps, "--clamp");
+      f.show = o->show;
+      f.figures = o->figures();
+      return finish(*o, ratenet::run_forward(m, f));
+    };
+  });
 }
 
 void add_maximise(CLI::App* net, command& selected) {
@@ -400,7 +224,8 @@ void add_maximise(CLI::App* net, command& selected) {
   auto o = std::make_shared<options>();
   add_common_options(cmd, *o);
   cmd->add_option("--target,-t", o->targets,
-                  "[batch/]TYPE-or-ID:LAYER[=VALUE], e.g. MBON:5=1.0 (repeat)")
+                  "[batch/]TYPE-or-ID:LAYER[=VALUE], e.g. MBON:5=1.0; without batch/ in every "
+                  "batch item (repeat)")
       ->required()
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--batch", o->batch, "batch items optimised together")
@@ -434,268 +259,28 @@ void add_maximise(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
-      const auto& net = *m.net;
-      const auto specs = parse_specs(o->targets, "--target");
-      const auto targets = ratenet::resolve_targets(m.conn, specs, net.num_layers(), o->batch);
-      auto am = o->am;
-      am.seed = o->seed;
-      am.early_stopping = !o->no_early_stopping;
-      if (o->reg == "mean") am.in_reg = am.out_reg = ratenet::l1_plus_l2_mean;
-      const ratenet::input_shape shape{o->batch, net.num_sensory(), net.num_layers()};
-
-      std::optional<std::vector<float>> initial;
+      ratenet::maximise_options x;
+      x.targets = parse_specs(o->targets, "--target");
+      x.batch = o->batch;
+      x.params = o->am;
+      x.params.seed = o->seed;
+      x.params.early_stopping = !o->no_early_stopping;
+      if (o->reg == "mean") x.params.in_reg = x.params.out_reg = ratenet::l1_plus_l2_mean;
       if (o->init == "guess") {
-        const auto guess = linear_guess(m, targets);
-        // The guess covers min(5, last target layer + 1) steps; later steps start at 0.
-        initial.emplace(static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps), 0.0f);
-        float largest = 0;
-        for (float v : guess.values) largest = std::max(largest, std::abs(v));
-        for (std::int64_t b = 0; b < guess.batch; ++b)
-          for (std::int64_t j = 0; j < guess.sensory; ++j)
-            for (std::int64_t t = 0; t < std::min(guess.steps, shape.steps); ++t)
-              (*initial)[static_cast<std::size_t>((b * shape.sensory + j) * shape.steps + t)] =
-                  largest > 0 ? guess.at(b, j, t) / largest : 0.0f;
+        x.init = ratenet::maximise_options::start::guess;
       } else if (o->init != "random") {
-        const auto in = read_input(o->init, net);
-        if (in.batch != shape.batch || in.steps != shape.steps)
+        x.initial = ratenet::read_network_input(o->init, m.net);
+        if (x.initial->batch != o->batch || x.initial->steps != m.net.num_layers())
           throw file_error(o->init, "the initial input must have shape (" +
-                                        std::to_string(shape.batch) + ", " +
-                                        std::to_string(shape.sensory) + ", " +
-                                        std::to_string(shape.steps) + ")");
-        initial = in.values;
+                                        std::to_string(o->batch) + ", " +
+                                        std::to_string(m.net.num_sensory()) + ", " +
+                                        std::to_string(m.net.num_layers()) + ")");
       }
-
-      auto bar = make_bar(*o, "maximise", static_cast<std::uint64_t>(am.num_iterations));
-      const auto t0 = clock_type::now();
-      const auto r = ratenet::activation_maximisation(
-          net, targets, am,
-          initial ? std::optional<std::span<const float>>(*initial) : std::nullopt, bar.get());
-      const double seconds = seconds_since(t0);
+      x.figures = o->figures();
+      auto bar = make_bar(*o, "maximise", static_cast<std::uint64_t>(x.params.num_iterations));
+      const auto r = ratenet::run_maximise(m, x, bar.get());
       bar.reset();
-
-      // The target loss of the starting input (the first iteration's) and of the result.
-      const double loss_start = r.target_loss.empty() ? 0.0 : r.target_loss.front();
-      const double loss_end = ratenet::target_loss(net, targets, r.activations);
-
-      job_output out;
-      const double rate = seconds > 0 ? r.iterations / seconds : 0.0;
-      out.summary = {
-          {"iterations", r.iterations},        {"iterations_per_second", rate},
-          {"targets", targets.targets.size()}, {"target_loss_start", loss_start},
-          {"target_loss_end", loss_end},       {"closer_to_targets", loss_end < loss_start}};
-      char line[256];
-      std::snprintf(line, sizeof line,
-                    "%d iterations, %.1f iterations/s; %zu target neurons, mean squared distance "
-                    "from the targets %.4g at the start, %.4g at the end",
-                    r.iterations, rate, targets.targets.size(), loss_start, loss_end);
-      out.lines.emplace_back(line);
-      if (!o->out.empty()) {
-        out.add("optimised_input.npy",
-                npy_file({shape.batch, shape.sensory, shape.steps}, r.input));
-        out.add("activations.npy",
-                npy_file({shape.batch, net.size(), static_cast<std::int64_t>(net.num_layers())},
-                         r.activations));
-        csv_table losses({"iteration", "target_loss", "out_reg", "in_reg"});
-        for (std::size_t k = 0; k < r.target_loss.size(); ++k)
-          losses.add_row({static_cast<double>(k), r.target_loss[k], r.out_reg[k], r.in_reg[k]});
-        out.add("losses.csv", losses.str());
-        std::string t = "batch,neuron_index,neuron_id,type,layer,target,activation\n";
-        for (const auto& tg : targets.targets) {
-          const auto i = static_cast<std::size_t>(tg.neuron);
-          std::ostringstream row;
-          row.precision(9);
-          row << tg.batch << ',' << tg.neuron << ',' << m.conn.neurons.id[i] << ','
-              << m.conn.neurons.type[i] << ',' << tg.layer << ',' << tg.value << ','
-              << r.activations[static_cast<std::size_t>(
-                     (tg.batch * net.size() + tg.neuron) * net.num_layers() + tg.layer)]
-              << '\n';
-          t += row.str();
-        }
-        out.add("targets.csv", t);
-        if (o->plots) {
-          out.add("loss.svg", to_svg(loss_curves("activation maximisation", "iteration",
-                                                 {{"target loss", r.target_loss},
-                                                  {"activity regulariser", r.out_reg},
-                                                  {"input regulariser", r.in_reg}})));
-          for (std::int64_t b = 0; b < shape.batch; ++b) {
-            const std::string suffix = shape.batch > 1 ? "_" + std::to_string(b) : "";
-            out.add(
-                "optimised_input" + suffix + ".svg",
-                to_svg(input_heatmap(m, r.input, shape, b,
-                                     "optimised input, batch item " + std::to_string(b), "input")));
-            std::vector<std::string> types;
-            for (const auto& s : specs)
-              if (s.batch == b && std::find(types.begin(), types.end(), s.selector) == types.end())
-                types.push_back(s.selector);
-            out.add("target_timeseries" + suffix + ".svg",
-                    to_svg(group_timeseries(m, r.activations, b, types,
-                                            "targets' response to the optimised input")));
-          }
-        }
-      }
-      return finish(*o, m, "maximise", seconds, std::move(out));
-    };
-  });
-}
-
-// Mean activation per cell type and layer, one row per (batch item, type).
-std::string group_activation_csv(const loaded_model& m, std::span<const float> activations,
-                                 std::int64_t batch) {
-  return ratenet::get_neuron_activation(
-             {activations, {batch, m.net->size(), static_cast<std::int64_t>(m.net->num_layers())}},
-             all_neurons(m), {}, m.conn.idx_to_group())
-      .to_csv();
-}
-
-// Mean activation per spatial column of the shown cell types (activity_by_column), and its
-// figure: one line per layer for each type (the static counterpart of
-// connectome_interpreter's plot_activity_by_column slider).
-ratenet::table columns_table(const loaded_model& m, std::span<const float> activations,
-                             std::int64_t batch_item, const std::vector<std::string>& types) {
-  const auto n = m.net->size();
-  const auto layers = static_cast<std::int64_t>(m.net->num_layers());
-  return ratenet::activity_by_column(
-      {activations.subspan(static_cast<std::size_t>(batch_item * n * layers),
-                           static_cast<std::size_t>(n * layers)),
-       {n, layers}},
-      m.conn.idx_to_group(), m.conn.neurons.column, types);
-}
-
-line_plot column_plot(const ratenet::table& t, const std::string& type) {
-  line_plot p;
-  p.title = type + ": activity by column";
-  p.x_label = "column (normalised)";
-  p.y_label = "mean activation";
-  std::map<std::int64_t, plot_series> by_step;
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    if (std::get<std::string>(t.at(r, "cell_group")) != type) continue;
-    const auto step = std::get<std::int64_t>(t.at(r, "time_step"));
-    auto& s = by_step[step];
-    s.label = "layer " + std::to_string(step - 1);
-    s.x.push_back(std::get<double>(t.at(r, "normalised_column")));
-    s.y.push_back(std::get<double>(t.at(r, "activation")));
-  }
-  for (auto& [step, s] : by_step) p.series.push_back(std::move(s));
-  return p;
-}
-
-// Where a subcommand's network input comes from: an .npy array or stimulus specs.
-struct input_options {
-  std::string input;
-  std::vector<std::string> stimuli;
-  std::int64_t batch = 1;
-};
-
-void add_input_options(CLI::App* cmd, input_options& o) {
-  cmd->add_option("--input,-i", o.input, "network input .npy, (batch, sensory, steps)");
-  cmd->add_option("--stimulus,-s", o.stimuli,
-                  "[batch/]SENSORY-TYPE-or-ID:STEP[=VALUE] sets sensory input (repeat)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--batch", o.batch, "batch items (with --stimulus)")
-      ->capture_default_str()
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
-}
-
-ratenet::input_array make_input(const input_options& o, const loaded_model& m) {
-  if (!o.input.empty() && !o.stimuli.empty())
-    throw parameter_error("--input", "give either --input or --stimulus, not both");
-  if (!o.input.empty()) return read_input(o.input, *m.net);
-  if (o.stimuli.empty())
-    throw parameter_error("--input", "no network input: give --input FILE.npy or --stimulus");
-  return ratenet::input_from_specs(m.conn, parse_specs(o.stimuli, "--stimulus"), o.batch,
-                                   m.net->num_layers());
-}
-
-// Targets for as many batch items as the specs name (the largest batch prefix + 1).
-ratenet::target_activation targets_of(const loaded_model& m,
-                                      std::span<const ratenet::neuron_spec> specs) {
-  std::int64_t batch = 1;
-  for (const auto& s : specs) batch = std::max(batch, s.batch + 1);
-  return ratenet::resolve_targets(m.conn, specs, m.net->num_layers(), batch);
-}
-
-// Neurons of interest per layer, from target specs (values are ignored).
-std::map<int, std::vector<std::int64_t>> neurons_by_layer(const loaded_model& m,
-                                                          const std::vector<std::string>& texts) {
-  // Batch prefixes are accepted and do not matter here.
-  std::map<int, std::vector<std::int64_t>> out;
-  for (const auto& t : targets_of(m, parse_specs(texts, "--target")).targets)
-    out[t.layer].push_back(t.neuron);
-  return out;
-}
-
-std::string input_shape_text(const ratenet::input_array& in) {
-  return std::to_string(in.batch) + " x " + std::to_string(in.sensory) + " x " +
-         std::to_string(in.steps);
-}
-
-void add_forward(CLI::App* net, command& selected) {
-  auto* cmd = net->add_subcommand("forward", "run the network on an input");
-  struct options : common_options, input_options {
-    std::vector<std::string> show, clamps;
-  };
-  auto o = std::make_shared<options>();
-  add_common_options(cmd, *o);
-  add_input_options(cmd, *o);
-  cmd->add_option("--show", o->show, "cell types or ids to tabulate and plot (repeat)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--clamp", o->clamps,
-                  "[batch/]TYPE-or-ID:LAYER=VALUE holds neurons at a value (repeat)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->callback([o, &selected] {
-    selected = [o] {
-      const auto m = load_model(*o);
-      const auto& net = *m.net;
-      const auto in = make_input(*o, m);
-      ratenet::manipulation clamps;
-      for (const auto& spec : parse_specs(o->clamps, "--clamp")) {
-        auto& layer = clamps.per_batch[spec.batch][spec.step];
-        for (auto i : m.conn.select(spec.selector)) layer[i] = spec.value;
-      }
-      const ratenet::input_shape shape{in.batch, in.sensory, in.steps};
-      const auto t0 = clock_type::now();
-      const auto activations = net.forward(in.values, shape, clamps);
-      const double seconds = seconds_since(t0);
-      const auto show = o->show.empty() ? most_active_types(m, activations, 8) : o->show;
-
-      job_output out;
-      out.summary = {{"batch", in.batch}, {"input_shape", in.shape()}};
-      out.lines.push_back("input " + input_shape_text(in) + " (batch x sensory x steps)");
-      for (const auto& type : show) {
-        const auto g = type_means(m, activations, 0, m.conn.select(type));
-        std::string line = "  " + type + ", mean activation per layer (batch item 0):";
-        char buf[32];
-        for (std::size_t l = 0; l < g.steps; ++l) {
-          double mean = 0;  // over the types a pattern selects
-          for (std::size_t k = 0; k < g.groups.size(); ++k)
-            mean += g.at(k, l) / static_cast<double>(g.groups.size());
-          std::snprintf(buf, sizeof buf, " %.3g", mean);
-          line += buf;
-        }
-        out.lines.push_back(line);
-      }
-      if (!o->out.empty()) {
-        out.add("input.npy", npy_file(in.shape(), in.values));
-        out.add("activations.npy",
-                npy_file({in.batch, net.size(), static_cast<std::int64_t>(net.num_layers())},
-                         activations));
-        out.add("group_activations.csv", group_activation_csv(m, activations, in.batch));
-        if (o->plots)
-          for (std::int64_t b = 0; b < in.batch; ++b) {
-            const std::string suffix = in.batch > 1 ? "_" + std::to_string(b) : "";
-            out.add("timeseries" + suffix + ".svg",
-                    to_svg(group_timeseries(m, activations, b, show,
-                                            "response, batch item " + std::to_string(b))));
-            if (!m.conn.neurons.column.empty()) {
-              const auto t = columns_table(m, activations, b, show);
-              out.add("activity_by_column" + suffix + ".csv", t.to_csv());
-              for (const auto& type : show)
-                out.add("activity_by_column_" + type + suffix + ".svg",
-                        to_svg(column_plot(t, type)));
-            }
-          }
-      }
-      return finish(*o, m, "forward", seconds, std::move(out));
+      return finish(*o, r);
     };
   });
 }
@@ -718,22 +303,11 @@ void add_guess(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
-      const auto targets = targets_of(m, parse_specs(o->targets, "--target"));
-      const auto t0 = clock_type::now();
-      const auto guess = linear_guess(m, targets, o->longest_path);
-      const double seconds = seconds_since(t0);
-      job_output out;
-      out.summary = {{"shape", guess.shape()}, {"targets", targets.targets.size()}};
-      out.lines.push_back("guessed input " + input_shape_text(guess) +
-                          " (batch x sensory x steps)");
-      if (!o->out.empty()) {
-        out.add("guess.npy", npy_file(guess.shape(), guess.values));
-        if (o->plots)
-          out.add("guess.svg",
-                  to_svg(input_heatmap(m, guess.values, {guess.batch, guess.sensory, guess.steps},
-                                       0, "linear guess of the optimal input", "score")));
-      }
-      return finish(*o, m, "guess", seconds, std::move(out));
+      ratenet::guess_options g;
+      g.targets = parse_specs(o->targets, "--target");
+      g.longest_path = o->longest_path;
+      g.figures = o->figures();
+      return finish(*o, ratenet::run_guess(m, g));
     };
   });
 }
@@ -765,39 +339,15 @@ void add_saliency(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
-      const auto& net = *m.net;
-      const auto in = make_input(*o, m);
-      const auto of_interest = neurons_by_layer(m, o->targets);
-      const ratenet::input_shape shape{in.batch, in.sensory, in.steps};
-      const auto t0 = clock_type::now();
-      const auto map =
-          ratenet::saliency(net, in.values, shape, of_interest,
-                            ratenet::parse_attribution_method(o->method), o->normalize);
-      const double seconds = seconds_since(t0);
-      job_output out;
-      out.summary = {{"shape", in.shape()}, {"method", o->method}};
-      if (!o->out.empty()) {
-        out.add("saliency.npy", npy_file(in.shape(), map));
-        if (o->plots)
-          for (std::int64_t b = 0; b < in.batch; ++b)
-            out.add("saliency" + (in.batch > 1 ? "_" + std::to_string(b) : std::string()) + ".svg",
-                    to_svg(input_heatmap(m, map, shape, b,
-                                         "saliency, batch item " + std::to_string(b), "gradient")));
-      }
-      return finish(*o, m, "saliency", seconds, std::move(out));
+      ratenet::saliency_options s;
+      s.input = make_input(*o, m);
+      s.targets = parse_specs(o->targets, "--target");
+      s.method = ratenet::parse_attribution_method(o->method);
+      s.normalize = o->normalize;
+      s.figures = o->figures();
+      return finish(*o, ratenet::run_saliency(m, s));
     };
   });
-}
-
-// A cell type names a group of the network (when it has groups), else its neurons' indices.
-std::vector<ratenet::neuron_key> neuron_keys(const loaded_model& m, const std::string& selector) {
-  if (m.net->has_groups()) {
-    const auto& groups = m.net->groups();
-    if (std::binary_search(groups.begin(), groups.end(), selector)) return {selector};
-  }
-  std::vector<ratenet::neuron_key> keys;
-  for (auto i : m.conn.select(selector)) keys.emplace_back(i);
-  return keys;
 }
 
 void add_gradients(CLI::App* net, command& selected) {
@@ -820,43 +370,15 @@ void add_gradients(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
-      const auto& net = *m.net;
-      const auto in = make_input(*o, m);
-      ratenet::gradient_params p;
-      for (const auto& sel : o->monitor)
-        for (auto& k : neuron_keys(m, sel)) p.monitor.push_back(std::move(k));
-      for (const auto& spec : parse_specs(o->targets, "--target"))
-        for (auto& k : neuron_keys(m, spec.selector)) p.targets[spec.step].push_back(std::move(k));
-      p.monitor_layers = o->monitor_layers;
-      p.method = ratenet::parse_attribution_method(o->method);
-      p.normalize_per_layer = o->normalize_per_layer;
-      const ratenet::input_shape shape{in.batch, in.sensory, in.steps};
-      const auto t0 = clock_type::now();
-      const auto table = ratenet::get_gradients(net, in.values, shape, p);
-      const double seconds = seconds_since(t0);
-      job_output out;
-      out.summary = {{"rows", table.values.size()}, {"method", o->method}};
-      if (!o->out.empty()) {
-        out.add("gradients.csv", table.to_csv());
-        if (o->plots) {
-          line_plot plot;
-          plot.title = "gradient of the targets' activity";
-          plot.x_label = "layer";
-          plot.y_label = "gradient";
-          for (std::size_t r = 0; r < table.values.size(); ++r) {
-            plot_series s;
-            s.label = table.group[r] + (in.batch > 1 ? " " + table.batch_name[r] : "");
-            for (std::size_t c = 0; c < table.layers.size(); ++c)
-              if (!std::isnan(table.values[r][c])) {
-                s.x.push_back(table.layers[c]);
-                s.y.push_back(table.values[r][c]);
-              }
-            plot.series.push_back(std::move(s));
-          }
-          out.add("gradients.svg", to_svg(plot));
-        }
-      }
-      return finish(*o, m, "gradients", seconds, std::move(out));
+      ratenet::gradients_options g;
+      g.input = make_input(*o, m);
+      g.monitor = o->monitor;
+      g.targets = parse_specs(o->targets, "--target");
+      g.monitor_layers = o->monitor_layers;
+      g.method = ratenet::parse_attribution_method(o->method);
+      g.normalize_per_layer = o->normalize_per_layer;
+      g.figures = o->figures();
+      return finish(*o, ratenet::run_gradients(m, g));
     };
   });
 }
@@ -893,61 +415,22 @@ void add_train(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       auto m = load_model(*o);
-      auto& net = *m.net;
-      const auto in = read_input(o->input, net);
-      const auto targets = ratenet::read_training_targets_csv(
+      ratenet::train_options t;
+      t.input = ratenet::read_network_input(o->input, m.net);
+      t.targets = ratenet::read_training_targets_csv(
           o->targets, [&](const std::string& selector) { return m.conn.select(selector); });
-      auto p = o->train;
-      p.seed = o->seed;
-      p.loss = ratenet::parse_loss_kind(o->loss);
-      p.train_slopes = !o->fixed_slopes;
-      p.train_biases = !o->fixed_biases;
-      p.train_divisive_strength = !o->fixed_divisive;
-      p.train_tau = !o->fixed_tau;
-      auto bar = make_bar(*o, "train", static_cast<std::uint64_t>(p.num_epochs));
-      const auto t0 = clock_type::now();
-      const auto r = ratenet::train_model(net, in.values, {in.batch, in.sensory, in.steps}, targets,
-                                          p, bar.get());
-      const double seconds = seconds_since(t0);
+      t.params = o->train;
+      t.params.seed = o->seed;
+      t.params.loss = ratenet::parse_loss_kind(o->loss);
+      t.params.train_slopes = !o->fixed_slopes;
+      t.params.train_biases = !o->fixed_biases;
+      t.params.train_divisive_strength = !o->fixed_divisive;
+      t.params.train_tau = !o->fixed_tau;
+      t.figures = o->figures();
+      auto bar = make_bar(*o, "train", static_cast<std::uint64_t>(t.params.num_epochs));
+      const auto r = ratenet::run_train(m, t, bar.get());
       bar.reset();
-      const auto& h = r.history;
-      job_output out;
-      out.summary = {{"epochs", h.loss.size()},
-                     {"loss", o->loss},
-                     {"loss_start", h.loss.empty() ? 0.0 : h.loss.front()},
-                     {"loss_end", h.loss.empty() ? 0.0 : h.loss.back()},
-                     {"train_items", r.train_indices.size()},
-                     {"validation_items", r.val_indices.size()}};
-      if (!h.loss.empty()) {
-        char line[160];
-        std::snprintf(line, sizeof line, "%zu epochs: loss %.4g -> %.4g", h.loss.size(),
-                      h.loss.front(), h.loss.back());
-        out.lines.emplace_back(line);
-      }
-      if (!o->out.empty()) {
-        const auto& q = r.parameters;
-        std::string t = "group,slope,bias,tau\n";
-        const auto& groups = net.groups();
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-          std::ostringstream row;
-          row.precision(9);
-          row << groups[g] << ',' << q.slope[g] << ',' << std::abs(q.raw_bias[g]) << ','
-              << std::max(1.0f, q.tau_param[g]) << '\n';
-          t += row.str();
-        }
-        out.add("parameters.csv", t);
-        csv_table hist({"epoch", "loss", "activation_loss", "param_reg_loss", "val_loss"});
-        for (std::size_t e = 0; e < h.loss.size(); ++e)
-          hist.add_row({static_cast<double>(e), h.loss[e], h.activation_loss[e],
-                        h.param_reg_loss[e], h.val_loss[e]});
-        out.add("history.csv", hist.str());
-        if (o->plots) {
-          out.add("loss.svg", to_svg(loss_curves(
-                                  "training", "epoch",
-                                  {{"training loss", h.loss}, {"validation loss", h.val_loss}})));
-        }
-      }
-      return finish(*o, m, "train", seconds, std::move(out));
+      return finish(*o, r);
     };
   });
 }
@@ -956,97 +439,32 @@ void add_paths(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "paths", "tables of the active paths from the input to every layer (and neuroglancer)");
   struct options : common_options, input_options {
-    ratenet::path_table_options table;
-    bool low_ram = false, by_neuron = false;
-    std::string ngl_source, ngl_base;
+    ratenet::paths_options paths;
+    bool low_ram = false;
   };
   auto o = std::make_shared<options>();
   add_common_options(cmd, *o);
   add_input_options(cmd, *o);
-  cmd->add_option("--activation-threshold", o->table.activation_threshold,
+  cmd->add_option("--activation-threshold", o->paths.activation_threshold,
                   "a neuron is active at or above this (0: every neuron)")
       ->capture_default_str();
-  cmd->add_option("--connectivity-threshold", o->table.connectivity_threshold,
+  cmd->add_option("--connectivity-threshold", o->paths.connectivity_threshold,
                   "leave out weaker group connections")
       ->capture_default_str();
   cmd->add_flag("--low-ram", o->low_ram, "group matrices per layer (high_ram=False)");
-  cmd->add_flag("--by-neuron", o->by_neuron,
+  cmd->add_flag("--by-neuron", o->paths.by_neuron,
                 "one node per neuron instead of per cell type; adds the neuroglancer tables");
-  cmd->add_option("--ngl-source", o->ngl_source, "segmentation source of the neuroglancer state");
-  cmd->add_option("--ngl-base", o->ngl_base, "neuroglancer address, e.g. https://ngl.flywire.ai/");
+  cmd->add_option("--ngl-source", o->paths.ngl_source,
+                  "segmentation source of the neuroglancer state");
+  cmd->add_option("--ngl-base", o->paths.ngl_base,
+                  "neuroglancer address, e.g. https://ngl.flywire.ai/");
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
-      const auto& net = *m.net;
-      const auto in = make_input(*o, m);
-      const ratenet::input_shape shape{in.batch, in.sensory, in.steps};
-      const auto t0 = clock_type::now();
-      const auto activations = net.forward(in.values, shape);
-      auto options = o->table;
-      options.high_ram = !o->low_ram;
-      if (!o->by_neuron) options.inidx_mapping = m.conn.idx_to_group();
-      const auto layers = static_cast<std::int64_t>(net.num_layers());
-      const auto sensory = net.sensory_indices();
-      job_output out;
-      const bool batched = in.batch > 1;
-      const auto per_input = static_cast<std::size_t>(in.sensory * in.steps);
-      const auto per_item = static_cast<std::size_t>(net.size() * layers);
-      auto input_of = [&](std::int64_t b) -> ratenet::array_ref {
-        return {std::span<const float>(in.values).subspan(static_cast<std::size_t>(b) * per_input,
-                                                          per_input),
-                {in.sensory, in.steps}};
-      };
-      auto activations_of = [&](std::int64_t b) -> ratenet::array_ref {
-        return {std::span<const float>(activations)
-                    .subspan(static_cast<std::size_t>(b) * per_item, per_item),
-                {net.size(), layers}};
-      };
-      const auto paths = batched
-                             ? ratenet::activations_to_df_batched(
-                                   m.conn.inprop, {in.values, {in.batch, in.sensory, in.steps}},
-                                   {activations, {in.batch, net.size(), layers}}, sensory, options)
-                             : ratenet::activations_to_df(m.conn.inprop, input_of(0),
-                                                          activations_of(0), sensory, options);
-      ratenet::ngl_options ngl_opts;  // FlyWire's segmentation unless told otherwise
-      if (m.conn.name == "hemibrain-mb")
-        ngl_opts.source =
-            "precomputed://gs://neuroglancer-janelia-flyem-hemibrain/v1.2/segmentation";
-      if (!o->ngl_source.empty()) ngl_opts.source = o->ngl_source;
-      // Per batch item: the path with its activations and, neuron by neuron, the
-      // neuroglancer table and state.
-      for (std::int64_t b = 0; b < in.batch; ++b) {
-        ratenet::table path;  // the columns get_activations_for_path takes
-        path.columns = {"pre", "post", "weight", "layer"};
-        for (std::size_t r = 0; r < paths.size(); ++r) {
-          if (batched && std::get<std::int64_t>(paths.at(r, "batch")) != b) continue;
-          std::vector<ratenet::cell> row;
-          for (const char* c : {"pre", "post", "weight", "layer"}) row.push_back(paths.at(r, c));
-          if (o->by_neuron)  // neuron indices, as numbers
-            for (std::size_t k = 0; k < 2; ++k)
-              row[k] = static_cast<std::int64_t>(std::stoll(std::get<std::string>(row[k])));
-          path.add_row(std::move(row));
-        }
-        if (path.size() == 0) continue;
-        const std::string suffix = batched ? "_" + std::to_string(b) : "";
-        const auto with_activations = ratenet::get_activations_for_path(
-            path, activations_of(b), input_of(b), sensory,
-            o->by_neuron ? std::span<const std::string>{} : m.conn.idx_to_group());
-        out.add("path_activations" + suffix + ".csv", with_activations.to_csv());
-        if (!o->by_neuron) continue;
-        const auto ngl = ratenet::activated_path_for_ngl(with_activations, m.conn.neurons.id);
-        out.add("ngl" + suffix + ".csv", ngl.to_csv());
-        const auto state = ratenet::ngl_state(ngl, ngl_opts);
-        out.add("neuroglancer" + suffix + ".json", state.dump(2) + "\n");
-        if (!o->ngl_base.empty())
-          out.summary["neuroglancer_url" + suffix] = ratenet::ngl_url(state, o->ngl_base);
-      }
-      const double seconds = seconds_since(t0);
-      for (const auto& w : paths.warnings) out.lines.push_back("  " + w);
-      out.summary["edges"] = paths.size();
-      out.lines.push_back(std::to_string(paths.size()) + " edges in the path table");
-      out.add("paths.csv", paths.to_csv());
-      if (o->out.empty()) out.files.clear();
-      return finish(*o, m, "paths", seconds, std::move(out));
+      auto p = o->paths;
+      p.input = make_input(*o, m);
+      p.high_ram = !o->low_ram;
+      return finish(*o, ratenet::run_paths(m, p));
     };
   });
 }

@@ -8,13 +8,16 @@
 
 #include "bindings.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/activation_summary.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/guess.hpp"
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/ratenet/network.hpp"
+#include "kenyon/ratenet/neuroglancer.hpp"
+#include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/ratenet/synthetic.hpp"
-#include "kenyon/ratenet/tables.hpp"
 #include "kenyon/ratenet/train.hpp"
 
 namespace kenyon::python {
@@ -34,7 +37,7 @@ input_shape shape_of_input(const carray<float>& x, const char* what) {
                             std::to_string(x.ndim()) + " dimensions");
 }
 
-array_ref ref_of(const std::optional<carray<float>>& a) {
+array_view<const float> ref_of(const std::optional<carray<float>>& a) {
   if (!a) return {};
   return {span_of(*a), shape_of(*a)};
 }
@@ -520,8 +523,8 @@ void register_ratenet(py::module_& parent) {
         table t;
         {
           py::gil_scoped_release release;
-          const array_ref in{span_of(model_input), shape_of(model_input)};
-          const array_ref act{span_of(out), shape_of(out)};
+          const array_view<const float> in{span_of(model_input), shape_of(model_input)};
+          const array_view<const float> act{span_of(out), shape_of(out)};
           t = batched ? ratenet::activations_to_df_batched(inprop, in, act, span_of(sensory), o)
                       : ratenet::activations_to_df(inprop, in, act, span_of(sensory), o);
         }
@@ -539,7 +542,7 @@ void register_ratenet(py::module_& parent) {
          const std::vector<std::int64_t>& sensory, const std::vector<std::string>& idx_to_group,
          std::int64_t activation_start) {
         const auto path = table_of(columns, rows);
-        const array_ref act{span_of(activations), shape_of(activations)};
+        const array_view<const float> act{span_of(activations), shape_of(activations)};
         const auto in = ref_of(model_in);
         return released_table([&] {
           return ratenet::get_activations_for_path(path, act, in, sensory, idx_to_group,
@@ -563,7 +566,7 @@ void register_ratenet(py::module_& parent) {
       [](const carray<float>& activations, const std::vector<std::int64_t>& neurons,
          const std::vector<std::string>& batch_names,
          const std::vector<std::string>& idx_to_group) {
-        const array_ref act{span_of(activations), shape_of(activations)};
+        const array_view<const float> act{span_of(activations), shape_of(activations)};
         return released_table([&] {
           return ratenet::get_neuron_activation(act, neurons, batch_names, idx_to_group);
         });
@@ -576,7 +579,7 @@ void register_ratenet(py::module_& parent) {
       [](const carray<float>& model_in, const std::vector<std::int64_t>& sensory,
          const std::vector<std::string>& idx_to_group, const std::vector<std::int64_t>& selected,
          double activation_threshold, const std::vector<std::string>& batch_names) {
-        const array_ref in{span_of(model_in), shape_of(model_in)};
+        const array_view<const float> in{span_of(model_in), shape_of(model_in)};
         return released_table([&] {
           return ratenet::get_input_activation(in, sensory, idx_to_group,
                                                {selected, activation_threshold, batch_names});
@@ -592,7 +595,7 @@ void register_ratenet(py::module_& parent) {
          const std::vector<std::int64_t>& idx_to_column, const std::vector<std::string>& selected,
          const std::optional<carray<float>>& model_input,
          const std::vector<std::int64_t>& sensory) {
-        const array_ref act{span_of(activity), shape_of(activity)};
+        const array_view<const float> act{span_of(activity), shape_of(activity)};
         const auto in = ref_of(model_input);
         return released_table([&] {
           return ratenet::activity_by_column(act, idx_to_group, idx_to_column, selected, in,

@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "kenyon/core/error.hpp"
-#include "kenyon/core/files.hpp"
+#include "kenyon/core/table.hpp"
 #include "kenyon/sparse/csr.hpp"
 
 namespace kenyon::connectome {

@@ -13,6 +13,7 @@
 #include "kenyon/core/plot.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/rng.hpp"
+#include "kenyon/core/table.hpp"
 
 namespace kenyon::moth {
 namespace {
@@ -295,56 +296,60 @@ void write_outputs(const experiment_result& r, const std::filesystem::path& dir)
   // Per-digit EN peaks, both phases.
   std::vector<std::string> header = {"phase", "class", "digit"};
   for (int e = 0; e < ne; ++e) header.push_back("en" + std::to_string(e));
-  csv_table responses(header);
+  table responses(header);
   for (int ph = 0; ph < 2; ++ph) {
     const auto& resp = ph == 0 ? r.pre : r.post;
     for (Eigen::Index d = 0; d < resp.peak.rows(); ++d) {
-      std::vector<double> row = {double(ph), double(resp.labels[d]), double(resp.digits[d])};
-      for (int e = 0; e < ne; ++e) row.push_back(resp.peak(d, e));
-      responses.add_row(row);
+      std::vector<cell> row = {std::int64_t{ph}, std::int64_t{resp.labels[d]},
+                               std::int64_t{resp.digits[d]}};
+      for (int e = 0; e < ne; ++e) row.emplace_back(resp.peak(d, e));
+      responses.add_row(std::move(row));
     }
   }
 
   // EN time courses at 10 samples per second, with the stimulus class and octopamine.
   std::vector<std::string> trace_header = {"time"};
   for (int e = 0; e < ne; ++e) trace_header.push_back("en" + std::to_string(e));
-  csv_table trace(trace_header);
+  table trace(trace_header);
   const std::int64_t stride = std::max<std::int64_t>(1, std::llround(0.1 / r.dt));
   const auto steps = static_cast<std::int64_t>(r.en_trace.size()) / std::max(1, ne);
   for (std::int64_t s = 0; s < steps; s += stride) {
-    std::vector<double> row = {r.t_start + s * r.dt};
-    for (int e = 0; e < ne; ++e) row.push_back(r.en_trace[static_cast<std::size_t>(s) * ne + e]);
-    trace.add_row(row);
+    std::vector<cell> row = {r.t_start + s * r.dt};
+    for (int e = 0; e < ne; ++e)
+      row.emplace_back(float_cell(r.en_trace[static_cast<std::size_t>(s) * ne + e]));
+    trace.add_row(std::move(row));
   }
 
-  csv_table stimuli({"onset", "class", "digit", "phase"});
+  table stimuli({"onset", "class", "digit", "phase"});
   for (const auto& p : r.presentations)
-    stimuli.add_row({p.onset, double(p.cls), double(p.digit), double(static_cast<int>(p.kind))});
+    stimuli.add_row({p.onset, std::int64_t{p.cls}, std::int64_t{p.digit},
+                     std::int64_t{static_cast<int>(p.kind)}});
 
-  csv_table roc({"curve", "fpr", "tpr"});
-  auto add_curve = [&](double id, const roc_curve& c) {
+  table roc({"curve", "fpr", "tpr"});
+  auto add_curve = [&](std::int64_t id, const roc_curve& c) {
     for (std::size_t k = 0; k < c.fpr.size(); ++k) roc.add_row({id, c.fpr[k], c.tpr[k]});
   };
-  for (std::size_t c = 0; c < r.roc.per_class.size(); ++c) add_curve(double(c), r.roc.per_class[c]);
+  for (std::size_t c = 0; c < r.roc.per_class.size(); ++c)
+    add_curve(static_cast<std::int64_t>(c), r.roc.per_class[c]);
   add_curve(-1, r.roc.micro);
   add_curve(-2, r.roc.macro);
 
   std::vector<std::string> conf_header = {"true"};
   for (int c = 0; c < r.log_likelihood.confusion.cols(); ++c)
     conf_header.push_back("pred" + std::to_string(c));
-  csv_table confusion(conf_header);
+  table confusion(conf_header);
   for (Eigen::Index t = 0; t < r.log_likelihood.confusion.rows(); ++t) {
-    std::vector<double> row = {double(t)};
+    std::vector<cell> row = {std::int64_t{t}};
     for (Eigen::Index p = 0; p < r.log_likelihood.confusion.cols(); ++p)
-      row.push_back(r.log_likelihood.confusion(t, p));
-    confusion.add_row(row);
+      row.emplace_back(std::int64_t{r.log_likelihood.confusion(t, p)});
+    confusion.add_row(std::move(row));
   }
 
-  write_folder_atomic(dir, {{"en_responses.csv", responses.str()},
-                            {"en_timecourses.csv", trace.str()},
-                            {"stimuli.csv", stimuli.str()},
-                            {"roc.csv", roc.str()},
-                            {"confusion.csv", confusion.str()},
+  write_folder_atomic(dir, {{"en_responses.csv", responses.to_csv()},
+                            {"en_timecourses.csv", trace.to_csv()},
+                            {"stimuli.csv", stimuli.to_csv()},
+                            {"roc.csv", roc.to_csv()},
+                            {"confusion.csv", confusion.to_csv()},
                             {"en_timecourses.svg", to_svg(timecourse_plot(r))},
                             {"roc.svg", to_svg(roc_plot(r))},
                             // Last, so that a complete results.json means a complete folder.
@@ -439,15 +444,15 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
 }
 
 void write_outputs(const sweep_result& s, const std::filesystem::path& dir) {
-  csv_table table({"train_per_class", "accuracy_mean", "accuracy_sd", "accuracy_honest_mean",
-                   "accuracy_honest_sd", "accuracy_naive_mean", "accuracy_naive_sd",
-                   "nearest_neighbour_mean", "nearest_neighbour_sd", "svm_mean", "svm_sd"});
+  table accuracy({"train_per_class", "accuracy_mean", "accuracy_sd", "accuracy_honest_mean",
+                  "accuracy_honest_sd", "accuracy_naive_mean", "accuracy_naive_sd",
+                  "nearest_neighbour_mean", "nearest_neighbour_sd", "svm_mean", "svm_sd"});
   for (const auto& r : s.rows)
-    table.add_row({double(r.train_per_class), r.accuracy.mean, r.accuracy.sd,
-                   r.accuracy_honest.mean, r.accuracy_honest.sd, r.accuracy_naive.mean,
-                   r.accuracy_naive.sd, r.nearest_neighbour.mean, r.nearest_neighbour.sd,
-                   r.svm.mean, r.svm.sd});
-  write_folder_atomic(dir, {{"accuracy.csv", table.str()},
+    accuracy.add_row({std::int64_t{r.train_per_class}, r.accuracy.mean, r.accuracy.sd,
+                      r.accuracy_honest.mean, r.accuracy_honest.sd, r.accuracy_naive.mean,
+                      r.accuracy_naive.sd, r.nearest_neighbour.mean, r.nearest_neighbour.sd,
+                      r.svm.mean, r.svm.sd});
+  write_folder_atomic(dir, {{"accuracy.csv", accuracy.to_csv()},
                             {"accuracy.svg", to_svg(sweep_plot(s))},
                             {"results.json", to_json(s).dump(2) + "\n"}});
 }

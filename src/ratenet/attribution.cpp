@@ -75,6 +75,10 @@ std::vector<float> saliency(const network& net, std::span<const float> input,
   return g;
 }
 
+std::string to_string(attribution_method method) {
+  return method == attribution_method::vanilla ? "vanilla" : "input_x_gradient";
+}
+
 gradient_table get_gradients(const network& net, std::span<const float> input,
                              const input_shape& shape, const gradient_params& params) {
   const std::int64_t n = net.size(), batch = shape.batch;
@@ -206,23 +210,15 @@ gradient_table get_gradients(const network& net, std::span<const float> input,
   return table;
 }
 
-std::string gradient_table::to_csv() const {
-  std::string out = "group,batch_name";
-  for (int l : layers) out += ",time_" + std::to_string(l);
-  out += '\n';
-  char buf[32];
+table gradient_table::to_table() const {
+  table t({"group", "batch_name"});
+  for (int l : layers) t.columns.push_back("time_" + std::to_string(l));
   for (std::size_t r = 0; r < values.size(); ++r) {
-    out += group[r] + "," + batch_name[r];
-    for (double v : values[r]) {
-      out += ',';
-      if (!std::isnan(v)) {
-        std::snprintf(buf, sizeof buf, "%.9g", v);
-        out += buf;
-      }
-    }
-    out += '\n';
+    std::vector<cell> row{group[r], batch_name[r]};
+    row.insert(row.end(), values[r].begin(), values[r].end());
+    t.add_row(std::move(row));
   }
-  return out;
+  return t;
 }
 
 }  // namespace kenyon::ratenet

@@ -1,9 +1,13 @@
 #include "kenyon/ratenet/connectome_model.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
 
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/npy.hpp"
 
 namespace kenyon::ratenet {
 
@@ -18,11 +22,22 @@ network make_network(const connectome::connectome& c, network_params params, boo
 
 namespace {
 
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
 template <class T>
 bool parse_whole(std::string_view text, T& value) {
   const auto* end = text.data() + text.size();
   auto [p, ec] = std::from_chars(text.data(), end, value);
   return ec == std::errc() && p == end;
+}
+
+// "<integer>/..." -> the integer.
+bool slash_prefix(std::string_view text, std::int64_t& batch) {
+  const auto slash = text.find('/');
+  return slash != std::string_view::npos && parse_whole(text.substr(0, slash), batch);
 }
 
 // A spec's step and batch item must lie in 0 .. steps - 1 and 0 .. batch - 1.
@@ -31,12 +46,79 @@ void check_range(const neuron_spec& s, const char* what, const char* step_name, 
   if (s.step >= steps)
     throw error(std::string(what) + " " + s.selector + ": " + step_name + " " +
                 std::to_string(s.step) + " is outside 0 .. " + std::to_string(steps - 1));
-  if (s.batch >= batch)
-    throw error(std::string(what) + " " + s.selector + ": batch item " + std::to_string(s.batch) +
+  if (s.batch && *s.batch >= batch)
+    throw error(std::string(what) + " " + s.selector + ": batch item " + std::to_string(*s.batch) +
                 " is outside 0 .. " + std::to_string(batch - 1));
 }
 
 }  // namespace
+
+model make_model(connectome::connectome conn, const model_spec& spec) {
+  if (!spec.sensory.empty()) {
+    auto& flags = conn.neurons.sensory;
+    std::fill(flags.begin(), flags.end(), 0);
+    for (const auto& selector : spec.sensory)
+      for (auto i : conn.select(selector)) flags[static_cast<std::size_t>(i)] = 1;
+  }
+  if (conn.sensory_indices().empty())
+    throw parameter_error("--sensory", "connectome " + conn.name +
+                                           " marks no sensory neurons: name the input neurons "
+                                           "with --sensory TYPE (or a 'sensory' column in the "
+                                           "neuron table)");
+  const auto t0 = clock_type::now();
+  auto net = make_network(conn, spec.network, spec.use_groups);
+  const double build_seconds = seconds_since(t0);
+  return model{std::move(conn), std::move(net), 0, build_seconds};
+}
+
+model load_model(const model_spec& spec) {
+  const auto t0 = clock_type::now();
+  auto conn = connectome::load(spec.source);
+  const double load_seconds = seconds_since(t0);
+  auto m = make_model(std::move(conn), spec);
+  m.load_seconds = load_seconds;
+  return m;
+}
+
+std::pair<std::string, double> parse_name_value(std::string_view text, std::string_view option) {
+  const std::string whole(text), field(option);
+  const auto eq = whole.rfind('=');
+  if (eq == std::string::npos || eq == 0)
+    throw parameter_error(field, "'" + whole + "': expected NAME=VALUE");
+  const std::string value = whole.substr(eq + 1);
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !std::isfinite(v))
+    throw parameter_error(field, "'" + whole + "': the value is not a finite number");
+  return {whole.substr(0, eq), v};
+}
+
+input_array read_network_input(const std::filesystem::path& path, const network& net) {
+  const std::string name = path.string();
+  const auto a = read_npy(path);
+  input_array in;
+  if (a.shape.size() == 2) {
+    in = input_array(1, a.shape[0], a.shape[1]);
+  } else if (a.shape.size() == 3) {
+    in = input_array(a.shape[0], a.shape[1], a.shape[2]);
+  } else {
+    throw file_error(name,
+                     "expected an array of shape (batch, sensory, steps) or (sensory, "
+                     "steps), got " +
+                         std::to_string(a.shape.size()) + " dimensions");
+  }
+  if (in.sensory != net.num_sensory() || in.steps < net.num_layers())
+    throw file_error(
+        name, "shape (" + std::to_string(in.batch) + ", " + std::to_string(in.sensory) + ", " +
+                  std::to_string(in.steps) + ") does not fit the network: expected " +
+                  std::to_string(net.num_sensory()) + " sensory neurons and at least " +
+                  std::to_string(net.num_layers()) + " steps");
+  in.values = a.values<float>();
+  for (std::size_t k = 0; k < in.values.size(); ++k)
+    if (!std::isfinite(in.values[k]))
+      throw file_error(name, "entry " + std::to_string(k) + " is not a finite number");
+  return in;
+}
 
 neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
   const std::string field(option);
@@ -63,10 +145,10 @@ neuron_spec parse_neuron_spec(std::string_view text, std::string_view option) {
   if (!parse_whole(rest.substr(colon + 1), spec.step) || spec.step < 0)
     throw fail("the step is not a non-negative integer");
   rest = rest.substr(0, colon);
-  if (auto slash = rest.find('/');
-      slash != std::string_view::npos && parse_whole(rest.substr(0, slash), spec.batch)) {
-    if (spec.batch < 0) throw fail("the batch item is negative");
-    rest = rest.substr(slash + 1);
+  if (std::int64_t batch = 0; slash_prefix(rest, batch)) {
+    if (batch < 0) throw fail("the batch item is negative");
+    spec.batch = batch;
+    rest = rest.substr(rest.find('/') + 1);
   }
   if (rest.empty()) throw fail("no cell type or neuron id");
   spec.selector = std::string(rest);
@@ -80,7 +162,9 @@ target_activation resolve_targets(const connectome::connectome& c,
   out.batch_size = batch_size;
   for (const auto& s : specs) {
     check_range(s, "target", "layer", num_layers, batch_size);
-    for (auto i : c.select(s.selector)) out.targets.push_back({s.batch, s.step, i, s.value});
+    const auto neurons = c.select(s.selector);
+    for (std::int64_t b = s.batch.value_or(0); b < (s.batch ? *s.batch + 1 : batch_size); ++b)
+      for (auto i : neurons) out.targets.push_back({b, s.step, i, s.value});
   }
   return out;
 }
@@ -97,7 +181,7 @@ input_array input_from_specs(const connectome::connectome& c, std::span<const ne
     bool any = false;
     for (auto i : c.select(s.selector))
       if (auto j = position[static_cast<std::size_t>(i)]; j >= 0) {
-        in.at(s.batch, j, s.step) = static_cast<float>(s.value);
+        in.at(s.batch.value_or(0), j, s.step) = static_cast<float>(s.value);
         any = true;
       }
     if (!any)

@@ -7,7 +7,7 @@
 #include <unordered_set>
 
 #include "kenyon/core/error.hpp"
-#include "kenyon/core/files.hpp"
+#include "kenyon/core/table.hpp"
 
 namespace kenyon::ratenet {
 namespace {

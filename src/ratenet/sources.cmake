@@ -10,5 +10,6 @@ set_source_files_properties(ratenet/network.cpp ratenet/backward.cpp PROPERTIES
 target_sources(kenyon PRIVATE ratenet/actmax.cpp)
 target_sources(kenyon PRIVATE ratenet/attribution.cpp)
 target_sources(kenyon PRIVATE ratenet/train.cpp)
-target_sources(kenyon PRIVATE ratenet/connectome_model.cpp)
-target_sources(kenyon PRIVATE ratenet/tables.cpp)
+target_sources(kenyon PRIVATE ratenet/connectome_model.cpp ratenet/results.cpp)
+target_sources(kenyon PRIVATE ratenet/table_checks.cpp ratenet/path_tables.cpp
+  ratenet/activation_summary.cpp ratenet/neuroglancer.cpp)

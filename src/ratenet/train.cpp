@@ -9,9 +9,9 @@
 #include <string>
 
 #include "kenyon/core/error.hpp"
-#include "kenyon/core/files.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/rng.hpp"
+#include "kenyon/core/table.hpp"
 #include "kenyon/ratenet/optim.hpp"
 
 namespace kenyon::ratenet {

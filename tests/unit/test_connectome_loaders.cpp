@@ -20,6 +20,7 @@
 #include "kenyon/connectome/source.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
+#include "kenyon/core/table.hpp"
 #include "messages.hpp"
 #include "temp_dir.hpp"
 

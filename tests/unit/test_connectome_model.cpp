@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <vector>
 
 #include "kenyon/connectome/connectome.hpp"
@@ -85,9 +87,9 @@ TEST(connectome_model, ParsesNeuronSpecs) {
   EXPECT_EQ(s.selector, "MBON");
   EXPECT_EQ(s.step, 5);
   EXPECT_EQ(s.value, 1.5);
-  EXPECT_EQ(s.batch, 0);
+  EXPECT_FALSE(s.batch.has_value());  // every batch item (targets)
   s = kenyon::ratenet::parse_neuron_spec("2/720575940624000000:3");
-  EXPECT_EQ(s.batch, 2);
+  EXPECT_EQ(s.batch, std::optional<std::int64_t>(2));
   EXPECT_EQ(s.selector, "720575940624000000");
   EXPECT_EQ(s.value, 1.0);
   s = kenyon::ratenet::parse_neuron_spec("KCa'b'-ap1:0=-0.5");  // types may hold odd characters
@@ -124,6 +126,29 @@ TEST(connectome_model, ResolvesTargetsAndStimuli) {
   const std::vector<kenyon::ratenet::neuron_spec> not_sensory{{0, "APL", 0, 1.0}};
   EXPECT_THAT([&] { kenyon::ratenet::input_from_specs(c, not_sensory, 1, 3); },
               testing::ThrowsMessage<kenyon::error>(HasSubstr("no sensory neuron")));
+}
+
+// A target without a batch item applies to every batch item, as a dict target does in
+// connectome_interpreter's TargetActivation; a stimulus without one goes to item 0.
+TEST(connectome_model, SpecsWithoutBatchItem) {
+  const auto c = small();
+  const std::vector targets{kenyon::ratenet::parse_neuron_spec("S:1=0.5"),
+                            kenyon::ratenet::parse_neuron_spec("1/13:2")};
+  const auto t = kenyon::ratenet::resolve_targets(c, targets, 3, 3);
+  ASSERT_EQ(t.targets.size(), 2u * 3u + 1u);
+  for (std::int64_t b = 0; b < 3; ++b) {
+    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b)].batch, b);
+    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b)].neuron, 0);
+    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b + 1)].neuron, 1);
+    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b + 1)].value, 0.5);
+  }
+  EXPECT_EQ(t.targets.back().batch, 1);
+  EXPECT_EQ(t.targets.back().neuron, 3);
+
+  const std::vector stimuli{kenyon::ratenet::parse_neuron_spec("S:0", "--stimulus")};
+  const auto in = kenyon::ratenet::input_from_specs(c, stimuli, 2, 3);
+  EXPECT_EQ(in.at(0, 0, 0), 1.0f);
+  EXPECT_EQ(in.at(1, 0, 0), 0.0f);
 }
 
 TEST(connectome_model, NetworkUsesCellTypesAsGroups) {

@@ -16,11 +16,14 @@
 #include "cli_run.hpp"
 #include "kenyon/connectome/loaders.hpp"
 #include "kenyon/core/npy.hpp"
+#include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/activation_summary.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/guess.hpp"
-#include "kenyon/ratenet/tables.hpp"
+#include "kenyon/ratenet/neuroglancer.hpp"
+#include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/ratenet/train.hpp"
 
 namespace {
@@ -212,7 +215,7 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   gp.monitor = {std::string("A")};
   gp.targets[2] = {std::string("B")};
   EXPECT_EQ(kenyon::test::read_text(grads / "gradients.csv"),
-            kenyon::ratenet::get_gradients(net, input, shape, gp).to_csv());
+            kenyon::ratenet::get_gradients(net, input, shape, gp).to_table().to_csv());
   EXPECT_TRUE(fs::exists(grads / "gradients.svg"));
 
   // Fitting per-type parameters to recorded activity (here: the network's own, shifted).
@@ -239,10 +242,10 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 1 + 5);
   const auto params = kenyon::test::read_text(trained / "parameters.csv");
   EXPECT_EQ(std::count(params.begin(), params.end(), '\n'), 1 + 3);  // groups A, B, S
-  std::ostringstream slope_a;
-  slope_a.precision(9);
-  slope_a << "A," << result.parameters.slope[0] << ",";
-  EXPECT_THAT(params, HasSubstr(slope_a.str()));
+  // Written as every table is (core/table.hpp): the float's shortest round-trip digits.
+  const auto slope_a =
+      "A," + kenyon::format_cell(kenyon::float_cell(result.parameters.slope[0])) + ",";
+  EXPECT_THAT(params, HasSubstr(slope_a));
   EXPECT_TRUE(fs::exists(trained / "loss.svg"));
   const auto named = dir_ / "named";
   r = run(small("train", "--input " + quote((dir_ / "train.npy").string()) + " --targets " +
@@ -274,6 +277,29 @@ TEST_F(net_cli_test, ForwardOnTheVisualSystemPlotsActivityByColumn) {
   for (const char* f : {"activity_by_column_L1.svg", "activity_by_column_Mi1.svg", "timeseries.svg",
                         "activations.npy"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
+}
+
+// --target without a batch item sets it in every batch item; with one, in that item only.
+TEST_F(net_cli_test, TargetsWithoutBatchItemApplyToEveryItem) {
+  REQUIRE_CLI();
+  const auto out = dir_ / "out";
+  auto r = run(small("maximise",
+                     "--batch 3 --target B:2=0.5 --target 1/A:1 --layers 3 "
+                     "--iterations 2 --json --out " +
+                         quote(out.string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(parse(r)["targets"], 3 + 2);  // B in items 0, 1 and 2; both A neurons in item 1
+  const auto t = kenyon::read_table_csv(out / "targets.csv");
+  std::vector<std::int64_t> b_items;
+  for (std::size_t k = 0; k < t.size(); ++k)
+    if (std::get<std::string>(t.at(k, "type")) == "B")
+      b_items.push_back(std::get<std::int64_t>(t.at(k, "batch")));
+  EXPECT_THAT(b_items, testing::ElementsAre(0, 1, 2));
+  // The library agrees.
+  const auto c = load_small();
+  const std::vector specs{kenyon::ratenet::parse_neuron_spec("B:2=0.5"),
+                          kenyon::ratenet::parse_neuron_spec("1/A:1")};
+  EXPECT_EQ(kenyon::ratenet::resolve_targets(c, specs, 3, 3).targets.size(), 5u);
 }
 
 TEST_F(net_cli_test, MaximiseTheLarvaMushroomBodyOutput) {

@@ -19,7 +19,10 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
 #include "kenyon/core/npy.hpp"
-#include "kenyon/ratenet/tables.hpp"
+#include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/activation_summary.hpp"
+#include "kenyon/ratenet/neuroglancer.hpp"
+#include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/sparse/csr.hpp"
 #include "reference_case.hpp"
 #include "temp_dir.hpp"
@@ -42,11 +45,15 @@ struct helpers_case {
   npy_array output_npy = test::reference_npy("h_Y");             // (2, 300, 6)
   std::vector<float> input = input_npy.values<float>(), output = output_npy.values<float>();
 
-  array_ref input3() const { return {input, input_npy.shape}; }
-  array_ref output3() const { return {output, output_npy.shape}; }
+  array_view<const float> input3() const { return {input, input_npy.shape}; }
+  array_view<const float> output3() const { return {output, output_npy.shape}; }
   // Batch item 0 as a 2-D array.
-  array_ref input2() const { return {std::span<const float>(input).first(40 * 6), {40, 6}}; }
-  array_ref output2() const { return {std::span<const float>(output).first(300 * 6), {300, 6}}; }
+  array_view<const float> input2() const {
+    return {std::span<const float>(input).first(40 * 6), {40, 6}};
+  }
+  array_view<const float> output2() const {
+    return {std::span<const float>(output).first(300 * 6), {300, 6}};
+  }
 };
 
 const helpers_case& reference() {
@@ -178,8 +185,10 @@ TEST(ratenet_tables, activity_by_column_with_model_input_adds_time_step_zero) {
   const std::vector<std::string> selected{"G2", "S1"};
   const auto plain = activity_by_column(c.output2(), c.group, column_map(), selected);
   // Batch item 1 (odourB) drives S1 with 1.0 at time 0.
-  const array_ref input{std::span<const float>(c.input).subspan(40 * 6, 40 * 6), {40, 6}};
-  const array_ref output{std::span<const float>(c.output).subspan(300 * 6, 300 * 6), {300, 6}};
+  const array_view<const float> input{std::span<const float>(c.input).subspan(40 * 6, 40 * 6),
+                                      {40, 6}};
+  const array_view<const float> output{std::span<const float>(c.output).subspan(300 * 6, 300 * 6),
+                                       {300, 6}};
   const auto with_input =
       activity_by_column(output, c.group, column_map(), selected, input, c.sensory);
   const auto without_input = activity_by_column(output, c.group, column_map(), selected);

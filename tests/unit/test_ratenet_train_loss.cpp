@@ -12,6 +12,7 @@
 #include "kenyon/connectome/loaders.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/npy.hpp"
+#include "kenyon/core/table.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/train.hpp"
 #include "reference_case.hpp"
@@ -189,11 +190,9 @@ TEST_F(train_loss_cli, loss_option_reaches_the_library) {
     tp.loss = parse_loss_kind(loss);
     const auto result =
         train_model(net, input, {4, 2, 3}, read_training_targets_csv(dir_ / "targets.csv"), tp);
-    std::ostringstream slope_a;
-    slope_a.precision(9);
-    slope_a << "A," << result.parameters.slope[0] << ",";
-    EXPECT_NE(test::read_text(dir_ / loss / "parameters.csv").find(slope_a.str()),
-              std::string::npos)
+    // Written as every table is (core/table.hpp): the float's shortest round-trip digits.
+    const auto slope_a = "A," + format_cell(float_cell(result.parameters.slope[0])) + ",";
+    EXPECT_NE(test::read_text(dir_ / loss / "parameters.csv").find(slope_a), std::string::npos)
         << loss;
   }
   EXPECT_NE(test::read_text(dir_ / "mse" / "parameters.csv"),

@@ -9,13 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "kenyon/core/table.hpp"
 #include "kenyon/ratenet/network.hpp"
 
 namespace kenyon::ratenet {
 
 enum class attribution_method { vanilla, input_x_gradient };
-attribution_method parse_attribution_method(
-    std::string_view name);  // "vanilla", "input_x_gradient"
+// "vanilla", "input_x_gradient"; parse throws parameter_error for anything else.
+attribution_method parse_attribution_method(std::string_view name);
+std::string to_string(attribution_method method);
 
 // d(sum over {layer: neurons} and batch items of the activations)/d(input), the input's
 // shape (batch, sensory, steps). input_x_gradient multiplies by the input. With normalize,
@@ -43,7 +45,8 @@ struct gradient_table {
   std::vector<std::string> group, batch_name;  // row labels
   std::vector<int> layers;                     // the columns, time_<layer>
   std::vector<std::vector<double>> values;     // [row][column]; NaN where not computed
-  std::string to_csv() const;
+  // Columns group, batch_name, time_<layer>...; NaN cells are written empty.
+  table to_table() const;
 };
 
 // The gradient of the mean target activity (over every target entry of every target layer

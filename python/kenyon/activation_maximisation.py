@@ -17,9 +17,10 @@ Every public name of the original, with its signature, defaults and return value
 * A custom ``activation_function`` is any Python callable ``fn(model, x, x_previous)``
   taking and returning ``(neurons, batch)`` arrays; it runs once per layer (slow for big
   networks, but exact). It gets numpy arrays, or CPU tensors if it raises TypeError or
-  AttributeError on numpy arrays and torch is loaded (a callable written with torch ops). Gradients through it (activation_maximisation, saliency,
-  get_gradients; train_model differentiates the loss numerically, see there) use torch
-  autograd when torch is installed and the callable accepts tensors; otherwise central
+  AttributeError on numpy arrays and torch is loaded (a callable written with torch ops).
+  Gradients through it (activation_maximisation, saliency, get_gradients; train_model
+  differentiates the loss numerically, see there) use torch autograd when torch is
+  loaded and the callable accepts tensors; otherwise central
   differences on numpy arrays, which assume that each output entry depends only on the
   same entry of ``x`` and ``x_previous`` (true of activation functions, but not of
   ``model.divnorm``'s effect through ``x_previous``). A callable may carry its exact

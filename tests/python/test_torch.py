@@ -10,10 +10,17 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 
-torch = pytest.importorskip("torch")
+from kenyon import activation_maximisation as am
+from kenyon.compress_paths import signed_conn_by_path_length_data
 
-from kenyon import activation_maximisation as am  # noqa: E402
-from kenyon.compress_paths import signed_conn_by_path_length_data  # noqa: E402
+# Not pytest.importorskip at module level: that skips the whole module at collection, pytest
+# then exits with 5 ("no tests collected") and CTest (tests/CMakeLists.txt runs each file as
+# one test) counts that as a failure. Marking every test as skipped exits with 0.
+try:
+    import torch
+except ImportError:
+    torch = None
+pytestmark = pytest.mark.skipif(torch is None, reason="torch is not installed (it is optional)")
 
 NL = 4
 

@@ -1544,16 +1544,23 @@ def activity_by_column(activity, idx_to_group: dict, idx_to_column: dict, select
 def guess_optimal_stimulus(inprop, sensory_indices, idx_to_sign: dict, target_activations: TargetActivation,
                            longest_plen: int = 5) -> np.ndarray:
     """A linear guess of the input (batch, sensory, min(longest_plen, max layer + 1)) that
-    drives the targets, from signed effective connectivity by path length."""
+    drives the targets, from signed effective connectivity by path length. Neurons missing
+    from a dict ``idx_to_sign`` pass nothing on, as in the original."""
     m = _csr(inprop, "inprop")
     if not isinstance(target_activations, TargetActivation):
         target_activations = TargetActivation(target_activations)
+    signs = _sign_array(idx_to_sign, m.rows)
+    if isinstance(idx_to_sign, dict) and len(idx_to_sign) < m.rows:
+        # As the original, a neuron without a sign passes nothing on: its outputs are dropped.
+        keep = np.zeros(m.rows, np.float32)
+        keep[[int(k) for k in idx_to_sign]] = 1
+        m = _csr(sp.diags(keep) @ _scipy(m), "inprop")
     per_batch = []
     for b in range(int(target_activations.batch_size)):
         t = target_activations.get_batch_targets(b)
         per_batch.append({int(l): {int(k): float(v) for k, v in d.items()} for l, d in t.items()})
     return _rn.guess_optimal_stimulus(m, _indices(sensory_indices, "sensory_indices"),
-                                      _sign_array(idx_to_sign, m.rows), per_batch, int(longest_plen))
+                                      signs, per_batch, int(longest_plen))
 
 
 # ------------------------------------------------------------------ plots

@@ -35,6 +35,16 @@ def require_module(name: str):
     return pytest.importorskip(name)
 
 
+def seeded(site: int) -> int:
+    """The seed of a randomised test: `site` in a plain run; mixed with KENYON_TEST_SEED when
+    that is set (to draw other data, as the C++ tests do). Printed, so pytest shows it with
+    a failure and the run can be replayed."""
+    env = os.environ.get("KENYON_TEST_SEED", "")
+    seed = int(np.random.SeedSequence([int(env), site]).generate_state(1)[0]) if env else site
+    print(f"[ seed ] {seed} ({'KENYON_TEST_SEED=' + env if env else 'fixed'})")
+    return seed
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "kenyon_needs(have, what): see conftest.needs")
 

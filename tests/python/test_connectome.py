@@ -4,6 +4,7 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import seeded
 from scipy import sparse
 
 import kenyon
@@ -135,7 +136,7 @@ def test_bad_input_names_the_problem(tmp_path):
 def test_network_runs_as_kenyon_net_forward(tmp_path, cli, larva):
     import subprocess
 
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seeded(3))
     model = kc.network(larva, num_layers=3, threshold=0.02, bias_dict={"KC": 0.1},
                        slope_dict={"MBON": 3.0})
     x = rng.random((1, len(model.sensory_indices), 3), dtype=np.float32)

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import kenyon  # noqa: E402
-from conftest import needs  # noqa: E402
+from conftest import needs, seeded  # noqa: E402
 from kenyon import moth  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -137,7 +137,7 @@ def test_lateral_inhibition_fixed_and_pymoth():
 
 
 def test_exp_params_time_line():
-    tr = np.tile(np.random.default_rng(0).permutation(np.repeat(np.arange(10), 2)), 2)
+    tr = np.tile(np.random.default_rng(seeded(0)).permutation(np.repeat(np.arange(10), 2)), 2)
     ep = moth.ExpParams(tr, np.arange(10), 15)
     # 60 V + 235 + 5 n seconds (spec section 4), n = 40 presentations.
     assert ep.sim_stop - ep.sim_start == pytest.approx(60 * 15 + 235 + 5 * 40)
@@ -308,7 +308,7 @@ def test_edited_weights_are_simulated(mothnet_run):
 
 
 def synthetic_results(noise, seed=0):
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seeded(seed))
     classes = np.repeat(np.arange(10), 15)
     resp = 1 + 5 * np.eye(10)[classes] + noise * rng.standard_normal((150, 10))
     mu = np.stack([resp[classes == c].mean(axis=0) for c in range(10)], axis=1)
@@ -358,7 +358,7 @@ def _saved(fig, path):
 
 
 def test_every_figure_draws(tmp_path):
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seeded(1))
     thumbs = rng.random((144, 4, 10))
     fig = moth.show_FA_thumbs(thumbs, 3, 1, "thumbs", SCREEN, str(tmp_path / "thumbs"))
     assert (tmp_path / "thumbs.png").stat().st_size > 0 and _has_data(fig)

@@ -4,6 +4,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import seeded
 
 import kenyon
 import kenyon.datasets as kd
@@ -63,7 +64,7 @@ def test_maximise_writes_what_the_cli_writes(tmp_path, cli, larva):
 
 
 def test_forward_writes_what_the_cli_writes(tmp_path, cli, larva):
-    x = np.random.default_rng(1).random((2, len(larva.sensory_indices()), 3), dtype=np.float32)
+    x = np.random.default_rng(seeded(1)).random((2, len(larva.sensory_indices()), 3), dtype=np.float32)
     np.save(tmp_path / "x.npy", x)
     run_cli(cli, "forward", "--layers", "3", "--input", str(tmp_path / "x.npy"), "--clamp",
             "KC:1=0", "--show", "MBON", "--out", str(tmp_path / "cli"))

@@ -8,6 +8,7 @@ against central differences."""
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import seeded
 import scipy.sparse as sp
 
 from kenyon import activation_maximisation as am
@@ -28,7 +29,7 @@ NL = 4
 @pytest.fixture(scope="module")
 def net():
     """A 14-neuron signed network, 3 sensory neurons, 4 groups."""
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng(seeded(11))
     w = rng.random((14, 14)) * (rng.random((14, 14)) < 0.45)
     w[:, :3] *= 1.0
     w[:3, :] = 0  # nothing drives the sensory neurons

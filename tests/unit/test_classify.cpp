@@ -7,6 +7,7 @@
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/moth/classify.hpp"
+#include "seed.hpp"
 
 namespace kenyon::moth {
 namespace {
@@ -166,7 +167,7 @@ TEST(classify_loo, differs_from_the_transductive_classifier) {
 }
 
 TEST(classify_loo, matches_refitting_without_each_digit) {
-  std::mt19937 gen(7);
+  std::mt19937 gen(kenyon::test::test_seed(7));
   std::normal_distribution<double> normal(0, 1);
   const int n = 24, n_en = 3, classes = 3;
   Eigen::MatrixXd r(n, n_en);
@@ -324,7 +325,7 @@ TEST(roc, perfect_and_inverted_scores) {
 }
 
 TEST(roc, per_class_auc_is_the_mann_whitney_statistic) {
-  std::mt19937 gen(11);
+  std::mt19937 gen(kenyon::test::test_seed(11));
   std::uniform_int_distribution<int> coarse(0, 9);  // coarse scores: many ties
   const int n = 60, classes = 3;
   Eigen::MatrixXd scores(n, classes);
@@ -406,7 +407,7 @@ void blobs(std::mt19937& gen, const std::vector<std::array<double, 2>>& centres,
 }
 
 TEST(baseline, svm_separates_two_blobs) {
-  std::mt19937 gen(2024);
+  std::mt19937 gen(kenyon::test::test_seed(2024));
   Eigen::MatrixXd train, test;
   std::vector<int> train_y, test_y;
   // Labels 3 and 8: libsvm keeps the caller's labels.
@@ -423,7 +424,7 @@ TEST(baseline, svm_solves_a_three_class_xor) {
   // class means of 0, 1 and 2 all coincide at the origin, so no linear rule separates them.
   const std::vector<std::array<double, 2>> centres{{1, 1}, {-1, -1}, {1, -1}, {-1, 1}, {0, 0}};
   const std::vector<int> label{0, 0, 1, 1, 2};
-  std::mt19937 gen(5);
+  std::mt19937 gen(kenyon::test::test_seed(5));
   Eigen::MatrixXd train, test;
   std::vector<int> train_y, test_y;
   blobs(gen, centres, label, 30, 0.15, train, train_y);

@@ -7,6 +7,7 @@
 #include "kenyon/moth/network.hpp"
 #include "kenyon/moth/protocol.hpp"
 #include "kenyon/moth/simulate.hpp"
+#include "seed.hpp"
 
 namespace kenyon::moth {
 namespace {
@@ -18,7 +19,7 @@ data::feature_set synthetic_features() {
   f.num_classes = 10;
   f.per_class = 4;
   f.num_features = 85;
-  std::mt19937 gen(7);
+  std::mt19937 gen(kenyon::test::test_seed(7));
   std::uniform_real_distribution<float> u(0, 1);
   f.values.resize(10 * 4 * 85);
   for (int d = 0; d < 40; ++d) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "moth/p2k_kernel.hpp"
+#include "seed.hpp"
 
 namespace kenyon::moth {
 namespace {
@@ -17,7 +18,7 @@ struct dense_and_sparse {
 
 // A random matrix with the given density and uneven row lengths.
 dense_and_sparse random_matrix(int rows, int cols, double density, unsigned seed) {
-  std::mt19937 gen(seed);
+  std::mt19937 gen(kenyon::test::test_seed(seed));
   std::uniform_real_distribution<double> u(0, 1);
   dense_and_sparse m{
       rows, cols, std::vector<double>(static_cast<std::size_t>(rows) * cols, 0.0), {}};
@@ -39,7 +40,7 @@ dense_and_sparse random_matrix(int rows, int cols, double density, unsigned seed
 }
 
 std::vector<float> random_vector(int n, unsigned seed) {
-  std::mt19937 gen(seed);
+  std::mt19937 gen(kenyon::test::test_seed(seed));
   std::uniform_real_distribution<float> u(0, 3);
   std::vector<float> v(n);
   for (auto& x : v) x = u(gen);

@@ -14,6 +14,7 @@
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
 #include "require.hpp"
+#include "seed.hpp"
 
 namespace kenyon::data {
 namespace {
@@ -102,7 +103,7 @@ std::vector<int> literal_active_pixels(const std::vector<std::vector<T>>& means,
 }
 
 TEST(preprocess, active_pixels_match_the_literal_rule_on_random_ties) {
-  std::mt19937 gen(12345);
+  std::mt19937 gen(kenyon::test::test_seed(12345));
   std::uniform_int_distribution<int> level(0, 9);  // few levels -> many ties
   for (int trial = 0; trial < 200; ++trial) {
     std::vector<std::vector<float>> means(3, std::vector<float>(20));
@@ -202,7 +203,7 @@ reference reference_features(const image_set& s, const feature_params& fp) {
 // A small synthetic set: per class `n` images of 8x8, deterministic but varied.
 image_set synthetic_set(int n, int skip_class = -1) {
   image_set s{8, 8, {}, {}};
-  std::mt19937 gen(7);
+  std::mt19937 gen(kenyon::test::test_seed(7));
   std::uniform_int_distribution<int> px(0, 255);
   for (int i = 0; i < n; ++i) {
     for (int c = 0; c < 10; ++c) {

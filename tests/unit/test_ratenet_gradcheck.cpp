@@ -24,6 +24,7 @@
 
 #include "kenyon/ratenet/network.hpp"
 #include "kenyon/sparse/csr.hpp"
+#include "seed.hpp"
 
 namespace kenyon::ratenet {
 namespace {
@@ -45,7 +46,7 @@ struct toy {
 
 toy make_toy(std::uint64_t seed, network_kind kind, bool groups) {
   toy t;
-  std::mt19937_64 rng(seed);
+  std::mt19937_64 rng(kenyon::test::test_seed(seed));
   std::uniform_real_distribution<double> unit(0, 1);
   for (std::int64_t i = 0; i < t.n; ++i)  // S: 0-4, A: 5-8, B: 9-12, ..., E: 21-24
     t.group.push_back(i < 5 ? "S" : std::string(1, static_cast<char>('A' + (i - 5) / 4)));
@@ -236,7 +237,7 @@ void gradcheck(const gradcheck_case& c) {
     toy t = make_toy(seed, c.kind, c.groups);
     t.params.num_layers = c.layers;
     basic_network<double> net(weights_of(t), t.sensory, t.params);
-    std::mt19937_64 rng(1000 + seed);
+    std::mt19937_64 rng(kenyon::test::test_seed(1000 + seed));
     std::uniform_real_distribution<double> unit(0, 1);
     const input_shape shape{c.batch, 5, c.layers + 1};  // one column more than used
     std::vector<double> x(static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps));
@@ -370,7 +371,7 @@ TEST(ratenet_gradcheck, observed_state_gradients) {
     const toy t = make_toy(seed, network_kind::multilayered, true);
     basic_network<double> net(weights_of(t), t.sensory, t.params);
     const input_shape shape{2, 5, 6};
-    std::mt19937_64 rng(seed);
+    std::mt19937_64 rng(kenyon::test::test_seed(seed));
     std::uniform_real_distribution<double> unit(0, 1);
     std::vector<double> x(60), w(2 * 25 * 6);
     for (auto& v : x) v = 0.8 * unit(rng);

@@ -17,6 +17,7 @@
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/sparse/csr.hpp"
 #include "reference_case.hpp"
+#include "seed.hpp"
 #include "temp_dir.hpp"
 
 namespace kenyon::ratenet {
@@ -205,7 +206,7 @@ struct random_graph {
 };
 
 random_graph make_random_graph(std::int64_t n, double density, unsigned seed) {
-  std::mt19937 gen(seed);
+  std::mt19937 gen(kenyon::test::test_seed(seed));
   std::uniform_real_distribution<float> u(0, 1);
   random_graph g{n, std::vector<double>(static_cast<std::size_t>(n * n), 0), {}, {}};
   std::vector<float> dense(static_cast<std::size_t>(n * n), 0);

@@ -25,6 +25,7 @@
 #include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/sparse/csr.hpp"
 #include "reference_case.hpp"
+#include "seed.hpp"
 #include "temp_dir.hpp"
 
 namespace kenyon::ratenet {
@@ -244,7 +245,7 @@ TEST(ratenet_tables, low_ram_gives_the_same_edges_as_high_ram) {
 // layer 1, whose presynaptic side is the input.
 TEST(ratenet_tables, group_weights_match_a_dense_oracle) {
   const std::int64_t n = 60, ns = 8, layers = 4;
-  std::mt19937_64 rng(7);
+  std::mt19937_64 rng(kenyon::test::test_seed(7));
   std::uniform_real_distribution<float> u(0, 1);
   std::vector<float> dense(static_cast<std::size_t>(n * n), 0);
   std::vector<std::int64_t> row, col;

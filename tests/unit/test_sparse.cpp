@@ -15,6 +15,7 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/npy.hpp"
 #include "kenyon/sparse/csr.hpp"
+#include "seed.hpp"
 
 namespace kenyon::sparse {
 namespace {
@@ -69,7 +70,7 @@ std::string error_of(function&& f) {
 
 // A random rows x cols matrix with about density * rows * cols entries in [-1, 1).
 csr_matrix random_matrix(std::int64_t rows, std::int64_t cols, double density, unsigned seed) {
-  std::mt19937_64 gen(seed);
+  std::mt19937_64 gen(kenyon::test::test_seed(seed));
   std::uniform_real_distribution<float> u(0, 1);
   std::uniform_int_distribution<std::int64_t> ri(0, rows - 1), ci(0, cols - 1);
   const auto n = static_cast<std::size_t>(density * static_cast<double>(rows * cols));
@@ -85,7 +86,7 @@ csr_matrix random_matrix(std::int64_t rows, std::int64_t cols, double density, u
 
 template <class real>
 std::vector<real> random_vector(std::size_t n, unsigned seed) {
-  std::mt19937_64 gen(seed);
+  std::mt19937_64 gen(kenyon::test::test_seed(seed));
   std::uniform_real_distribution<double> u(-1, 1);
   std::vector<real> x(n);
   for (auto& v : x) v = static_cast<real>(u(gen));
@@ -209,7 +210,7 @@ TEST(require_square, names_the_caller_and_shape) {
 
 TEST(signed_from_inprop, negates_inhibitory_pre_rows_and_transposes) {
   const std::int64_t n = 6;
-  std::mt19937 gen(5);
+  std::mt19937 gen(kenyon::test::test_seed(5));
   std::uniform_real_distribution<float> u(0, 1);
   floats inprop(n * n, 0);
   for (auto& v : inprop)

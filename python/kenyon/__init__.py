@@ -3,11 +3,11 @@
 The C++ library behind the ``kenyon`` command line, under the names of the reference
 packages, so that switching takes little more than an import.
 """
-from . import activation_maximisation, compress_paths, connectome, datasets, errors, moth
+from . import activation_maximisation, compress_paths, connectome, datasets, errors, moth, net
 from ._core import __version__
 from .errors import Error, FileError, ParameterError, UnknownNameError
 
 __all__ = [
-    "activation_maximisation", "compress_paths", "connectome", "datasets", "errors", "moth",
+    "activation_maximisation", "compress_paths", "connectome", "datasets", "errors", "moth", "net",
     "Error", "FileError", "ParameterError", "UnknownNameError", "__version__",
 ]

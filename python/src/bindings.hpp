@@ -48,6 +48,7 @@ void register_core(py::module_& m);
 void register_connectome(py::module_& m);
 void register_sparse(py::module_& m);
 void register_ratenet(py::module_& m);
+void register_ratenet_results(py::module_& m);
 void register_data(py::module_& m);
 void register_moth(py::module_& m);
 

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, m) {
   kenyon::python::register_connectome(m);
   kenyon::python::register_sparse(m);
   kenyon::python::register_ratenet(m);
+  kenyon::python::register_ratenet_results(m);
   kenyon::python::register_data(m);
   kenyon::python::register_moth(m);
 }

@@ -3,6 +3,7 @@ import os
 import pathlib
 import sys
 
+import numpy as np
 import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -19,6 +20,18 @@ except ImportError:
 @pytest.fixture(scope="session")
 def data_dir():
     return DATA
+
+
+@pytest.fixture(scope="session")
+def ref(data_dir):
+    """A loader of connectome_interpreter's reference arrays (tests/data/connectome_interpreter)."""
+    d = data_dir / "connectome_interpreter"
+
+    def load(name):
+        return np.load(d / (name + ".npy"))
+
+    load.dir = d
+    return load
 
 
 @pytest.fixture(scope="session")

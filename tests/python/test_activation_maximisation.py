@@ -17,17 +17,6 @@ N, NS, L = 300, 40, 6
 
 
 @pytest.fixture(scope="module")
-def ref(data_dir):
-    d = data_dir / "connectome_interpreter"
-
-    def load(name):
-        return np.load(d / (name + ".npy"))
-
-    load.dir = d
-    return load
-
-
-@pytest.fixture(scope="module")
 def W(ref):
     return sp.coo_matrix((ref("W_val"), (ref("W_row"), ref("W_col"))), shape=(N, N))
 

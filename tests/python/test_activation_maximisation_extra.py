@@ -17,17 +17,6 @@ TRAIN = dict(rtol=1e-3, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
-def ref(data_dir):
-    d = data_dir / "connectome_interpreter"
-
-    def load(name):
-        return np.load(d / (name + ".npy"))
-
-    load.dir = d
-    return load
-
-
-@pytest.fixture(scope="module")
 def loss_ref(data_dir):
     d = data_dir / "connectome_interpreter_train_loss"
     return lambda name: np.load(d / (name + ".npy"))

@@ -424,6 +424,21 @@ def test_bad_model_and_experiment_parameters():
     with pytest.raises(kenyon.ParameterError) as info:
         mp.create_connection_matrix()
     assert info.value.field == "nK"
+    # Attributes kenyon derives or does not model are refused, not silently ignored...
+    for name, value in (("R2P_std", 0.5), ("nPI", 3), ("octo2E_mu", 0.1), ("L2R_std", 1.0)):
+        mp = moth.ModelParams(85, 15)
+        setattr(mp, name, value)
+        with pytest.raises(kenyon.ParameterError) as info:
+            mp.create_connection_matrix()
+        assert info.value.field == name and name in str(info.value)
+    # ...while editing what they derive from keeps them consistent.
+    mp = moth.ModelParams(85, 15)
+    mp.std_factor = 0.2
+    mp.R2P_std = mp.std_factor * mp.R2P_mult
+    mp.R2L_std = mp.std_factor * mp.R2L_mult
+    mp.L2P_std = mp.std_factor * mp.L2P_mult
+    mp.L2L_std = mp.std_factor * mp.L2L_mult
+    assert mp.to_core().std_factor == 0.2
     with pytest.raises(kenyon.ParameterError):
         moth.ModelParams(85, 15).to_network()  # no matrices drawn yet
     with pytest.raises(kenyon.ParameterError):

@@ -132,6 +132,22 @@ class ModelParams:
         self.noiseK = self.noiseE = 0
         self.saveAllNeuralTimecourses = None
 
+    def _derived(self):
+        """Attributes kenyon derives from others or does not model, at the values it uses:
+        editing one of them alone would be silently ignored, so to_core refuses it."""
+        return {
+            "R2P_std": self.std_factor * self.R2P_mult,
+            "R2L_std": self.std_factor * self.R2L_mult,
+            "L2P_std": self.std_factor * self.L2P_mult,
+            "L2L_std": self.std_factor * self.L2L_mult,
+            "L2R_std": 0.1 * self.L2R_mult,
+            "slope_param": self.desired_slope * 4 / self.C,
+            "F2R_std": 0, "R2G_std": 0, "K2E_std": 0, "die_back_tau_PK": 0,
+            "kGlobalDampFactor": 1, "kGlobalDamp_std": 0, "octo2K_mu": 0, "octo2E_mu": 0,
+            "noiseK": 0, "noiseE": 0, "nPI": 0, "spontRbase": 0, "spontRdistFlag": 2,
+            "KperEfr_mu": 1,
+        }
+
     def _lateral_mult(self, numerator):
         # pymoth's operator-precedence slip, kept only in compat="pymoth" (spec section 9).
         if self.compat == "pymoth":
@@ -159,6 +175,11 @@ class ModelParams:
             raise _parameter_error("nK", "set nK_nG_ratio: nK = nK_nG_ratio * nG")
         if self.L2L_mult != self.L2P_mult:
             raise _parameter_error("L2L_mult", "kenyon's moth has L2L_mult = L2P_mult")
+        for name, value in self._derived().items():
+            if not np.isclose(getattr(self, name), value, rtol=1e-12, atol=0):
+                raise _parameter_error(
+                    name, f"kenyon's moth uses {name} = {value!r} (derived or not modelled); "
+                    "set the parameters it derives from instead")
         p = _core.moth.ModelParams()
         p.kenyon_per_glomerulus = _integer(self.nK_nG_ratio, "nK_nG_ratio", 1)
         p.num_readouts = _integer(self.nE, "nE", 2)

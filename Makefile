@@ -17,7 +17,7 @@ demo: build
 	@$(BUILD_DIR)/kenyon moth run
 
 test: build
-	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	@KENYON_REQUIRE_DATA=1 ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
 bench: build
 	@$(BUILD_DIR)/kenyon bench moth

@@ -4,19 +4,23 @@ Every public name of the original, with its signature, defaults and return value
 ``from kenyon import activation_maximisation as am`` can replace
 ``from connectome_interpreter import activation_maximisation as am``. Differences:
 
-* Arrays go in as numpy arrays, scipy sparse matrices, pandas DataFrames, lists, or torch
-  tensors if torch is installed (it is never required). What the original returns as a
-  torch tensor comes back as a numpy array, or as a (CPU) tensor when a tensor was given.
+* torch is never required: kenyon does not import it, and runs the same without it.
+  When the caller has imported torch, arrays may also be (CPU) torch tensors, dense or
+  sparse, besides numpy arrays, scipy sparse matrices, pandas DataFrames and lists. What
+  the original returns as a torch tensor comes back as a numpy array, or as a CPU tensor
+  when a tensor was given.
 * Everything runs on the CPU: ``device`` accepts ``None``, ``"cpu"`` or a CPU
-  ``torch.device``; anything else raises ``ValueError``.
+  ``torch.device``; anything else, and a tensor on another device, raises ``ValueError``.
 * The original's random draws (``torch.rand``, ``np.random.choice``) cannot be repeated:
   ``seed`` gives kenyon's own reproducible draws. Pass ``input_tensor`` (activation
   maximisation) to start from a given input.
 * A custom ``activation_function`` is any Python callable ``fn(model, x, x_previous)``
   taking and returning ``(neurons, batch)`` arrays; it runs once per layer (slow for big
-  networks, but exact). Gradients through it (activation_maximisation, saliency,
-  get_gradients; train_model differentiates the loss numerically, see there) use torch
-  autograd when torch is installed and the callable accepts tensors; otherwise central
+  networks, but exact). It gets numpy arrays, or CPU tensors if it raises TypeError or
+  AttributeError on numpy arrays and torch is loaded (a callable written with torch ops).
+  Gradients through it (activation_maximisation, saliency, get_gradients; train_model
+  differentiates the loss numerically, see there) use torch autograd when torch is
+  loaded and the callable accepts tensors; otherwise central
   differences on numpy arrays, which assume that each output entry depends only on the
   same entry of ``x`` and ``x_previous`` (true of activation functions, but not of
   ``model.divnorm``'s effect through ``x_previous``). A callable may carry its exact
@@ -87,6 +91,18 @@ def _is_tensor(x) -> bool:
     return torch is not None and isinstance(x, torch.Tensor)
 
 
+def _cpu_tensor(t, name):
+    """A tensor detached and on the CPU; one on another device is refused (kenyon computes
+    on the CPU only and would hand back CPU results)."""
+    if t.device.type != "cpu":
+        raise _error(
+            name,
+            f"{name}: a tensor on device {str(t.device)!r}; kenyon runs on the CPU, pass "
+            f"tensors on the CPU (tensor.cpu())"
+        )
+    return t.detach()
+
+
 def _check_device(device):
     if device is None:
         return
@@ -101,9 +117,10 @@ def _check_device(device):
 def _array(x, name: str, dtype=np.float32, ndim=None, allow_nan=False) -> np.ndarray:
     """x as a C-contiguous numpy array of `dtype`, with a clear error for what is not one."""
     if _is_tensor(x):
+        x = _cpu_tensor(x, name)
         if x.is_sparse:
             x = x.to_dense()
-        x = x.detach().cpu().numpy()
+        x = x.numpy()
     elif sp.issparse(x):
         x = x.toarray()
     elif isinstance(x, (pd.DataFrame, pd.Series)):
@@ -148,7 +165,7 @@ def _csr(matrix, name="all_weights"):
     if isinstance(matrix, _rn_csr_type()):
         return matrix
     if _is_tensor(matrix):
-        t = matrix.detach().cpu()
+        t = _cpu_tensor(matrix, name)
         if t.is_sparse:
             t = t.coalesce()
             idx = t.indices().numpy()
@@ -465,7 +482,7 @@ class _NetworkBase:
     def _python_step(self, layer, wx, previous, slope, divisive):
         self._step_divisive = divisive
         try:
-            out = self.custom_activation_function(self, wx, previous)
+            out = _call_activation(self, wx, previous)
         finally:
             self._step_divisive = None
         out = _array(out, "activation_function result", allow_nan=True)
@@ -504,7 +521,9 @@ class _NetworkBase:
     def activation_function(self, x, x_previous=None, **_ignored):
         """The layer update of this network on numpy (neurons, batch) arrays."""
         if self.custom_activation_function is not None:
-            return self.custom_activation_function(self, x, x_previous)
+            if _is_tensor(x) or _is_tensor(x_previous):
+                return self.custom_activation_function(self, x, x_previous)
+            return _array(_call_activation(self, x, x_previous), "activation_function result", allow_nan=True)
         x = np.asarray(x, np.float32)
         x_previous = np.asarray(x_previous, np.float32)
         slope = self.tanh_steepness if self.slope is None else self.slope[self.indices][:, None]
@@ -703,7 +722,7 @@ def _callable_loss(fn):
                         return float(value.detach()), None
                     (g,) = torch.autograd.grad(value, p)
                     return float(value.detach()), g.numpy().astype(np.float32)
-            except TypeError:
+            except _NOT_TENSOR_CODE:
                 pass
         value = _scalar(fn(pred, target))
         if not want_grad:
@@ -919,7 +938,7 @@ def _reg_wrapper(fn, shape):
                 if isinstance(v, torch.Tensor):
                     (g,) = torch.autograd.grad(v, t)
                     return float(v.detach()), g.numpy().reshape(-1).astype(np.float32)
-            except TypeError:
+            except _NOT_TENSOR_CODE:
                 pass
         value = _scalar(fn(x))
         g = _grad_by_central_differences(lambda a: _scalar(fn(a.astype(np.float32))), [x], 0, h=1e-3)
@@ -1016,26 +1035,66 @@ def _activation_vjp(model, x, prev, grad):
         gx, gp = vjp(model, x, prev, grad)
         return np.asarray(gx, np.float32), np.asarray(gp, np.float32)
     torch = _torch_module()
+    takes_tensors = _activation_mode(model) == "torch"
     if torch is not None:
         try:
-            tx = torch.tensor(x, requires_grad=True)
-            tp = torch.tensor(prev, requires_grad=True)
+            tx = torch.tensor(np.asarray(x), requires_grad=True)
+            tp = torch.tensor(np.asarray(prev), requires_grad=True)
             out = fn(model, tx, tp)
-            if isinstance(out, torch.Tensor):
-                gx, gp = torch.autograd.grad(out, (tx, tp), grad_outputs=torch.tensor(grad), allow_unused=True)
+            if isinstance(out, torch.Tensor) and (out.requires_grad or takes_tensors):
+                if out.requires_grad:
+                    gx, gp = torch.autograd.grad(out, (tx, tp), grad_outputs=torch.as_tensor(grad, dtype=out.dtype),
+                                                 allow_unused=True)
+                else:  # does not depend on its arguments
+                    gx = gp = None
                 gx = np.zeros_like(x) if gx is None else gx.numpy()
                 gp = np.zeros_like(prev) if gp is None else gp.numpy()
                 return gx.astype(np.float32), gp.astype(np.float32)
-        except TypeError:
-            pass
+        except _NOT_TENSOR_CODE:
+            if takes_tensors:
+                raise
     # Elementwise central differences in float64 (each output entry depends on the same
     # entries of x and prev).
     h = 1e-3
     x64, p64 = x.astype(np.float64), prev.astype(np.float64)
-    f = lambda a, b: np.asarray(fn(model, a, b), np.float64)
+    f = lambda a, b: _array(_call_activation(model, a, b), "activation_function result", np.float64, allow_nan=True)
     dx = (f(x64 + h, p64) - f(x64 - h, p64)) / (2 * h)
     dp = (f(x64, p64 + h) - f(x64, p64 - h)) / (2 * h)
     return (dx * grad).astype(np.float32), (dp * grad).astype(np.float32)
+
+
+# What a numpy-only callable raises when handed tensors (TypeError, AttributeError; numpy's
+# conversion of a tensor that requires grad raises RuntimeError).
+_NOT_TENSOR_CODE = (TypeError, AttributeError, RuntimeError)
+
+
+def _activation_mode(model):
+    """"numpy" or "torch": what the custom activation was last found to take (None: not
+    called yet)."""
+    fn, mode = getattr(model, "_activation_takes", (None, None))
+    return mode if fn is model.custom_activation_function else None
+
+
+def _call_activation(model, x, prev):
+    """The custom activation on numpy arrays. A callable written with torch ops (it raises
+    TypeError or AttributeError on numpy arrays) is called with CPU tensors instead, when
+    torch is loaded, without autograd; which one it takes is remembered per callable."""
+    fn = model.custom_activation_function
+    mode = _activation_mode(model)
+    torch = _torch_module()
+    if mode != "torch":
+        try:
+            out = fn(model, x, prev)
+        except (TypeError, AttributeError):
+            if mode == "numpy" or torch is None:
+                raise
+        else:
+            model._activation_takes = (fn, "numpy")
+            return out
+    with torch.no_grad():
+        out = fn(model, torch.tensor(np.asarray(x)), torch.tensor(np.asarray(prev)))
+    model._activation_takes = (fn, "torch")
+    return out
 
 
 def _py_forward(model, X, record=False):
@@ -1052,7 +1111,7 @@ def _py_forward(model, X, record=False):
     for layer in range(L):
         wx = (W @ prev).astype(np.float32)
         model._step_divisive = None
-        z = np.asarray(model.custom_activation_function(model, wx, prev), np.float32)
+        z = _array(_call_activation(model, wx, prev), "activation_function result", allow_nan=True)
         mask = None
         if layer != L - 1:
             z = z.copy()
@@ -1485,16 +1544,23 @@ def activity_by_column(activity, idx_to_group: dict, idx_to_column: dict, select
 def guess_optimal_stimulus(inprop, sensory_indices, idx_to_sign: dict, target_activations: TargetActivation,
                            longest_plen: int = 5) -> np.ndarray:
     """A linear guess of the input (batch, sensory, min(longest_plen, max layer + 1)) that
-    drives the targets, from signed effective connectivity by path length."""
+    drives the targets, from signed effective connectivity by path length. Neurons missing
+    from a dict ``idx_to_sign`` pass nothing on, as in the original."""
     m = _csr(inprop, "inprop")
     if not isinstance(target_activations, TargetActivation):
         target_activations = TargetActivation(target_activations)
+    signs = _sign_array(idx_to_sign, m.rows)
+    if isinstance(idx_to_sign, dict) and len(idx_to_sign) < m.rows:
+        # As the original, a neuron without a sign passes nothing on: its outputs are dropped.
+        keep = np.zeros(m.rows, np.float32)
+        keep[[int(k) for k in idx_to_sign]] = 1
+        m = _csr(sp.diags(keep) @ _scipy(m), "inprop")
     per_batch = []
     for b in range(int(target_activations.batch_size)):
         t = target_activations.get_batch_targets(b)
         per_batch.append({int(l): {int(k): float(v) for k, v in d.items()} for l, d in t.items()})
     return _rn.guess_optimal_stimulus(m, _indices(sensory_indices, "sensory_indices"),
-                                      _sign_array(idx_to_sign, m.rows), per_batch, int(longest_plen))
+                                      signs, per_batch, int(longest_plen))
 
 
 # ------------------------------------------------------------------ plots

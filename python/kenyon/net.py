@@ -1,4 +1,4 @@
-"""``kenyon net`` from Python: the same operations, summaries and output folders.
+"""``kenyon net`` from Python: every operation, with the same summaries and output folders.
 
 ::
 
@@ -113,10 +113,7 @@ class Model:
                 out=None):
         """``kenyon net forward``: the activations for an input array (batch, sensory,
         steps) or for ``stimulus`` specs ("[batch/]SENSORY:STEP[=VALUE]")."""
-        x = None if input is None else self._input(input)
-        if x is None and not stimulus:
-            raise ParameterError("input: no network input: give input= or stimulus=", "input")
-        r = _rn.run_forward(self._model, x, _texts(stimulus, "stimulus"), int(batch),
+        r = _rn.run_forward(self._model, *self._inputs(input, stimulus, batch),
                             _texts(clamp, "clamp"), _texts(show, "show"),
                             bool(plots and out is not None))
         return self._finish(r, out)
@@ -148,3 +145,87 @@ class Model:
         return self._finish(r, out)
 
     maximize = maximise
+
+    def train(self, input, targets, epochs: int = 100, learning_rate: float = 0.01,
+              param_reg: float = 0.01, train_fraction: float = 0.8, loss: str = "mse",
+              train_slopes: bool = True, train_biases: bool = True,
+              train_divisive: bool = True, train_tau: bool = True, seed: int = 0,
+              plots: bool = False, out=None):
+        """``kenyon net train``: fits the per-cell-type parameters to recorded activity.
+
+        ``targets`` is the CSV ``--targets`` takes (batch, neuron_idx or neuron, [layer,]
+        value) or a DataFrame with those columns. The fitted parameters stay on the model.
+        """
+        x = self._input(input)
+        with _targets_file(targets) as path:
+            r = _rn.run_train(self._model, x, path, int(epochs), float(learning_rate),
+                              float(param_reg), float(train_fraction), str(loss),
+                              bool(train_slopes), bool(train_biases), bool(train_divisive),
+                              bool(train_tau), int(seed), bool(plots and out is not None))
+        return self._finish(r, out)
+
+    def saliency(self, target: Sequence[str], input=None, stimulus: Sequence[str] = (),
+                 batch: int = 1, method: str = "vanilla", normalize: bool = False,
+                 plots: bool = False, out=None):
+        """``kenyon net saliency``: d(target activity)/d(input), the input's shape."""
+        r = _rn.run_saliency(self._model, *self._inputs(input, stimulus, batch),
+                             _texts(target, "target"), str(method), bool(normalize),
+                             bool(plots and out is not None))
+        return self._finish(r, out)
+
+    def gradients(self, target: Sequence[str], monitor: Sequence[str], input=None,
+                  stimulus: Sequence[str] = (), batch: int = 1,
+                  monitor_layers: Sequence[int] = (), method: str = "vanilla",
+                  normalize_per_layer: bool = False, plots: bool = False, out=None):
+        """``kenyon net gradients``: target activity attributed to monitored neurons."""
+        r = _rn.run_gradients(self._model, *self._inputs(input, stimulus, batch),
+                              _texts(target, "target"), _texts(monitor, "monitor"),
+                              [int(v) for v in monitor_layers], str(method),
+                              bool(normalize_per_layer), bool(plots and out is not None))
+        return self._finish(r, out)
+
+    def paths(self, input=None, stimulus: Sequence[str] = (), batch: int = 1,
+              activation_threshold: float = 0, connectivity_threshold: float = 0,
+              high_ram: bool = True, by_neuron: bool = False, ngl_source: str = "",
+              ngl_base: str = "", out=None):
+        """``kenyon net paths``: tables of the active paths from the input to every layer."""
+        r = _rn.run_paths(self._model, *self._inputs(input, stimulus, batch),
+                          float(activation_threshold), float(connectivity_threshold),
+                          bool(high_ram), bool(by_neuron), str(ngl_source), str(ngl_base))
+        return self._finish(r, out)
+
+    def guess(self, target: Sequence[str], longest_path: int = 5, plots: bool = False,
+              out=None):
+        """``kenyon net guess``: the linear guess of the input that drives the targets."""
+        r = _rn.run_guess(self._model, _texts(target, "target"), int(longest_path),
+                          bool(plots and out is not None))
+        return self._finish(r, out)
+
+    def _inputs(self, input, stimulus, batch):
+        x = None if input is None else self._input(input)
+        if x is None and not stimulus:
+            raise ParameterError("input: no network input: give input= or stimulus=", "input")
+        return x, _texts(stimulus, "stimulus"), int(batch)
+
+
+class _targets_file:
+    """A training-target table as the path of a CSV: a path as given, a DataFrame written
+    to a temporary file, so that one reader (the library's) parses both."""
+
+    def __init__(self, targets):
+        self._targets = targets
+        self._tmp = None
+
+    def __enter__(self) -> str:
+        if hasattr(self._targets, "to_csv"):
+            import tempfile
+
+            self._tmp = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False)
+            self._targets.to_csv(self._tmp, index=False)
+            self._tmp.close()
+            return self._tmp.name
+        return os.fspath(self._targets)
+
+    def __exit__(self, *exc):
+        if self._tmp is not None:
+            os.unlink(self._tmp.name)

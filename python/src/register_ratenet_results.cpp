@@ -34,6 +34,15 @@ py::array_t<float> numpy_of(const input_array& in) {
   return to_numpy(std::move(values), in.shape());
 }
 
+// The network input as `kenyon net` takes it: an array, or stimulus specs in `batch` items.
+input_array network_input(const model& x, const std::optional<carray<float>>& input,
+                          const std::vector<std::string>& stimuli, std::int64_t batch) {
+  if (input && !stimuli.empty())
+    throw parameter_error("input", "give either input or stimulus, not both");
+  if (input) return input_of(*input);
+  return input_from_specs(x.conn, specs(stimuli, "stimulus"), batch, x.net.num_layers());
+}
+
 template <class R>
 py::class_<R, result_base> bind_result(py::module_& m, const char* name) {
   return py::class_<R, result_base>(m, name);
@@ -100,11 +109,7 @@ void register_ratenet_results(py::module_& parent) {
          std::int64_t batch, std::vector<std::string> clamps, std::vector<std::string> show,
          bool figures) {
         forward_options f;
-        if (input && !stimuli.empty())
-          throw parameter_error("input", "give either input or stimulus, not both");
-        f.input =
-            input ? input_of(*input)
-                  : input_from_specs(x.conn, specs(stimuli, "stimulus"), batch, x.net.num_layers());
+        f.input = network_input(x, input, stimuli, batch);
         f.clamps = specs(clamps, "clamp");
         f.show = std::move(show);
         f.figures = figures;
@@ -150,6 +155,118 @@ void register_ratenet_results(py::module_& parent) {
       py::arg("early_stopping"), py::arg("stopping_threshold"), py::arg("n_runs"),
       py::arg("normalize_gradients"), py::arg("checkpoint"), py::arg("seed"), py::arg("init"),
       py::arg("initial"), py::arg("figures"), doc("ratenet::run_maximise"));
+
+  bind_result<training_result>(m, "TrainingResult");
+  bind_result<saliency_result>(m, "SaliencyResult")
+      .def_property_readonly("map", [](const saliency_result& r) {
+        auto v = r.map;
+        return to_numpy(std::move(v), {r.shape.batch, r.shape.sensory, r.shape.steps});
+      });
+  bind_result<gradients_result>(m, "GradientsResult");
+  bind_result<paths_result>(m, "PathsResult");
+  bind_result<guess_result>(m, "GuessResult")
+      .def_property_readonly("input", [](const guess_result& r) { return numpy_of(r.guess); });
+
+  m.def(
+      "run_train",
+      [](model& x, const carray<float>& input, const std::string& targets, int epochs,
+         double learning_rate, double param_reg, double train_fraction, const std::string& loss,
+         bool train_slopes, bool train_biases, bool train_divisive, bool train_tau,
+         std::uint64_t seed, bool figures) {
+        train_options t;
+        t.input = input_of(input);
+        t.targets = read_training_targets_csv(
+            targets, [&](const std::string& selector) { return x.conn.select(selector); });
+        auto& p = t.params;
+        p.num_epochs = epochs;
+        p.learning_rate = learning_rate;
+        p.param_reg_lambda = param_reg;
+        p.train_fraction = train_fraction;
+        p.loss = parse_loss_kind(loss);
+        p.train_slopes = train_slopes;
+        p.train_biases = train_biases;
+        p.train_divisive_strength = train_divisive;
+        p.train_tau = train_tau;
+        p.seed = seed;
+        t.figures = figures;
+        py::gil_scoped_release release;
+        return run_train(x, t);
+      },
+      py::arg("model"), py::arg("input"), py::arg("targets"), py::arg("epochs"),
+      py::arg("learning_rate"), py::arg("param_reg"), py::arg("train_fraction"), py::arg("loss"),
+      py::arg("train_slopes"), py::arg("train_biases"), py::arg("train_divisive"),
+      py::arg("train_tau"), py::arg("seed"), py::arg("figures"), doc("ratenet::run_train"));
+
+  m.def(
+      "run_saliency",
+      [](const model& x, std::optional<carray<float>> input, std::vector<std::string> stimuli,
+         std::int64_t batch, std::vector<std::string> targets, const std::string& method,
+         bool normalize, bool figures) {
+        saliency_options o;
+        o.input = network_input(x, input, stimuli, batch);
+        o.targets = specs(targets, "target");
+        o.method = parse_attribution_method(method);
+        o.normalize = normalize;
+        o.figures = figures;
+        py::gil_scoped_release release;
+        return run_saliency(x, o);
+      },
+      py::arg("model"), py::arg("input"), py::arg("stimuli"), py::arg("batch"), py::arg("targets"),
+      py::arg("method"), py::arg("normalize"), py::arg("figures"), doc("ratenet::run_saliency"));
+
+  m.def(
+      "run_gradients",
+      [](const model& x, std::optional<carray<float>> input, std::vector<std::string> stimuli,
+         std::int64_t batch, std::vector<std::string> targets, std::vector<std::string> monitor,
+         std::vector<int> monitor_layers, const std::string& method, bool normalize_per_layer,
+         bool figures) {
+        gradients_options o;
+        o.input = network_input(x, input, stimuli, batch);
+        o.targets = specs(targets, "target");
+        o.monitor = std::move(monitor);
+        o.monitor_layers = std::move(monitor_layers);
+        o.method = parse_attribution_method(method);
+        o.normalize_per_layer = normalize_per_layer;
+        o.figures = figures;
+        py::gil_scoped_release release;
+        return run_gradients(x, o);
+      },
+      py::arg("model"), py::arg("input"), py::arg("stimuli"), py::arg("batch"), py::arg("targets"),
+      py::arg("monitor"), py::arg("monitor_layers"), py::arg("method"),
+      py::arg("normalize_per_layer"), py::arg("figures"), doc("ratenet::run_gradients"));
+
+  m.def(
+      "run_paths",
+      [](const model& x, std::optional<carray<float>> input, std::vector<std::string> stimuli,
+         std::int64_t batch, double activation_threshold, double connectivity_threshold,
+         bool high_ram, bool by_neuron, std::string ngl_source, std::string ngl_base) {
+        paths_options o;
+        o.input = network_input(x, input, stimuli, batch);
+        o.activation_threshold = activation_threshold;
+        o.connectivity_threshold = connectivity_threshold;
+        o.high_ram = high_ram;
+        o.by_neuron = by_neuron;
+        o.ngl_source = std::move(ngl_source);
+        o.ngl_base = std::move(ngl_base);
+        py::gil_scoped_release release;
+        return run_paths(x, o);
+      },
+      py::arg("model"), py::arg("input"), py::arg("stimuli"), py::arg("batch"),
+      py::arg("activation_threshold"), py::arg("connectivity_threshold"), py::arg("high_ram"),
+      py::arg("by_neuron"), py::arg("ngl_source"), py::arg("ngl_base"), doc("ratenet::run_paths"));
+
+  m.def(
+      "run_guess",
+      [](const model& x, std::vector<std::string> targets, int longest_path, bool figures) {
+        guess_options o;
+        o.targets = specs(targets, "target");
+        o.longest_path = longest_path;
+        o.figures = figures;
+        py::gil_scoped_release release;
+        return run_guess(x, o);
+      },
+      py::arg("model"), py::arg("targets"), py::arg("longest_path"), py::arg("figures"),
+      doc("ratenet::run_guess"));
 }
 
 }  // namespace kenyon::python

@@ -17,6 +17,38 @@ except ImportError:
     sys.path.insert(0, str(REPO / "build" / "python"))
 
 
+def required() -> bool:
+    """Whether missing data or tools fail tests instead of skipping them: KENYON_REQUIRE_DATA
+    is set by `make test` and so by CI, where a skip would pass a run that checked nothing."""
+    return os.environ.get("KENYON_REQUIRE_DATA", "0") not in ("", "0")
+
+
+def needs(have: bool, what: str):
+    """A test marker: run if `have`, else skip (by hand) or fail (under make test)."""
+    return pytest.mark.kenyon_needs(have=bool(have), what=what)
+
+
+def require_module(name: str):
+    """The module, or a skip (by hand) or failure (under make test) if it is missing."""
+    if required():
+        return __import__(name)
+    return pytest.importorskip(name)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "kenyon_needs(have, what): see conftest.needs")
+
+
+@pytest.fixture(autouse=True)
+def _kenyon_needs(request):
+    mark = request.node.get_closest_marker("kenyon_needs")
+    if mark and not mark.kwargs["have"]:
+        what = mark.kwargs["what"]
+        if required():
+            pytest.fail(f"{what} (required: KENYON_REQUIRE_DATA is set)")
+        pytest.skip(what)
+
+
 @pytest.fixture(scope="session")
 def data_dir():
     return DATA

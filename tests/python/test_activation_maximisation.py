@@ -367,6 +367,17 @@ def test_activity_by_column_and_guess(helpers, ref, inprop, sensory, idx_to_grou
     stim = am.guess_optimal_stimulus(inprop, sensory, idx_to_sign,
                                      am.TargetActivation({2: {200: 1.0, 201: 0.5}}, batch_size=1), longest_plen=5)
     close(stim, ref("h_guess_optimal_stimulus"), **FWD)
+    # A neuron missing from idx_to_sign passes nothing on: as if its outputs were cut.
+    targets = am.TargetActivation({2: {200: 1.0, 201: 0.5}}, batch_size=1)
+    cut = [k for k in sorted(idx_to_sign) if k not in set(sensory)][:20]
+    partial = {k: v for k, v in idx_to_sign.items() if k not in cut}
+    keep = np.ones(N, np.float32)
+    keep[cut] = 0
+    cut_inprop = sp.diags(keep) @ inprop
+    expected = am.guess_optimal_stimulus(cut_inprop, sensory, idx_to_sign, targets)
+    got = am.guess_optimal_stimulus(inprop, sensory, partial, targets)
+    np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(got, am.guess_optimal_stimulus(inprop, sensory, idx_to_sign, targets))
 
 
 def test_path_tables(helpers, ref, inprop, sensory, idx_to_group):

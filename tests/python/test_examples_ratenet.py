@@ -7,6 +7,7 @@ import sys
 
 import nbformat
 import pytest
+from conftest import require_module
 
 import kenyon
 
@@ -45,7 +46,7 @@ def test_notebook_matches_the_script():
 
 
 def test_tutorial_notebook_runs(tmp_path, monkeypatch):
-    nbclient = pytest.importorskip("nbclient")
+    nbclient = require_module("nbclient")
     for k, v in env_with_package(tmp_path).items():
         monkeypatch.setenv(k, v)
     nb = nbformat.read(str(EXAMPLES / "tutorial.ipynb"), as_version=4)

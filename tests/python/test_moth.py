@@ -13,14 +13,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import kenyon  # noqa: E402
+from conftest import needs  # noqa: E402
 from kenyon import moth  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 MNIST = pathlib.Path(os.environ.get("KENYON_DATA_DIR", REPO / "data" / "cache")) / "mnist"
-needs_mnist = pytest.mark.skipif(
-    not (MNIST / "train-images-idx3-ubyte").exists()
-    and not (MNIST / "train-images-idx3-ubyte.gz").exists(),
-    reason=f"MNIST not fetched into {MNIST} (run scripts/install_deps.sh)")
+needs_mnist = needs(
+    (MNIST / "train-images-idx3-ubyte").exists() or (MNIST / "train-images-idx3-ubyte.gz").exists(),
+    f"MNIST not fetched into {MNIST} (run scripts/install_deps.sh)")
 
 SCREEN = (1920, 1080)
 

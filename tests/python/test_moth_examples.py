@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import require_module
 
 import kenyon
 
@@ -38,8 +39,8 @@ def test_examples_script(tmp_path):
 
 @needs_mnist
 def test_examples_notebook(tmp_path, monkeypatch):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    nbformat = require_module("nbformat")
+    nbclient = require_module("nbclient")
     for key, value in env_with_kenyon().items():
         monkeypatch.setenv(key, value)
     nb = nbformat.read(str(EXAMPLES / "examples.ipynb"), as_version=4)

@@ -102,3 +102,62 @@ def test_bad_input_from_python(larva):
         kenyon.net.Model(larva, group_bias={"KC": float("inf")})
     with pytest.raises(TypeError):
         kenyon.net.Model(larva.inprop)
+
+
+@pytest.fixture()
+def stimulus_input(tmp_path, larva):
+    x = np.zeros((2, len(larva.sensory_indices()), 4), np.float32)
+    x[0, :40, 0] = 1
+    x[1, 40:120, 1] = 0.7
+    np.save(tmp_path / "x.npy", x)
+    return x
+
+
+@pytest.mark.parametrize("op, cli_args, call", [
+    ("saliency", ["--target", "MBON:3", "--method", "input_x_gradient", "--normalize", "--plots"],
+     lambda m, x, out: m.saliency(["MBON:3"], x, method="input_x_gradient", normalize=True,
+                                  plots=True, out=out)),
+    ("gradients", ["--target", "MBON:3", "--monitor", "KC", "--monitor", "PN",
+                   "--monitor-layer", "1", "--monitor-layer", "2", "--normalize-per-layer"],
+     lambda m, x, out: m.gradients(["MBON:3"], ["KC", "PN"], x, monitor_layers=[1, 2],
+                                   normalize_per_layer=True, out=out)),
+    ("paths", ["--activation-threshold", "0.01", "--connectivity-threshold", "0.05"],
+     lambda m, x, out: m.paths(x, activation_threshold=0.01, connectivity_threshold=0.05,
+                               out=out)),
+])
+def test_attribution_and_paths_write_what_the_cli_writes(tmp_path, cli, larva, stimulus_input, op,
+                                                         cli_args, call):
+    run_cli(cli, op, "--layers", "4", "--input", str(tmp_path / "x.npy"), *cli_args,
+            "--out", str(tmp_path / "cli"))
+    call(kenyon.net.Model(larva, layers=4), stimulus_input, tmp_path / "py")
+    assert len(same_folders(tmp_path / "cli", tmp_path / "py")) > 1
+
+
+def test_guess_writes_what_the_cli_writes(tmp_path, cli, larva):
+    run_cli(cli, "guess", "--layers", "4", "--target", "MBON:3=1", "--target", "1/KC:2",
+            "--longest-path", "3", "--plots", "--out", str(tmp_path / "cli"))
+    r = kenyon.net.Model(larva, layers=4).guess(["MBON:3=1", "1/KC:2"], longest_path=3,
+                                                plots=True, out=tmp_path / "py")
+    same_folders(tmp_path / "cli", tmp_path / "py")
+    assert r.input.shape[0] == 2 and np.abs(r.input).max() > 0
+
+
+def test_train_from_a_table_or_a_frame(tmp_path, cli, larva, stimulus_input):
+    import pandas as pd
+
+    mbon = larva.select("MBON")[:6]
+    frame = pd.DataFrame({"batch": [0] * 6 + [1] * 6, "neuron_idx": list(mbon) * 2,
+                          "layer": 3, "value": [0.2] * 6 + [0.6] * 6})
+    frame.to_csv(tmp_path / "targets.csv", index=False)
+    run_cli(cli, "train", "--layers", "4", "--input", str(tmp_path / "x.npy"), "--targets",
+            str(tmp_path / "targets.csv"), "--epochs", "5", "--loss", "mae", "--fixed-tau",
+            "--out", str(tmp_path / "cli"))
+    model = kenyon.net.Model(larva, layers=4)
+    r = model.train(stimulus_input, frame, epochs=5, loss="mae", train_tau=False,
+                    out=tmp_path / "py")
+    same_folders(tmp_path / "cli", tmp_path / "py")
+    assert r.summary()["command"] == "net train"
+    with pytest.raises(kenyon.FileError):
+        model.train(stimulus_input, tmp_path / "no_such.csv")
+    with pytest.raises(kenyon.ParameterError):
+        model.train(stimulus_input, frame, loss="huber")

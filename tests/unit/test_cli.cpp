@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli_run.hpp"
+#include "require.hpp"
 
 namespace {
 
@@ -27,10 +28,10 @@ const fs::path mnist_dir = fs::path(KENYON_SOURCE_DIR) / "data" / "cache" / "mni
 
 bool have_mnist() { return fs::exists(mnist_dir / "train-labels-idx1-ubyte"); }
 
-#define REQUIRE_CLI_AND_MNIST()                                                  \
-  do {                                                                           \
-    if (cli.empty() || !fs::exists(cli)) GTEST_SKIP() << "kenyon CLI not built"; \
-    if (!have_mnist()) GTEST_SKIP() << "MNIST not in " << mnist_dir;             \
+#define REQUIRE_CLI_AND_MNIST()                                              \
+  do {                                                                       \
+    KENYON_REQUIRE(!cli.empty() && fs::exists(cli), "kenyon CLI not built"); \
+    KENYON_REQUIRE(have_mnist(), "MNIST not in " << mnist_dir);              \
   } while (0)
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -208,7 +209,7 @@ TEST_F(cli_test, SweepJsonHasRowsAndIgnoresThreadCount) {
 // A progress bar goes to stderr only when it is a terminal; `script` gives one.
 TEST_F(cli_test, ProgressBarOnlyOnATerminal) {
   REQUIRE_CLI_AND_MNIST();
-  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "no `script`";
+  KENYON_REQUIRE(std::system("command -v script >/dev/null 2>&1") == 0, "no `script` (util-linux)");
   const auto out = dir_ / "tty_stdout.json", typescript = dir_ / "typescript";
   const std::string inner = quote(cli) + " " + small_run("--json") + " >" + quote(out.string());
   const std::string command = "script -qec " + quote(inner) + " " + quote(typescript.string()) +
@@ -261,7 +262,7 @@ void expect_bad_input(const cli_result& r, const std::string& expected, const fs
 }
 
 TEST_F(cli_test, BadOptionsGiveOneLineErrors) {
-  if (cli.empty() || !fs::exists(cli)) GTEST_SKIP() << "kenyon CLI not built";
+  KENYON_REQUIRE(!cli.empty() && fs::exists(cli), "kenyon CLI not built");
   const auto out = dir_ / "out";
   const std::string o = " --json --out " + quote(out.string());
   struct bad_case {
@@ -298,7 +299,7 @@ TEST_F(cli_test, BadOptionsGiveOneLineErrors) {
 }
 
 TEST_F(cli_test, BadDataFilesGiveOneLineErrors) {
-  if (cli.empty() || !fs::exists(cli)) GTEST_SKIP() << "kenyon CLI not built";
+  KENYON_REQUIRE(!cli.empty() && fs::exists(cli), "kenyon CLI not built");
   const auto out = dir_ / "out";
   auto run_on = [&](const fs::path& data) {
     return run("moth run --train-per-class 1 --val-per-class 3 --json --data-dir " +
@@ -341,7 +342,7 @@ TEST_F(cli_test, BadDataFilesGiveOneLineErrors) {
 }
 
 TEST_F(cli_test, FailedRunLeavesAnExistingOutFolderUntouched) {
-  if (cli.empty() || !fs::exists(cli)) GTEST_SKIP() << "kenyon CLI not built";
+  KENYON_REQUIRE(!cli.empty() && fs::exists(cli), "kenyon CLI not built");
   const auto out = dir_ / "out";
   fs::create_directories(out);
   std::ofstream(out / "keep.txt") << "mine\n";

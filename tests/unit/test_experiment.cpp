@@ -9,6 +9,7 @@
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
 #include "kenyon/moth/experiment.hpp"
+#include "require.hpp"
 
 namespace kenyon::moth {
 namespace {
@@ -25,7 +26,7 @@ const data::feature_set* mnist_features() {
 
 #define REQUIRE_MNIST()                                 \
   const data::feature_set* features = mnist_features(); \
-  if (!features) GTEST_SKIP() << "MNIST not fetched (run scripts/install_deps.sh)"
+  KENYON_REQUIRE(features, "MNIST not fetched (run scripts/install_deps.sh)")
 
 experiment_params small(int train, int val, std::uint64_t seed) {
   experiment_params p;

@@ -11,6 +11,7 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/idx.hpp"
+#include "require.hpp"
 #include "temp_dir.hpp"
 
 namespace kenyon::data {
@@ -265,7 +266,7 @@ TEST_F(dataset, missing_dataset_says_where_it_looked_and_how_to_fetch) {
 
 TEST(dataset_real, mnist_training_set) {
   const fs::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
-  if (!fs::exists(dir / "train-images-idx3-ubyte")) GTEST_SKIP() << "no MNIST in " << dir;
+  KENYON_REQUIRE(fs::exists(dir / "train-images-idx3-ubyte"), "no MNIST in " << dir);
   const auto s = load_training_set(dataset_name::mnist, dir);
   EXPECT_EQ(s.size(), 60000u);
   EXPECT_EQ(s.rows, 28);
@@ -277,7 +278,7 @@ TEST(dataset_real, mnist_training_set) {
 
 TEST(dataset_real, fashion_mnist_training_set) {
   const fs::path dir = "/usr/share/datasets/fashion-mnist";
-  if (!fs::exists(dir / "train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  KENYON_REQUIRE(fs::exists(dir / "train-images-idx3-ubyte.gz"), "no Fashion-MNIST in " << dir);
   const auto s = load_training_set(dataset_name::fashion_mnist, dir);
   EXPECT_EQ(s.size(), 60000u);
   EXPECT_EQ(s.rows, 28);

@@ -25,6 +25,7 @@
 #include "kenyon/ratenet/neuroglancer.hpp"
 #include "kenyon/ratenet/path_tables.hpp"
 #include "kenyon/ratenet/train.hpp"
+#include "require.hpp"
 
 namespace {
 
@@ -33,10 +34,10 @@ using kenyon::test::quote;
 using nlohmann::json;
 using testing::HasSubstr;
 
-#define REQUIRE_CLI()                                                          \
-  do {                                                                         \
-    if (kenyon::test::cli_path.empty() || !fs::exists(kenyon::test::cli_path)) \
-      GTEST_SKIP() << "kenyon CLI not built";                                  \
+#define REQUIRE_CLI()                                                                     \
+  do {                                                                                    \
+    KENYON_REQUIRE(!kenyon::test::cli_path.empty() && fs::exists(kenyon::test::cli_path), \
+                   "kenyon CLI not built");                                               \
   } while (0)
 
 class net_cli_test : public kenyon::test::cli_fixture {

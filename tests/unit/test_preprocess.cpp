@@ -13,6 +13,7 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
+#include "require.hpp"
 
 namespace kenyon::data {
 namespace {
@@ -271,7 +272,7 @@ const image_set* real_mnist() {
 
 TEST(preprocess_mnist, gives_85_non_negative_features_summing_to_at_most_6) {
   const image_set* s = real_mnist();
-  if (!s) GTEST_SKIP() << "MNIST not fetched (make deps)";
+  KENYON_REQUIRE(s, "MNIST not fetched (make deps)");
   const auto start = std::chrono::steady_clock::now();
   const feature_set f = make_features(*s);
   const double seconds =
@@ -312,7 +313,7 @@ TEST(preprocess_mnist, gives_85_non_negative_features_summing_to_at_most_6) {
 
 TEST(preprocess_mnist, per_class_load_reads_a_prefix_and_gives_the_same_features) {
   const image_set* s = real_mnist();
-  if (!s) GTEST_SKIP() << "MNIST not fetched (make deps)";
+  KENYON_REQUIRE(s, "MNIST not fetched (make deps)");
   const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
   const image_set part = load_training_set(dataset_name::mnist, dir, 1000);
   EXPECT_LT(part.size(), 60000u);
@@ -334,13 +335,13 @@ TEST(preprocess_mnist, per_class_load_reads_a_prefix_and_gives_the_same_features
 
 TEST(preprocess_mnist, matches_a_plain_double_precision_reference) {
   const image_set* s = real_mnist();
-  if (!s) GTEST_SKIP() << "MNIST not fetched (make deps)";
+  KENYON_REQUIRE(s, "MNIST not fetched (make deps)");
   expect_matches_reference(*s, {}, 2e-5);
 }
 
 TEST(preprocess_mnist, first_image_of_the_file_by_hand) {
   const image_set* s = real_mnist();
-  if (!s) GTEST_SKIP() << "MNIST not fetched (make deps)";
+  KENYON_REQUIRE(s, "MNIST not fetched (make deps)");
   // The file's first image is a 5, so it is digit(5, 0). A feature is a positive multiple of
   // (normalised pixel - mean)+: where this digit's 2x2 block (after the 2-pixel crop) is
   // blank the feature must be 0, and where the block is the digit's brightest the normalised

@@ -417,10 +417,13 @@ void register_ratenet(py::module_& parent) {
          bool normalize) {
         const auto shape = shape_of_input(input, "input_tensor");
         const auto how = parse_attribution_method(method);
+        target_activation of_interest;  // {layer: [neurons]}, in every batch item
+        for (const auto& [layer, indices] : neurons)
+          for (auto i : indices) of_interest.targets.push_back({std::nullopt, layer, i, 1.0});
         std::vector<float> out;
         {
           py::gil_scoped_release release;
-          out = ratenet::saliency(net, span_of(input), shape, neurons, how, normalize);
+          out = ratenet::saliency(net, span_of(input), shape, of_interest, how, normalize);
         }
         return floats(std::move(out), {shape.batch, shape.sensory, shape.steps});
       },
@@ -476,11 +479,13 @@ void register_ratenet(py::module_& parent) {
   m.def(
       "guess_optimal_stimulus",
       [](const csr_matrix& inprop, const carray<std::int64_t>& sensory, const carray<int>& signs,
-         const std::vector<layer_targets>& targets, int longest_plen) {
+         const std::vector<std::map<int, std::map<std::int64_t, double>>>& targets,
+         int longest_plen) {
+        const auto values = target_activation::from_items(targets);
         input_array a;
         {
           py::gil_scoped_release release;
-          a = ratenet::guess_optimal_stimulus(inprop, span_of(sensory), span_of(signs), targets,
+          a = ratenet::guess_optimal_stimulus(inprop, span_of(sensory), span_of(signs), values,
                                               longest_plen);
         }
         return floats(std::move(a.values), a.shape());

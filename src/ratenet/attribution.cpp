@@ -47,18 +47,18 @@ attribution_method parse_attribution_method(std::string_view name) {
 }
 
 std::vector<float> saliency(const network& net, std::span<const float> input,
-                            const input_shape& shape,
-                            const std::map<int, std::vector<std::int64_t>>& neurons_of_interest,
+                            const input_shape& shape, const target_activation& neurons_of_interest,
                             attribution_method method, bool normalize) {
   const std::int64_t n = net.size(), layers = net.num_layers();
   std::vector<float> grad_a(static_cast<std::size_t>(shape.batch * n * layers), 0.0f);
-  for (const auto& [layer, neurons] : neurons_of_interest) {
-    require_layer(net, layer, "saliency:");
-    for (auto i : neurons) {
-      members(net, neuron_key{i});  // range check
-      for (std::int64_t b = 0; b < shape.batch; ++b)
-        grad_a[static_cast<std::size_t>((b * n + i) * layers + layer)] += 1.0f;
-    }
+  for (const auto& t : neurons_of_interest.targets) {
+    require_layer(net, t.layer, "saliency:");
+    members(net, neuron_key{t.neuron});  // range check
+    if (t.batch && (*t.batch < 0 || *t.batch >= shape.batch))
+      throw error("saliency: batch item " + std::to_string(*t.batch) + " is outside 0.." +
+                  std::to_string(shape.batch - 1));
+    for (std::int64_t b = t.batch.value_or(0); b < (t.batch ? *t.batch + 1 : shape.batch); ++b)
+      grad_a[static_cast<std::size_t>((b * n + t.neuron) * layers + t.layer)] += 1.0f;
   }
   const auto trajectory = net.record(input, shape);
   auto g = net.backward(trajectory, grad_a).input;

@@ -162,9 +162,7 @@ target_activation resolve_targets(const connectome::connectome& c,
   out.batch_size = batch_size;
   for (const auto& s : specs) {
     check_range(s, "target", "layer", num_layers, batch_size);
-    const auto neurons = c.select(s.selector);
-    for (std::int64_t b = s.batch.value_or(0); b < (s.batch ? *s.batch + 1 : batch_size); ++b)
-      for (auto i : neurons) out.targets.push_back({b, s.step, i, s.value});
+    for (auto i : c.select(s.selector)) out.targets.push_back({s.batch, s.step, i, s.value});
   }
   return out;
 }

@@ -165,10 +165,22 @@ signed_connectivity signed_connectivity_by_path_length(const sparse::csr_matrix&
 input_array guess_optimal_stimulus(const sparse::csr_matrix& inprop,
                                    std::span<const std::int64_t> sensory_indices,
                                    std::span<const int> idx_to_sign,
-                                   std::span<const layer_targets> targets, int longest_plen) {
+                                   const target_activation& target_values, int longest_plen) {
   if (longest_plen < 1)
     throw parameter_error("longest_plen",
                           "must be at least 1, got " + std::to_string(longest_plen));
+  if (target_values.batch_size < 1)
+    throw parameter_error("target_activations", "batch_size must be at least 1");
+  // Per batch item: layer -> (neuron -> value), a later entry overriding an earlier one.
+  using layer_targets = std::map<std::int64_t, std::map<std::int64_t, double>>;
+  std::vector<layer_targets> targets(static_cast<std::size_t>(target_values.batch_size));
+  for (const auto& t : target_values.per_item()) {
+    if (*t.batch < 0 || *t.batch >= target_values.batch_size)
+      throw parameter_error("target_activations", "batch item " + std::to_string(*t.batch) +
+                                                      " is outside 0.." +
+                                                      std::to_string(target_values.batch_size - 1));
+    targets[static_cast<std::size_t>(*t.batch)][t.layer][t.neuron] = t.value;
+  }
   // Every target neuron once, in ascending order; the largest target layer.
   std::vector<std::int64_t> neurons;
   std::int64_t max_layer = -1;

@@ -199,17 +199,12 @@ std::int64_t batch_of(std::span<const neuron_spec> specs) {
   return batch;
 }
 
-// Neurons of interest per layer (saliency); batch items and values do not matter here.
-std::map<int, std::vector<std::int64_t>> neurons_by_layer(const model& m,
-                                                          std::span<const neuron_spec> specs) {
-  std::map<int, std::vector<std::int64_t>> out;
-  for (const auto& s : specs) {
-    auto one = s;
-    one.batch = 0;  // batch items do not matter here: each spec's neurons once
-    for (const auto& t : resolve_targets(m.conn, {&one, 1}, m.net.num_layers()).targets)
-      out[t.layer].push_back(t.neuron);
-  }
-  return out;
+// Neurons of interest (saliency) in every batch item: batch prefixes and values do not
+// matter here.
+target_activation neurons_of_interest(const model& m, std::span<const neuron_spec> specs) {
+  std::vector<neuron_spec> every_item(specs.begin(), specs.end());
+  for (auto& s : every_item) s.batch.reset();
+  return resolve_targets(m.conn, every_item, m.net.num_layers());
 }
 
 // A cell type names a group of the network (when it has groups), else its neurons' indices.
@@ -225,11 +220,8 @@ std::vector<neuron_key> neuron_keys(const model& m, const std::string& selector)
 
 // guess_optimal_stimulus for resolved targets (signs per presynaptic neuron).
 input_array linear_guess(const model& m, const target_activation& targets, int longest_path) {
-  std::vector<layer_targets> per_batch(static_cast<std::size_t>(targets.batch_size));
-  for (const auto& t : targets.targets)
-    per_batch[static_cast<std::size_t>(t.batch)][t.layer][t.neuron] = t.value;
   return guess_optimal_stimulus(m.conn.inprop, m.net.sensory_indices(), m.conn.neurons.sign,
-                                per_batch, longest_path);
+                                targets, longest_path);
 }
 
 }  // namespace
@@ -375,9 +367,10 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
   r.target_loss_start = a.target_loss.empty() ? 0.0 : a.target_loss.front();
   r.target_loss_end = target_loss(net, r.targets, a.activations);
   const double rate = r.info.seconds > 0 ? a.iterations / r.info.seconds : 0.0;
+  const auto targets = r.targets.per_item();  // one row per (batch item, neuron)
   r.details = {{"iterations", a.iterations},
                {"iterations_per_second", rate},
-               {"targets", r.targets.targets.size()},
+               {"targets", targets.size()},
                {"target_loss_start", r.target_loss_start},
                {"target_loss_end", r.target_loss_end},
                {"closer_to_targets", r.target_loss_end < r.target_loss_start}};
@@ -385,8 +378,7 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
   std::snprintf(line, sizeof line,
                 "%d iterations, %.1f iterations/s; %zu target neurons, mean squared distance "
                 "from the targets %.4g at the start, %.4g at the end",
-                a.iterations, rate, r.targets.targets.size(), r.target_loss_start,
-                r.target_loss_end);
+                a.iterations, rate, targets.size(), r.target_loss_start, r.target_loss_end);
   r.lines.emplace_back(line);
 
   r.losses = table({"iteration", "target_loss", "out_reg", "in_reg"});
@@ -394,11 +386,11 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
     r.losses.add_row({static_cast<std::int64_t>(k), a.target_loss[k], a.out_reg[k], a.in_reg[k]});
   r.target_values =
       table({"batch", "neuron_index", "neuron_id", "type", "layer", "target", "activation"});
-  for (const auto& tg : r.targets.targets) {
+  for (const auto& tg : targets) {
     const auto i = static_cast<std::size_t>(tg.neuron);
     const float activation = a.activations[static_cast<std::size_t>(
-        (tg.batch * net.size() + tg.neuron) * net.num_layers() + tg.layer)];
-    r.target_values.add_row({tg.batch, tg.neuron, m.conn.neurons.id[i], m.conn.neurons.type[i],
+        (*tg.batch * net.size() + tg.neuron) * net.num_layers() + tg.layer)];
+    r.target_values.add_row({*tg.batch, tg.neuron, m.conn.neurons.id[i], m.conn.neurons.type[i],
                              std::int64_t{tg.layer}, tg.value, float_cell(activation)});
   }
 
@@ -488,7 +480,7 @@ saliency_result run_saliency(const model& m, const saliency_options& o) {
   const auto& in = o.input;
   saliency_result r;
   r.info = info_of(m, "saliency");
-  const auto of_interest = neurons_by_layer(m, o.targets);
+  const auto of_interest = neurons_of_interest(m, o.targets);
   r.shape = {in.batch, in.sensory, in.steps};
   const auto t0 = clock_type::now();
   r.map = saliency(m.net, in.values, r.shape, of_interest, o.method, o.normalize);
@@ -639,7 +631,7 @@ guess_result run_guess(const model& m, const guess_options& o) {
   const auto t0 = clock_type::now();
   r.guess = linear_guess(m, targets, o.longest_path);
   r.info.seconds = seconds_since(t0);
-  r.details = {{"shape", r.guess.shape()}, {"targets", targets.targets.size()}};
+  r.details = {{"shape", r.guess.shape()}, {"targets", targets.per_item().size()}};
   r.lines.push_back("guessed input " + shape_text(r.guess) + " (batch x sensory x steps)");
   if (o.figures)
     r.figures.emplace_back(

@@ -134,16 +134,20 @@ TEST(connectome_model, SpecsWithoutBatchItem) {
   const auto c = small();
   const std::vector targets{kenyon::ratenet::parse_neuron_spec("S:1=0.5"),
                             kenyon::ratenet::parse_neuron_spec("1/13:2")};
-  const auto t = kenyon::ratenet::resolve_targets(c, targets, 3, 3);
-  ASSERT_EQ(t.targets.size(), 2u * 3u + 1u);
-  for (std::int64_t b = 0; b < 3; ++b) {
-    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b)].batch, b);
-    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b)].neuron, 0);
-    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b + 1)].neuron, 1);
-    EXPECT_EQ(t.targets[static_cast<std::size_t>(2 * b + 1)].value, 0.5);
+  const auto resolved = kenyon::ratenet::resolve_targets(c, targets, 3, 3);
+  ASSERT_EQ(resolved.targets.size(), 3u);  // S's two neurons without a batch item, then 13's
+  EXPECT_FALSE(resolved.targets[0].batch.has_value());
+  EXPECT_EQ(resolved.targets[2].batch, std::optional<std::int64_t>(1));
+  // Per item: item 0 has the S neurons, item 1 also neuron 13 (id), item 2 the S neurons.
+  const auto t = resolved.per_item();
+  ASSERT_EQ(t.size(), 2u * 3u + 1u);
+  const std::vector<std::int64_t> batch{0, 0, 1, 1, 1, 2, 2}, neuron{0, 1, 0, 1, 3, 0, 1};
+  for (std::size_t k = 0; k < t.size(); ++k) {
+    EXPECT_EQ(t[k].batch, std::optional<std::int64_t>(batch[k])) << k;
+    EXPECT_EQ(t[k].neuron, neuron[k]) << k;
   }
-  EXPECT_EQ(t.targets.back().batch, 1);
-  EXPECT_EQ(t.targets.back().neuron, 3);
+  EXPECT_EQ(t[0].value, 0.5);
+  EXPECT_EQ(t[4].layer, 2);
 
   const std::vector stimuli{kenyon::ratenet::parse_neuron_spec("S:0", "--stimulus")};
   const auto in = kenyon::ratenet::input_from_specs(c, stimuli, 2, 3);

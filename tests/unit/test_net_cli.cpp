@@ -149,8 +149,7 @@ TEST_F(net_cli_test, GuessAndSaliencyMatchTheLibrary) {
   const auto out = dir_ / "guess";
   auto r = run(small("guess", "--target B:2=1 --layers 3 --out " + quote(out.string())));
   ASSERT_EQ(r.code, 0) << r.err;
-  std::vector<kenyon::ratenet::layer_targets> t(1);
-  t[0][2][3] = 1.0;  // B is neuron index 3
+  const auto t = kenyon::ratenet::target_activation::same_for_all({{2, {{3, 1.0}}}});  // B: 3
   const auto guess =
       kenyon::ratenet::guess_optimal_stimulus(c.inprop, net.sensory_indices(), c.neurons.sign, t);
   EXPECT_EQ(read_floats(out / "guess.npy", guess.shape()), guess.values);
@@ -161,7 +160,8 @@ TEST_F(net_cli_test, GuessAndSaliencyMatchTheLibrary) {
   ASSERT_EQ(r.code, 0) << r.err;
   std::vector<float> input(2 * 3, 0.0f);
   input[0] = input[3] = 1;
-  const auto map = kenyon::ratenet::saliency(net, input, {1, 2, 3}, {{2, {3}}});
+  const auto map = kenyon::ratenet::saliency(
+      net, input, {1, 2, 3}, kenyon::ratenet::target_activation::same_for_all({{2, {{3, 1.0}}}}));
   EXPECT_EQ(read_floats(out2 / "saliency.npy", {1, 2, 3}), map);
 }
 
@@ -300,7 +300,7 @@ TEST_F(net_cli_test, TargetsWithoutBatchItemApplyToEveryItem) {
   const auto c = load_small();
   const std::vector specs{kenyon::ratenet::parse_neuron_spec("B:2=0.5"),
                           kenyon::ratenet::parse_neuron_spec("1/A:1")};
-  EXPECT_EQ(kenyon::ratenet::resolve_targets(c, specs, 3, 3).targets.size(), 5u);
+  EXPECT_EQ(kenyon::ratenet::resolve_targets(c, specs, 3, 3).per_item().size(), 5u);
 }
 
 TEST_F(net_cli_test, MaximiseTheLarvaMushroomBodyOutput) {
@@ -361,10 +361,8 @@ TEST_F(net_cli_test, MaximiseStartsFromAFileOrTheLinearGuess) {
   r = run(small("maximise", "--target B:2 --layers 3 --iterations 3 --json --init guess"));
   ASSERT_EQ(r.code, 0) << r.err;
   // The guess, scaled to a largest magnitude of 1, is where the optimisation starts.
-  std::vector<kenyon::ratenet::layer_targets> t(1);
-  t[0][2][3] = 1.0;
-  auto guess =
-      kenyon::ratenet::guess_optimal_stimulus(c.inprop, net.sensory_indices(), c.neurons.sign, t);
+  auto guess = kenyon::ratenet::guess_optimal_stimulus(c.inprop, net.sensory_indices(),
+                                                       c.neurons.sign, targets);
   float largest = 0;
   for (float v : guess.values) largest = std::max(largest, std::abs(v));
   ASSERT_GT(largest, 0.0f);

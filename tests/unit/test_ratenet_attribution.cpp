@@ -26,7 +26,9 @@ network grouped_network() {
   return network(test::reference_weights(), test::reference_sensory(), test::grouped_params());
 }
 
-const std::map<int, std::vector<std::int64_t>> of_interest = {{5, {200, 201}}, {3, {100}}};
+// connectome_interpreter's neurons_of_interest {5: [200, 201], 3: [100]}, in every item.
+const auto of_interest =
+    target_activation::same_for_all({{5, {{200, 1.0}, {201, 1.0}}}, {3, {{100, 1.0}}}});
 
 void expect_saliency(const network& net, const std::string& name) {
   const auto x3 = reference_floats("X3"), x2 = reference_floats("X2");
@@ -163,7 +165,19 @@ TEST(ratenet_attribution, unknown_items_are_named) {
   }
   p.targets = {{9, {std::string("G8")}}};
   EXPECT_THROW(get_gradients(net, x3, {3, 40, 6}, p), error);
-  EXPECT_THROW(saliency(net, x3, {3, 40, 6}, {{5, {300}}}), error);
+  EXPECT_THROW(saliency(net, x3, {3, 40, 6}, target_activation::same_for_all({{5, {{300, 1}}}})),
+               error);
+  // A neuron of interest in one batch item only: the other items get no gradient.
+  const auto only_1 = saliency(net, x3, {3, 40, 6}, {{{1, 5, 200, 1.0}}, 3});
+  const auto every =
+      saliency(net, x3, {3, 40, 6}, target_activation::same_for_all({{5, {{200, 1}}}}));
+  const std::size_t per_item = 40 * 6;
+  for (std::size_t k = 0; k < per_item; ++k) {
+    EXPECT_EQ(only_1[k], 0.0f);
+    EXPECT_EQ(only_1[per_item + k], every[per_item + k]);
+    EXPECT_EQ(only_1[2 * per_item + k], 0.0f);
+  }
+  EXPECT_THROW(saliency(net, x3, {3, 40, 6}, {{{3, 5, 200, 1.0}}, 3}), error);  // item 3
   EXPECT_THROW(parse_attribution_method("smoothgrad"), parameter_error);
 }
 

@@ -307,10 +307,14 @@ TEST(signed_connectivity, errors_name_the_offending_item) {
 
 // ---------------------------------------------------------------- guess_optimal_stimulus
 
+// One batch item's targets: layer -> (neuron -> value).
+using layer_map = std::map<int, std::map<std::int64_t, double>>;
+
 TEST(guess_optimal_stimulus, reproduces_connectome_interpreter) {
   const auto& c = reference();
-  const std::vector<layer_targets> targets{{{2, {{200, 1.0}, {201, 0.5}}}}};
-  const auto got = guess_optimal_stimulus(c.inprop, c.sensory, c.sign, targets, 5);
+  const std::vector<layer_map> targets{{{2, {{200, 1.0}, {201, 0.5}}}}};
+  const auto got = guess_optimal_stimulus(c.inprop, c.sensory, c.sign,
+                                          target_activation::from_items(targets), 5);
   const auto ref = read_npy(ref_dir / "h_guess_optimal_stimulus.npy");
   ASSERT_EQ(ref.dtype, "<f4");
   ASSERT_EQ(got.shape(), ref.shape);
@@ -329,8 +333,9 @@ TEST(guess_optimal_stimulus, columns_follow_path_length_and_window) {
   const auto d = dense_powers(g.dense, g.sign, g.n, 3);
   // Batch item 0: layer 1 (two columns); batch item 1: layer 5 with longest_plen 3 (the
   // window's end); batch item 2: nothing.
-  const std::vector<layer_targets> targets{{{1, {{30, 2.0}}}}, {{5, {{31, 1.0}, {32, -0.5}}}}, {}};
-  const auto got = guess_optimal_stimulus(g.inprop, sensory, g.sign, targets, 3);
+  const std::vector<layer_map> targets{{{1, {{30, 2.0}}}}, {{5, {{31, 1.0}, {32, -0.5}}}}, {}};
+  const auto got =
+      guess_optimal_stimulus(g.inprop, sensory, g.sign, target_activation::from_items(targets), 3);
   ASSERT_EQ(got.shape(), (std::vector<std::int64_t>{3, 8, 3}));
   auto score = [&](int p, std::int64_t s, std::int64_t t) {
     const auto k = static_cast<std::size_t>(s * g.n + t);
@@ -349,21 +354,25 @@ TEST(guess_optimal_stimulus, columns_follow_path_length_and_window) {
 
 TEST(guess_optimal_stimulus, errors_name_the_offending_item) {
   const auto& c = reference();
-  std::vector<layer_targets> none{{}};
-  auto msg = message_of<parameter_error>(
-      [&] { guess_optimal_stimulus(c.inprop, c.sensory, c.sign, none); });
+  std::vector<layer_map> none{{}};
+  auto msg = message_of<parameter_error>([&] {
+    guess_optimal_stimulus(c.inprop, c.sensory, c.sign, target_activation::from_items(none));
+  });
   EXPECT_NE(msg.find("target_activations"), std::string::npos) << msg;
-  std::vector<layer_targets> outside{{{1, {{300, 1.0}}}}};
-  msg = message_of<parameter_error>(
-      [&] { guess_optimal_stimulus(c.inprop, c.sensory, c.sign, outside); });
+  std::vector<layer_map> outside{{{1, {{300, 1.0}}}}};
+  msg = message_of<parameter_error>([&] {
+    guess_optimal_stimulus(c.inprop, c.sensory, c.sign, target_activation::from_items(outside));
+  });
   EXPECT_NE(msg.find("neuron 300"), std::string::npos) << msg;
-  std::vector<layer_targets> negative{{{-1, {{3, 1.0}}}}};
-  msg = message_of<parameter_error>(
-      [&] { guess_optimal_stimulus(c.inprop, c.sensory, c.sign, negative); });
+  std::vector<layer_map> negative{{{-1, {{3, 1.0}}}}};
+  msg = message_of<parameter_error>([&] {
+    guess_optimal_stimulus(c.inprop, c.sensory, c.sign, target_activation::from_items(negative));
+  });
   EXPECT_NE(msg.find("layer -1"), std::string::npos) << msg;
-  std::vector<layer_targets> ok{{{1, {{200, 1.0}}}}};
-  msg = message_of<parameter_error>(
-      [&] { guess_optimal_stimulus(c.inprop, c.sensory, c.sign, ok, 0); });
+  std::vector<layer_map> ok{{{1, {{200, 1.0}}}}};
+  msg = message_of<parameter_error>([&] {
+    guess_optimal_stimulus(c.inprop, c.sensory, c.sign, target_activation::from_items(ok), 0);
+  });
   EXPECT_NE(msg.find("longest_plen"), std::string::npos) << msg;
 }
 

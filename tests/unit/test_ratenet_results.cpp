@@ -236,5 +236,31 @@ TEST_F(results_test, GuessSaliencyGradientsAndPathsWriteWhatTheCliWrites) {
   }
 }
 
+TEST_F(results_test, TrainResultAndTheCli) {
+  auto m = load_model(spec());
+  train_options o;
+  o.input = input_from_specs(m.conn,
+                             std::vector{parse_neuron_spec("S:0=1", "--stimulus"),
+                                         parse_neuron_spec("1/1:1=0.5", "--stimulus")},
+                             4, 3);
+  write_npy(dir_ / "input.npy", {4, 2, 3}, o.input.values.data());
+  write("targets.csv", "batch,neuron_idx,layer,value\n0,2,1,0.3\n1,3,2,0.1\n2,4,1,0.6\n");
+  o.targets = read_training_targets_csv(dir_ / "targets.csv");
+  o.params.num_epochs = 4;
+  o.params.seed = 0;  // the CLI's --seed default
+  o.figures = true;
+  const auto r = run_train(m, o);
+  const auto s = r.summary();
+  EXPECT_EQ(s["command"], "net train");
+  EXPECT_EQ(s["epochs"], 4);
+  EXPECT_EQ(s["loss"], "mse");
+  EXPECT_EQ(s["train_items"].get<std::size_t>() + s["validation_items"].get<std::size_t>(), 4u);
+  EXPECT_THAT(r.parameters.columns, ElementsAre("group", "slope", "bias", "tau"));
+  EXPECT_EQ(r.parameters.size(), 3u);  // A, B, S
+  EXPECT_EQ(r.history.size(), 4u);
+  expect_same_as_cli(r, "train --input " + quote((dir_ / "input.npy").string()) + " --targets " +
+                            quote((dir_ / "targets.csv").string()) + " --epochs 4");
+}
+
 }  // namespace
 }  // namespace kenyon::ratenet

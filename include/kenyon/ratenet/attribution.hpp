@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kenyon/core/table.hpp"
+#include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/network.hpp"
 
 namespace kenyon::ratenet {
@@ -19,13 +20,14 @@ enum class attribution_method { vanilla, input_x_gradient };
 attribution_method parse_attribution_method(std::string_view name);
 std::string to_string(attribution_method method);
 
-// d(sum over {layer: neurons} and batch items of the activations)/d(input), the input's
-// shape (batch, sensory, steps). input_x_gradient multiplies by the input. With normalize,
+// d(sum over the neurons of interest of their activations)/d(input), the input's shape
+// (batch, sensory, steps): each entry of neurons_of_interest adds its neuron's activation
+// at its layer in its batch item, or in every batch item if it has none (values and
+// batch_size are not used). input_x_gradient multiplies by the input. With normalize,
 // and only if the largest value anywhere is positive, each batch item whose largest value
 // is positive is divided by it. Throws kenyon::error naming an unknown neuron or layer.
 std::vector<float> saliency(const network& net, std::span<const float> input,
-                            const input_shape& shape,
-                            const std::map<int, std::vector<std::int64_t>>& neurons_of_interest,
+                            const input_shape& shape, const target_activation& neurons_of_interest,
                             attribution_method method = attribution_method::vanilla,
                             bool normalize = false);
 

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/sparse/csr.hpp"
 
@@ -45,21 +46,18 @@ signed_connectivity signed_connectivity_by_path_length(const sparse::csr_matrix&
                                                        std::span<const std::int64_t> targets,
                                                        int max_length);
 
-// Targets of one batch item: layer -> (neuron -> target value), like one batch item of
-// connectome_interpreter's TargetActivation.
-using layer_targets = std::map<std::int64_t, std::map<std::int64_t, double>>;
-
 // connectome_interpreter's guess_optimal_stimulus: a linear guess of the input pattern
-// that drives the targets. max_layer is the largest target layer over all batch items and
-// the result has shape (targets.size(), sensory_indices.size(), min(longest_plen,
-// max_layer + 1)). For each batch item and each target layer l, with n = min(l + 1,
-// longest_plen), the score for path length p = 1..n, sum_t v_t (E_p[s, t] - I_p[s, t]), is
-// added to column n - p. A batch item without targets gets zeros. Throws parameter_error
-// naming the offending item for no targets at all, a negative layer, a target neuron out of
-// range, longest_plen < 1, and everything signed_connectivity_by_path_length rejects.
+// that drives the targets (a later duplicate of a (batch item, layer, neuron) overrides an
+// earlier one). max_layer is the largest target layer over all batch items and the result
+// has shape (targets.batch_size, sensory_indices.size(), min(longest_plen, max_layer + 1)). For
+// each batch item and each target layer l, with n = min(l + 1, longest_plen), the score for path
+// length p = 1..n, sum_t v_t (E_p[s, t] - I_p[s, t]), is added to column n - p. A batch item
+// without targets gets zeros. Throws parameter_error naming the offending item for no targets at
+// all, a negative layer, a target neuron out of range, longest_plen < 1, and everything
+// signed_connectivity_by_path_length rejects.
 input_array guess_optimal_stimulus(const sparse::csr_matrix& inprop,
                                    std::span<const std::int64_t> sensory_indices,
                                    std::span<const int> idx_to_sign,
-                                   std::span<const layer_targets> targets, int longest_plen = 5);
+                                   const target_activation& targets, int longest_plen = 5);
 
 }  // namespace kenyon::ratenet

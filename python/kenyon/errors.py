@@ -3,7 +3,7 @@
 Every error kenyon raises on bad input is a ``kenyon.errors.Error``, itself a
 ``ValueError``; errors about files are also ``OSError``, unknown names also ``KeyError``.
 The item an error names is an attribute: ``field`` (the parameter), ``filename`` and
-``row``, or ``name`` and ``kind``.
+``row`` and ``column``, or ``name`` and ``kind``.
 """
 
 __all__ = ["Error", "ParameterError", "FileError", "UnknownNameError", "InternalError"]
@@ -25,9 +25,11 @@ class ParameterError(Error):
 
 
 class FileError(Error, OSError):
-    """A missing, unreadable or malformed file; ``filename`` and ``row`` (0: none)."""
+    """A missing, unreadable or malformed file; ``filename``, ``row`` (the 1-based line, 0:
+    none) and ``column`` (the column's name, "": none)."""
 
     row = 0
+    column = ""
 
     def __str__(self):
         return self.args[0] if self.args else ""

@@ -27,7 +27,9 @@ void register_core(py::module_& m) {
     } catch (const parameter_error& e) {
       raise("ParameterError", e, py::dict(py::arg("field") = e.field()));
     } catch (const file_error& e) {
-      raise("FileError", e, py::dict(py::arg("filename") = e.path(), py::arg("row") = e.row()));
+      raise("FileError", e,
+            py::dict(py::arg("filename") = e.path(), py::arg("row") = e.row(),
+                     py::arg("column") = e.column()));
     } catch (const unknown_name_error& e) {
       raise("UnknownNameError", e,
             py::dict(py::arg("name") = e.name(), py::arg("kind") = e.kind()));

@@ -162,7 +162,7 @@ class csv_header {
   }
 
   [[noreturn]] void fail(std::size_t line, std::size_t column, const std::string& what) const {
-    throw file_error(path_, "column '" + names_[column] + "': " + what, line);
+    throw file_error(path_, what, line, names_[column]);
   }
 
   std::int64_t id(std::size_t line, std::size_t column, std::string_view text) const {
@@ -622,7 +622,7 @@ connectome load_npz(const fs::path& npz, const fs::path& metadata, const load_op
     for (std::size_t r = 0; r < table.index.size(); ++r) {
       const auto index = table.index[r];
       auto fail = [&](const std::string& what) {
-        throw file_error(table.path, "column '" + table.index_name + "': " + what, table.line[r]);
+        throw file_error(table.path, what, table.line[r], table.index_name);
       };
       if (index >= n)
         fail("index " + std::to_string(index) + " is outside the matrix (0 to " +

@@ -22,18 +22,17 @@ std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
 // A finite number, or throws file_error naming the column.
 double parse_number(const std::string& text, const std::string& column, const std::string& path,
                     std::size_t line_number) {
-  const std::string where = "column " + in_quotes(column) + ": ";
-  if (text.empty()) throw file_error(path, where + "empty value", line_number);
+  if (text.empty()) throw file_error(path, "empty value", line_number, column);
   double v = 0;
   const char* first = text.data();
   const char* end = text.data() + text.size();
   if (*first == '+') ++first;
   const auto [ptr, ec] = std::from_chars(first, end, v);
   if (ec != std::errc() || ptr != end)
-    throw file_error(path, where + "value " + in_quotes(text) + " is not a number", line_number);
+    throw file_error(path, "value " + in_quotes(text) + " is not a number", line_number, column);
   if (!std::isfinite(v))
-    throw file_error(path, where + "value " + in_quotes(text) + " is not a finite number",
-                     line_number);
+    throw file_error(path, "value " + in_quotes(text) + " is not a finite number", line_number,
+                     column);
   return v;
 }
 
@@ -41,9 +40,7 @@ std::int64_t parse_integer(const std::string& text, const std::string& column,
                            const std::string& path, std::size_t line_number) {
   const double v = parse_number(text, column, path, line_number);
   if (v != std::floor(v) || std::abs(v) > 9.0e15)
-    throw file_error(
-        path, "column " + in_quotes(column) + ": value " + in_quotes(text) + " is not an integer",
-        line_number);
+    throw file_error(path, "value " + in_quotes(text) + " is not an integer", line_number, column);
   return static_cast<std::int64_t>(v);
 }
 
@@ -202,15 +199,15 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
           try {
             neurons = resolve(text);
           } catch (const error& e) {
-            throw file_error(name, "column 'neuron': " + std::string(e.what()), line_number);
+            throw file_error(name, e.what(), line_number, "neuron");
           }
           break;
         case layer_col:
           if (!text.empty()) {
             const auto layer = parse_integer(text, "layer", name, line_number);
             if (layer < std::numeric_limits<int>::min() || layer > std::numeric_limits<int>::max())
-              throw file_error(name, "column 'layer': value " + in_quotes(text) + " is too large",
-                               line_number);
+              throw file_error(name, "value " + in_quotes(text) + " is too large", line_number,
+                               "layer");
             t.layer = static_cast<int>(layer);
           }
           break;

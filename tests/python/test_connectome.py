@@ -120,7 +120,7 @@ def test_bad_input_names_the_problem(tmp_path):
     bad.write_text("pre,post,count\n1,2,3\n1,x,3\n")
     with pytest.raises(kenyon.FileError) as e:
         kc.load(bad)
-    assert e.value.row == 3 and "bad.csv" in str(e.value)
+    assert e.value.row == 3 and e.value.column == "post" and "bad.csv" in str(e.value)
     with pytest.raises(ValueError, match="format"):
         kc.load("larva", format="xml")
     with pytest.raises(kenyon.ParameterError) as e:

@@ -307,6 +307,15 @@ TEST_F(connectome_loaders_files, bad_counts_name_file_line_and_column) {
   EXPECT_THAT(edges_error(head + "2,1,\n"), HasSubstr("edges.csv:3: column 'syn_count': no value"));
   EXPECT_THAT(edges_error(head + "2,x1,4\n"),
               HasSubstr("edges.csv:3: column 'post': 'x1' is not an integer id"));
+  // The row and column are fields of the error too, not only words in its message.
+  try {
+    load_edge_list(write("edges.csv", head + "2,1,4\n3,1,oops\n"), std::nullopt);
+    ADD_FAILURE() << "no error";
+  } catch (const kenyon::file_error& e) {
+    EXPECT_EQ(e.row(), 4u);
+    EXPECT_EQ(e.column(), "syn_count");
+    EXPECT_NE(e.path().find("edges.csv"), std::string::npos);
+  }
   EXPECT_THAT(edges_error("pre,post,weight,sign\n1,2,3,2\n"),
               HasSubstr("edges.csv:2: column 'sign': '2' is not a sign (+1 or -1)"));
 }

@@ -33,7 +33,9 @@ TEST(synthetic, follows_the_benchmark_recipe) {
       const bool inhibitory = w.col[n] % 10 < 3;
       EXPECT_EQ(w.value[n] < 0, inhibitory) << "row " << r << " column " << w.col[n];
       total += std::abs(w.value[n]);
-      if (n > w.row_begin[r]) EXPECT_LT(w.col[n - 1], w.col[n]);
+      if (n > w.row_begin[r]) {
+        EXPECT_LT(w.col[n - 1], w.col[n]);
+      }
     }
     if (w.row_begin[r + 1] > w.row_begin[r]) {
       EXPECT_NEAR(total, 1.0, 1e-5) << "row " << r;

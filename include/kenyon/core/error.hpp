@@ -23,16 +23,21 @@ class parameter_error : public error {
   std::string field_;
 };
 
-// A file that is missing, unreadable or malformed. `row` is 0 when no row applies.
+// A file that is missing, unreadable or malformed. `row` is the 1-based line (0 when no
+// row applies), `column` the column's name as the file spells it ("" when none applies);
+// the message reads "path:row: column 'name': what".
 class file_error : public error {
  public:
-  file_error(std::string path, const std::string& what, std::size_t row = 0);
+  file_error(std::string path, const std::string& what, std::size_t row = 0,
+             std::string column = {});
   const std::string& path() const noexcept { return path_; }
   std::size_t row() const noexcept { return row_; }
+  const std::string& column() const noexcept { return column_; }
 
  private:
   std::string path_;
   std::size_t row_;
+  std::string column_;
 };
 
 // A name that names nothing: an unknown neuron, cell type, group or dataset. `name` is

@@ -20,6 +20,7 @@
 #include "kenyon/data/preprocess.hpp"
 #include "kenyon/moth/experiment.hpp"
 #include "kenyon/ratenet/actmax.hpp"
+#include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/ratenet/synthetic.hpp"
 
 namespace kenyon::cli {
@@ -168,12 +169,10 @@ void add_bench_commands(CLI::App& app, command& selected) {
 
         // Input uniform in [0, 1) on the sensory neurons at time step 0 only; targets 1.0 on
         // the last two neurons at the last layer; no early stopping.
-        const ratenet::input_shape shape{o->batch, net.num_sensory(), o->layers};
-        std::vector<float> input(
-            static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps), 0.0f);
+        ratenet::input_array input(o->batch, net.num_sensory(), o->layers);
         rng_stream gen(o->connectome.seed, streams::sampling);
-        for (std::size_t k = 0; k < input.size(); k += static_cast<std::size_t>(o->layers))
-          input[k] = static_cast<float>(gen.uniform());
+        for (std::size_t k = 0; k < input.values.size(); k += static_cast<std::size_t>(o->layers))
+          input.values[k] = static_cast<float>(gen.uniform());
         const auto last = net.size() - 1;
         const auto targets = ratenet::target_activation::same_for_all(
             {{o->layers - 1, {{last - 1, 1.0}, {last, 1.0}}}}, o->batch);
@@ -186,15 +185,15 @@ void add_bench_commands(CLI::App& app, command& selected) {
         // Fraction of neurons active (> 0) at the last layer, over every batch item.
         auto active_fraction = [&](const std::vector<float>& a) {
           std::int64_t active = 0;
-          for (std::int64_t b = 0; b < shape.batch; ++b)
+          for (std::int64_t b = 0; b < input.batch; ++b)
             for (std::int64_t i = 0; i < net.size(); ++i)
               active +=
                   a[static_cast<std::size_t>((b * net.size() + i) * o->layers + o->layers - 1)] > 0;
-          return static_cast<double>(active) / static_cast<double>(shape.batch * net.size());
+          return static_cast<double>(active) / static_cast<double>(input.batch * net.size());
         };
-        const double active_first = active_fraction(net.forward(input, shape));
+        const double active_first = active_fraction(net.forward(input.view()));
         const auto t0 = std::chrono::steady_clock::now();
-        const auto result = ratenet::activation_maximisation(net, targets, am, input, &*bar);
+        const auto result = ratenet::activation_maximisation(net, targets, am, input.values, &*bar);
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         bar.reset();

@@ -27,10 +27,10 @@ namespace {
 using namespace kenyon::ratenet;
 using sparse::csr_matrix;
 
-// (batch, sensory, steps) of a 2-D (sensory, steps) or 3-D input.
-input_shape shape_of_input(const carray<float>& x, const char* what) {
-  if (x.ndim() == 2) return {1, x.shape(0), x.shape(1)};
-  if (x.ndim() == 3) return {x.shape(0), x.shape(1), x.shape(2)};
+// A 2-D (sensory, steps) or 3-D input as a (batch, sensory, steps) view.
+array_view<const float> input_view(const carray<float>& x, const char* what) {
+  if (x.ndim() == 2) return {span_of(x), {1, x.shape(0), x.shape(1)}};
+  if (x.ndim() == 3) return {span_of(x), {x.shape(0), x.shape(1), x.shape(2)}};
   throw parameter_error(what,
                         "expected a 2-D (sensory, steps) or 3-D (batch, sensory, steps) "
                         "array, got " +
@@ -272,14 +272,14 @@ void register_ratenet(py::module_& parent) {
           "forward",
           [](const network& n, const carray<float>& input, const layer_values& every_batch,
              const std::map<std::int64_t, layer_values>& per_batch) {
-            const auto shape = shape_of_input(input, "inputs");
+            const auto in = input_view(input, "inputs");
             manipulation clamps{every_batch, per_batch};
             std::vector<float> out;
             {
               py::gil_scoped_release release;
-              out = n.forward(span_of(input), shape, clamps);
+              out = n.forward(in, clamps);
             }
-            return floats(std::move(out), {shape.batch, n.size(), n.num_layers()});
+            return floats(std::move(out), {in.shape[0], n.size(), n.num_layers()});
           },
           py::arg("input"), py::arg("every_batch") = layer_values{},
           py::arg("per_batch") = std::map<std::int64_t, layer_values>{},
@@ -320,12 +320,10 @@ void register_ratenet(py::module_& parent) {
         }
         const auto& s = r.shape;
         py::list snapshots;
-        for (auto& snap : r.snapshots)
-          snapshots.append(floats(std::move(snap), {s.batch, s.sensory, s.steps}));
+        for (auto& snap : r.snapshots) snapshots.append(floats(std::move(snap), s));
         py::dict d;
-        d["input"] = floats(std::move(r.input), {s.batch, s.sensory, s.steps});
-        d["activations"] =
-            floats(std::move(r.activations), {s.batch, net.size(), net.num_layers()});
+        d["input"] = floats(std::move(r.input), s);
+        d["activations"] = floats(std::move(r.activations), {s[0], net.size(), net.num_layers()});
         d["target_loss"] = r.target_loss;
         d["out_reg"] = r.out_reg;
         d["in_reg"] = r.in_reg;
@@ -349,7 +347,7 @@ void register_ratenet(py::module_& parent) {
          double train_fraction, std::uint64_t seed, bool train_slopes, bool train_biases,
          bool train_divisive_strength, bool train_tau, int checkpoint_interval,
          const std::optional<std::vector<std::int64_t>>& train_indices, py::object loss) {
-        const auto shape = shape_of_input(inputs, "inputs");
+        const auto in = input_view(inputs, "inputs");
         train_params p;
         p.num_epochs = num_epochs;
         p.learning_rate = learning_rate;
@@ -391,7 +389,7 @@ void register_ratenet(py::module_& parent) {
         train_result r;
         {
           py::gil_scoped_release release;
-          r = ratenet::train_model(net, span_of(inputs), shape, targets, p);
+          r = ratenet::train_model(net, in, targets, p);
         }
         py::dict d;
         d["parameters"] = parameters_dict(r.parameters);
@@ -415,7 +413,7 @@ void register_ratenet(py::module_& parent) {
       [](const network& net, const carray<float>& input,
          const std::map<int, std::vector<std::int64_t>>& neurons, const std::string& method,
          bool normalize) {
-        const auto shape = shape_of_input(input, "input_tensor");
+        const auto in = input_view(input, "input_tensor");
         const auto how = parse_attribution_method(method);
         target_activation of_interest;  // {layer: [neurons]}, in every batch item
         for (const auto& [layer, indices] : neurons)
@@ -423,9 +421,9 @@ void register_ratenet(py::module_& parent) {
         std::vector<float> out;
         {
           py::gil_scoped_release release;
-          out = ratenet::saliency(net, span_of(input), shape, of_interest, how, normalize);
+          out = ratenet::saliency(net, in, of_interest, how, normalize);
         }
-        return floats(std::move(out), {shape.batch, shape.sensory, shape.steps});
+        return floats(std::move(out), in.shape);
       },
       py::arg("net"), py::arg("input"), py::arg("neurons_of_interest"), py::arg("method"),
       py::arg("normalize"), doc("ratenet::saliency"));
@@ -437,7 +435,7 @@ void register_ratenet(py::module_& parent) {
          const std::vector<int>& monitor_layers, const std::string& method,
          const std::vector<std::string>& batch_names, int checkpoint_interval,
          bool normalize_per_layer) {
-        const auto shape = shape_of_input(input, "input_tensor");
+        const auto in = input_view(input, "input_tensor");
         gradient_params p;
         p.monitor = monitor;
         p.targets = targets;
@@ -449,7 +447,7 @@ void register_ratenet(py::module_& parent) {
         gradient_table t;
         {
           py::gil_scoped_release release;
-          t = ratenet::get_gradients(net, span_of(input), shape, p);
+          t = ratenet::get_gradients(net, in, p);
         }
         return py::make_tuple(t.group, t.batch_name, t.layers, t.values);
       },

@@ -95,12 +95,11 @@ void register_ratenet_results(py::module_& parent) {
       .def_property_readonly("input",
                              [](const maximise_result& r) {
                                auto v = r.optimised.input;
-                               const auto& s = r.optimised.shape;
-                               return to_numpy(std::move(v), {s.batch, s.sensory, s.steps});
+                               return to_numpy(std::move(v), r.optimised.shape);
                              })
       .def_property_readonly("activations", [](const maximise_result& r) {
         auto v = r.optimised.activations;
-        return to_numpy(std::move(v), {r.optimised.shape.batch, r.info.neurons, r.info.layers});
+        return to_numpy(std::move(v), {r.optimised.shape[0], r.info.neurons, r.info.layers});
       });
 
   m.def(
@@ -160,7 +159,7 @@ void register_ratenet_results(py::module_& parent) {
   bind_result<saliency_result>(m, "SaliencyResult")
       .def_property_readonly("map", [](const saliency_result& r) {
         auto v = r.map;
-        return to_numpy(std::move(v), {r.shape.batch, r.shape.sensory, r.shape.steps});
+        return to_numpy(std::move(v), r.shape);
       });
   bind_result<gradients_result>(m, "GradientsResult");
   bind_result<paths_result>(m, "PathsResult");

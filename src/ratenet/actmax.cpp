@@ -190,10 +190,9 @@ actmax_result activation_maximisation(const network& net, const target_activatio
       grad_x(input_size);
   std::vector<double> totals;
   const float theta = static_cast<float>(net.params().threshold);
-  const input_shape& shape = result.shape;
   for (int it = 0; it < params.num_iterations; ++it) {
-    const auto trajectory =
-        net.record(x, shape, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
+    const auto trajectory = net.record(
+        {x, result.shape}, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
     if (it % params.snapshot_every == 0) {
       std::vector<float> snap(input_size);
       for (std::size_t k = 0; k < input_size; ++k) snap[k] = x[k] < theta ? 0.0f : std::tanh(x[k]);
@@ -270,7 +269,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     if (progress) progress->advance(1);
   }
   for (auto& v : x) v = std::clamp(v, -1.0f, 1.0f);
-  result.activations = net.forward(x, shape);
+  result.activations = net.forward({x, result.shape});
   return result;
 }
 

@@ -46,27 +46,27 @@ attribution_method parse_attribution_method(std::string_view name) {
       "method", "expected 'vanilla' or 'input_x_gradient', got '" + std::string(name) + "'");
 }
 
-std::vector<float> saliency(const network& net, std::span<const float> input,
-                            const input_shape& shape, const target_activation& neurons_of_interest,
-                            attribution_method method, bool normalize) {
-  const std::int64_t n = net.size(), layers = net.num_layers();
-  std::vector<float> grad_a(static_cast<std::size_t>(shape.batch * n * layers), 0.0f);
+std::vector<float> saliency(const network& net, const array_view<const float>& input,
+                            const target_activation& neurons_of_interest, attribution_method method,
+                            bool normalize) {
+  const std::int64_t n = net.size(), layers = net.num_layers(), batch = input_batch(input);
+  std::vector<float> grad_a(static_cast<std::size_t>(batch * n * layers), 0.0f);
   for (const auto& t : neurons_of_interest.targets) {
     require_layer(net, t.layer, "saliency:");
     members(net, neuron_key{t.neuron});  // range check
-    if (t.batch && (*t.batch < 0 || *t.batch >= shape.batch))
+    if (t.batch && (*t.batch < 0 || *t.batch >= batch))
       throw error("saliency: batch item " + std::to_string(*t.batch) + " is outside 0.." +
-                  std::to_string(shape.batch - 1));
-    for (std::int64_t b = t.batch.value_or(0); b < (t.batch ? *t.batch + 1 : shape.batch); ++b)
+                  std::to_string(batch - 1));
+    for (std::int64_t b = t.batch.value_or(0); b < (t.batch ? *t.batch + 1 : batch); ++b)
       grad_a[static_cast<std::size_t>((b * n + t.neuron) * layers + t.layer)] += 1.0f;
   }
-  const auto trajectory = net.record(input, shape);
+  const auto trajectory = net.record(input);
   auto g = net.backward(trajectory, grad_a).input;
   if (method == attribution_method::input_x_gradient)
-    for (std::size_t k = 0; k < g.size(); ++k) g[k] *= input[k];
+    for (std::size_t k = 0; k < g.size(); ++k) g[k] *= input.values[k];
   if (normalize && !g.empty() && *std::max_element(g.begin(), g.end()) > 0) {
-    const auto per_item = g.size() / static_cast<std::size_t>(shape.batch);
-    for (std::int64_t b = 0; b < shape.batch; ++b) {
+    const auto per_item = g.size() / static_cast<std::size_t>(batch);
+    for (std::int64_t b = 0; b < batch; ++b) {
       const auto first = g.begin() + static_cast<std::ptrdiff_t>(b * per_item);
       const float top = *std::max_element(first, first + static_cast<std::ptrdiff_t>(per_item));
       if (top > 0) std::transform(first, first + per_item, first, [&](float v) { return v / top; });
@@ -79,9 +79,9 @@ std::string to_string(attribution_method method) {
   return method == attribution_method::vanilla ? "vanilla" : "input_x_gradient";
 }
 
-gradient_table get_gradients(const network& net, std::span<const float> input,
-                             const input_shape& shape, const gradient_params& params) {
-  const std::int64_t n = net.size(), batch = shape.batch;
+gradient_table get_gradients(const network& net, const array_view<const float>& input,
+                             const gradient_params& params) {
+  const std::int64_t n = net.size(), batch = input_batch(input);
   const int layers = net.num_layers();
   std::vector<std::string> batch_names = params.batch_names;
   if (batch_names.empty())
@@ -141,7 +141,7 @@ gradient_table get_gradients(const network& net, std::span<const float> input,
     return v;
   }();
   const auto trajectory =
-      net.record(input, shape, {}, {.checkpoint_interval = params.checkpoint_interval});
+      net.record(input, {}, {.checkpoint_interval = params.checkpoint_interval});
   net.backward(
       trajectory,
       [&](int layer, std::span<const float>, std::span<float> g) {
@@ -170,7 +170,7 @@ gradient_table get_gradients(const network& net, std::span<const float> input,
 
   if (params.method == attribution_method::input_x_gradient) {
     // Times the monitored activity: the neuron's, or the group's mean.
-    const auto activations = net.forward(input, shape);
+    const auto activations = net.forward(input);
     for (std::size_t r = 0; r < rows.size(); ++r)
       for (std::int64_t b = 0; b < batch; ++b)
         for (int m : monitored) {

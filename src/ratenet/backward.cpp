@@ -185,9 +185,10 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
 // restricted to the sensory rows, one thread per row.
 template <class real>
 void basic_network<real>::sensory_rows(const real* grad_wx, const real* grad_divisive,
-                                       const real* leaky, const real* r, const input_shape& shape,
-                                       real* input_grad, double* acc_strength) const {
-  const auto batch = shape.batch;
+                                       const real* leaky, const real* r,
+                                       const detail::input_dims& dims, real* input_grad,
+                                       double* acc_strength) const {
+  const auto batch = dims.batch;
   const bool divisive = !params_.divisive_normalization.empty();
   const auto row_product = [batch](const sparse::basic_csr<real>& m, std::int64_t row,
                                    const real* x, std::int64_t b) {
@@ -210,7 +211,7 @@ void basic_network<real>::sensory_rows(const real* grad_wx, const real* grad_div
         v += strength_n_[static_cast<std::size_t>(i)] * q;
         sum_strength += static_cast<double>(r[m] * q);
       }
-      input_grad[(b * shape.sensory + j) * shape.steps] = v + leaky[m];
+      input_grad[(b * dims.sensory + j) * dims.steps] = v + leaky[m];
     }
     acc_strength[static_cast<std::size_t>(i)] += sum_strength;
   }
@@ -224,20 +225,20 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
     throw error(
         "backward: the trajectory was recorded by another network, or before set_parameters");
   if (activation_) throw error("backward: not available with a custom activation function");
-  const auto& shape = trajectory.shape_;
-  const auto batch = shape.batch;
+  const auto& dims = trajectory.dims_;
+  const auto batch = dims.batch;
   const int layers = trajectory.layers_;
   const int interval = trajectory.interval_;
   const auto values = static_cast<std::size_t>(n_ * batch);
   const bool divisive = !params_.divisive_normalization.empty();
   const bool linear = params_.kind == network_kind::linear;
-  const run_context context{trajectory.input_.data(), shape, &trajectory.clamps_};
+  const run_context context{trajectory.input_.data(), dims, &trajectory.clamps_};
   const auto& clamps = trajectory.clamps_;
 
   detail::workspace<real> work;
   if (divisive) work.divisive.resize(values);
   std::vector<real> initial(values);
-  initial_state(context.input, shape, initial.data());
+  initial_state(context.input, dims, initial.data());
   std::vector<real> grad(values, real(0)), grad_prev(values), grad_wx(values);
   std::vector<real> grad_divisive(divisive ? values : 0), back_divisive(divisive ? values : 0);
   const auto segment = static_cast<std::size_t>(interval == 0 ? 0 : std::min(interval, layers));
@@ -294,8 +295,8 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
                                          sensory_pos_.data(),
                                          context.input,
                                          out.input.data(),
-                                         shape.sensory,
-                                         shape.steps,
+                                         dims.sensory,
+                                         dims.steps,
                                          l + 1,
                                          static_cast<real>(params_.threshold),
                                          grad.data(),
@@ -314,7 +315,7 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
         // a_{-1} = r is zeros outside the sensory rows and no state: only its sensory rows
         // of dLoss/dr are needed, dLoss/dinput column 0 (and the strength terms vanish
         // elsewhere, r being 0).
-        sensory_rows(grad_wx.data(), grad_divisive.data(), grad.data(), prev, shape,
+        sensory_rows(grad_wx.data(), grad_divisive.data(), grad.data(), prev, dims,
                      out.input.data(), acc_strength.data());
         break;
       }
@@ -374,10 +375,10 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
 }
 
 template void basic_network<float>::sensory_rows(const float*, const float*, const float*,
-                                                 const float*, const input_shape&, float*,
+                                                 const float*, const detail::input_dims&, float*,
                                                  double*) const;
 template void basic_network<double>::sensory_rows(const double*, const double*, const double*,
-                                                  const double*, const input_shape&, double*,
+                                                  const double*, const detail::input_dims&, double*,
                                                   double*) const;
 template gradients<float> basic_network<float>::backward(const basic_trajectory<float>&,
                                                          std::span<const float>) const;

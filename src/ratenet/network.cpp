@@ -317,7 +317,15 @@ void basic_network<real>::refresh() {
 // Inputs and manipulations
 
 template <class real>
-void basic_network<real>::check_input(std::span<const real> input, const input_shape& s) const {
+detail::input_dims basic_network<real>::check_input(const array_view<const real>& input) const {
+  const auto& shape = input.shape;
+  if (shape.size() != 2 && shape.size() != 3)
+    throw error(
+        "input: expected a 2-D (sensory, steps) or 3-D (batch, sensory, steps) shape, "
+        "got " +
+        std::to_string(shape.size()) + " dimensions");
+  const auto s = shape.size() == 2 ? detail::input_dims{1, shape[0], shape[1]}
+                                   : detail::input_dims{shape[0], shape[1], shape[2]};
   if (s.batch < 1)
     throw error("input: the batch size must be at least 1, got " + std::to_string(s.batch));
   if (s.sensory != num_sensory())
@@ -326,10 +334,11 @@ void basic_network<real>::check_input(std::span<const real> input, const input_s
   if (s.steps < params_.num_layers)
     throw error("input: " + std::to_string(s.steps) + " time steps, but the network has " +
                 std::to_string(params_.num_layers) + " layers (needs at least as many steps)");
-  if (static_cast<std::int64_t>(input.size()) != s.batch * s.sensory * s.steps)
-    throw error("input: " + std::to_string(input.size()) + " values for shape (" +
+  if (static_cast<std::int64_t>(input.values.size()) != s.batch * s.sensory * s.steps)
+    throw error("input: " + std::to_string(input.values.size()) + " values for shape (" +
                 std::to_string(s.batch) + ", " + std::to_string(s.sensory) + ", " +
                 std::to_string(s.steps) + ")");
+  return s;
 }
 
 template <class real>
@@ -389,7 +398,8 @@ detail::clamp_list<real> basic_network<real>::compile(const manipulation& m,
 
 // r: zeros, sensory rows = input column 0 (never thresholded).
 template <class real>
-void basic_network<real>::initial_state(const real* input, const input_shape& s, real* r) const {
+void basic_network<real>::initial_state(const real* input, const detail::input_dims& s,
+                                        real* r) const {
   const auto batch = s.batch;
   std::fill(r, r + n_ * batch, real(0));
   for (std::int64_t j = 0; j < s.sensory; ++j)
@@ -478,7 +488,7 @@ void dispatch_step(const step_kernel_args<real>& k, bool divisive, bool post) {
 template <class real>
 void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
                                const run_context& context, detail::workspace<real>& work) const {
-  const auto batch = context.shape.batch;
+  const auto batch = context.dims.batch;
   const auto values = n_ * batch;
   const bool divisive = !params_.divisive_normalization.empty();
   const bool post = layer < params_.num_layers - 1;
@@ -513,8 +523,8 @@ void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
                                    keep_n_.data(),
                                    sensory_pos_.data(),
                                    context.input,
-                                   context.shape.sensory,
-                                   context.shape.steps,
+                                   context.dims.sensory,
+                                   context.dims.steps,
                                    layer + 1,
                                    theta,
                                    out};
@@ -547,11 +557,11 @@ void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
         {out, size}};
     activation_(*this, args);
     if (post) {
-      const auto input_stride = context.shape.sensory * context.shape.steps;
+      const auto input_stride = context.dims.sensory * context.dims.steps;
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(values))
       for (std::int64_t i = 0; i < n_; ++i) {
         const auto pos = sensory_pos_[static_cast<std::size_t>(i)];
-        const real* x = pos >= 0 ? context.input + pos * context.shape.steps + layer + 1 : nullptr;
+        const real* x = pos >= 0 ? context.input + pos * context.dims.steps + layer + 1 : nullptr;
         for (std::int64_t b = 0; b < batch; ++b) {
           real a = out[i * batch + b];
           if (x) a += x[b * input_stride];
@@ -594,14 +604,14 @@ bool is_checkpoint(int layer, int layers, int interval) {
 template <class real>
 void basic_network<real>::run(const run_context& context, basic_trajectory<real>* trajectory,
                               std::span<real> activations) const {
-  const auto batch = context.shape.batch;
+  const auto batch = context.dims.batch;
   const auto values = static_cast<std::size_t>(n_ * batch);
   const int layers = params_.num_layers;
   detail::workspace<real> work;
   if (!params_.divisive_normalization.empty()) work.divisive.resize(values);
   if (activation_) work.slope.resize(values);
   std::vector<real> first(values), second(values);
-  initial_state(context.input, context.shape, first.data());
+  initial_state(context.input, context.dims, first.data());
   const bool keep_all = trajectory && trajectory->interval_ == 0;
   std::vector<real> wx_scratch(keep_all ? 0 : values);
   const real* prev = first.data();
@@ -626,60 +636,58 @@ void basic_network<real>::run(const run_context& context, basic_trajectory<real>
 }
 
 template <class real>
-std::vector<real> basic_network<real>::forward(std::span<const real> input,
-                                               const input_shape& shape,
+std::vector<real> basic_network<real>::forward(const array_view<const real>& input,
                                                const manipulation& clamps) const {
-  check_input(input, shape);
-  std::vector<real> out(static_cast<std::size_t>(shape.batch * n_ * params_.num_layers));
-  forward(input, shape, clamps, out);
+  const auto dims = check_input(input);
+  std::vector<real> out(static_cast<std::size_t>(dims.batch * n_ * params_.num_layers));
+  forward(input, clamps, out);
   return out;
 }
 
 template <class real>
-void basic_network<real>::forward(std::span<const real> input, const input_shape& shape,
-                                  const manipulation& clamps, std::span<real> activations) const {
-  check_input(input, shape);
-  if (static_cast<std::int64_t>(activations.size()) != shape.batch * n_ * params_.num_layers)
+void basic_network<real>::forward(const array_view<const real>& input, const manipulation& clamps,
+                                  std::span<real> activations) const {
+  const auto dims = check_input(input);
+  if (static_cast<std::int64_t>(activations.size()) != dims.batch * n_ * params_.num_layers)
     throw error("forward: room for " + std::to_string(activations.size()) +
                 " activations, expected batch x neurons x layers = " +
-                std::to_string(shape.batch * n_ * params_.num_layers));
-  const auto list = compile(clamps, shape.batch);
-  run({input.data(), shape, &list}, nullptr, activations);
+                std::to_string(dims.batch * n_ * params_.num_layers));
+  const auto list = compile(clamps, dims.batch);
+  run({input.values.data(), dims, &list}, nullptr, activations);
 }
 
 template <class real>
-basic_trajectory<real> basic_network<real>::record(std::span<const real> input,
-                                                   const input_shape& shape,
+basic_trajectory<real> basic_network<real>::record(const array_view<const real>& input,
                                                    const manipulation& clamps,
                                                    const record_options& options,
                                                    std::span<real> activations) const {
-  check_input(input, shape);
+  const auto dims = check_input(input);
   if (options.checkpoint_interval < 0)
     throw parameter_error("checkpoint_interval",
                           "must be >= 0, got " + std::to_string(options.checkpoint_interval));
   const int layers = params_.num_layers;
   if (!activations.empty() &&
-      static_cast<std::int64_t>(activations.size()) != shape.batch * n_ * layers)
+      static_cast<std::int64_t>(activations.size()) != dims.batch * n_ * layers)
     throw error("record: room for " + std::to_string(activations.size()) +
                 " activations, expected batch x neurons x layers = " +
-                std::to_string(shape.batch * n_ * layers));
+                std::to_string(dims.batch * n_ * layers));
   basic_trajectory<real> t;
   t.owner_ = this;
   t.generation_ = generation_;
   t.neurons_ = n_;
-  t.shape_ = shape;
+  t.dims_ = dims;
   t.layers_ = layers;
   t.interval_ = options.checkpoint_interval;
-  t.input_.assign(input.begin(), input.end());
-  t.clamps_ = compile(clamps, shape.batch);
-  const auto values = static_cast<std::size_t>(n_ * shape.batch);
+  t.input_.assign(input.values.begin(), input.values.end());
+  t.clamps_ = compile(clamps, dims.batch);
+  const auto values = static_cast<std::size_t>(n_ * dims.batch);
   if (t.interval_ == 0) {
     t.states_.resize(values * static_cast<std::size_t>(layers));
     t.wx_.resize(values * static_cast<std::size_t>(layers));
   } else {
     t.states_.resize(values * static_cast<std::size_t>((layers - 1) / t.interval_));
   }
-  run({t.input_.data(), shape, &t.clamps_}, &t, activations);
+  run({t.input_.data(), dims, &t.clamps_}, &t, activations);
   return t;
 }
 
@@ -698,7 +706,7 @@ std::span<const real> basic_trajectory<real>::state(int layer) const {
     throw error("trajectory: the state of layer " + std::to_string(layer) +
                 " is not kept (layers 0.." + std::to_string(layers_ - 1) +
                 ", checkpoint interval " + std::to_string(interval_) + ")");
-  const auto values = static_cast<std::size_t>(neurons_ * shape_.batch);
+  const auto values = static_cast<std::size_t>(neurons_ * dims_.batch);
   const auto slot = interval_ == 0 ? layer : (layer + 1) / interval_ - 1;
   return std::span<const real>(states_).subspan(static_cast<std::size_t>(slot) * values, values);
 }
@@ -708,10 +716,10 @@ std::vector<real> basic_trajectory<real>::activations() const {
   if (interval_ != 0)
     throw error("trajectory: activations need checkpoint interval 0 (this one has " +
                 std::to_string(interval_) + "); pass an activations span to record()");
-  std::vector<real> out(static_cast<std::size_t>(shape_.batch * neurons_ * layers_));
-  const auto values = static_cast<std::size_t>(neurons_ * shape_.batch);
+  std::vector<real> out(static_cast<std::size_t>(dims_.batch * neurons_ * layers_));
+  const auto values = static_cast<std::size_t>(neurons_ * dims_.batch);
   for (int l = 0; l < layers_; ++l)
-    write_layer(states_.data() + static_cast<std::size_t>(l) * values, neurons_, shape_.batch,
+    write_layer(states_.data() + static_cast<std::size_t>(l) * values, neurons_, dims_.batch,
                 layers_, l, out.data());
   return out;
 }

@@ -15,7 +15,7 @@ namespace kenyon::ratenet {
 template <class real>
 struct basic_network<real>::run_context {
   const real* input = nullptr;  // (batch, sensory, steps)
-  input_shape shape;
+  detail::input_dims dims;
   const detail::clamp_list<real>* clamps = nullptr;
 };
 

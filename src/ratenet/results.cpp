@@ -98,19 +98,19 @@ grouped_rows type_means(const model& m, std::span<const float> activations, std:
 
 // Heatmap of one batch item of a (batch, sensory, steps) array, sensory neurons averaged
 // per cell type (rows) and time steps as columns.
-heatmap input_heatmap(const model& m, std::span<const float> values, const input_shape& shape,
-                      std::int64_t b, const std::string& title, const std::string& colour_label) {
-  const auto per_item = static_cast<std::size_t>(shape.sensory * shape.steps);
-  const auto g = rows_of(
-      get_input_activation({values.subspan(static_cast<std::size_t>(b) * per_item, per_item),
-                            {shape.sensory, shape.steps}},
-                           m.net.sensory_indices(), m.conn.idx_to_group()));
+heatmap input_heatmap(const model& m, const array_view<const float>& values, std::int64_t b,
+                      const std::string& title, const std::string& colour_label) {
+  const std::int64_t sensory = values.shape[1], steps = values.shape[2];
+  const auto per_item = static_cast<std::size_t>(sensory * steps);
+  const auto g = rows_of(get_input_activation(
+      {values.values.subspan(static_cast<std::size_t>(b) * per_item, per_item), {sensory, steps}},
+      m.net.sensory_indices(), m.conn.idx_to_group()));
   heatmap h;
   h.title = title;
   h.x_label = "time step";
   h.y_label = "sensory cell type";
   h.row_labels = g.groups;
-  for (std::int64_t t = 0; t < shape.steps; ++t) h.column_labels.push_back(std::to_string(t));
+  for (std::int64_t t = 0; t < steps; ++t) h.column_labels.push_back(std::to_string(t));
   h.values = g.means;
   h.colour_label = colour_label;
   return h;
@@ -277,9 +277,8 @@ forward_result run_forward(const model& m, const forward_options& o) {
   }
   forward_result r;
   r.info = info_of(m, "forward");
-  const input_shape shape{in.batch, in.sensory, in.steps};
   const auto t0 = clock_type::now();
-  r.activations = net.forward(in.values, shape, clamps);
+  r.activations = net.forward(in.view(), clamps);
   r.info.seconds = seconds_since(t0);
   r.input = in;
   r.shown = o.show.empty() ? most_active_types(m, r.activations, 8) : o.show;
@@ -334,25 +333,24 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
   maximise_result r;
   r.info = info_of(m, "maximise");
   r.targets = resolve_targets(m.conn, o.targets, net.num_layers(), o.batch);
-  const input_shape shape{o.batch, net.num_sensory(), net.num_layers()};
+  const std::int64_t batch = o.batch, sensory = net.num_sensory(), steps = net.num_layers();
   std::optional<std::vector<float>> initial;
   if (o.initial) {
-    if (o.initial->batch != shape.batch || o.initial->sensory != shape.sensory ||
-        o.initial->steps != shape.steps)
-      throw parameter_error(
-          "initial", "the initial input must have shape (" + std::to_string(shape.batch) + ", " +
-                         std::to_string(shape.sensory) + ", " + std::to_string(shape.steps) + ")");
+    if (o.initial->batch != batch || o.initial->sensory != sensory || o.initial->steps != steps)
+      throw parameter_error("initial", "the initial input must have shape (" +
+                                           std::to_string(batch) + ", " + std::to_string(sensory) +
+                                           ", " + std::to_string(steps) + ")");
     initial = o.initial->values;
   } else if (o.init == maximise_options::start::guess) {
     const auto guess = linear_guess(m, r.targets, 5);
     // The guess covers min(5, last target layer + 1) steps; later steps start at 0.
-    initial.emplace(static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps), 0.0f);
+    initial.emplace(static_cast<std::size_t>(batch * sensory * steps), 0.0f);
     float largest = 0;
     for (float v : guess.values) largest = std::max(largest, std::abs(v));
     for (std::int64_t b = 0; b < guess.batch; ++b)
       for (std::int64_t j = 0; j < guess.sensory; ++j)
-        for (std::int64_t t = 0; t < std::min(guess.steps, shape.steps); ++t)
-          (*initial)[static_cast<std::size_t>((b * shape.sensory + j) * shape.steps + t)] =
+        for (std::int64_t t = 0; t < std::min(guess.steps, steps); ++t)
+          (*initial)[static_cast<std::size_t>((b * sensory + j) * steps + t)] =
               largest > 0 ? guess.at(b, j, t) / largest : 0.0f;
   }
 
@@ -399,11 +397,11 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
                                                           {{"target loss", a.target_loss},
                                                            {"activity regulariser", a.out_reg},
                                                            {"input regulariser", a.in_reg}})));
-    for (std::int64_t b = 0; b < shape.batch; ++b) {
-      const std::string suffix = batch_suffix(shape.batch, b);
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const std::string suffix = batch_suffix(batch, b);
       r.figures.emplace_back(
           "optimised_input" + suffix + ".svg",
-          to_svg(input_heatmap(m, a.input, shape, b,
+          to_svg(input_heatmap(m, {a.input, a.shape}, b,
                                "optimised input, batch item " + std::to_string(b), "input")));
       std::vector<std::string> types;
       for (const auto& s : o.targets)
@@ -420,12 +418,11 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
 
 std::vector<named_file> maximise_result::data_files() const {
   const auto& s = optimised.shape;
-  return {
-      {"optimised_input.npy", npy_file({s.batch, s.sensory, s.steps}, optimised.input)},
-      {"activations.npy", npy_file({s.batch, info.neurons, static_cast<std::int64_t>(info.layers)},
-                                   optimised.activations)},
-      {"losses.csv", losses.to_csv()},
-      {"targets.csv", target_values.to_csv()}};
+  return {{"optimised_input.npy", npy_file(s, optimised.input)},
+          {"activations.npy", npy_file({s[0], info.neurons, static_cast<std::int64_t>(info.layers)},
+                                       optimised.activations)},
+          {"losses.csv", losses.to_csv()},
+          {"targets.csv", target_values.to_csv()}};
 }
 
 // ---------------------------------------------------------------- train
@@ -436,8 +433,7 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
   training_result r;
   r.info = info_of(m, "train");
   const auto t0 = clock_type::now();
-  r.trained =
-      train_model(net, in.values, {in.batch, in.sensory, in.steps}, o.targets, o.params, progress);
+  r.trained = train_model(net, in.view(), o.targets, o.params, progress);
   r.info.seconds = seconds_since(t0);
   const auto& h = r.trained.history;
   r.details = {{"epochs", h.loss.size()},
@@ -481,22 +477,22 @@ saliency_result run_saliency(const model& m, const saliency_options& o) {
   saliency_result r;
   r.info = info_of(m, "saliency");
   const auto of_interest = neurons_of_interest(m, o.targets);
-  r.shape = {in.batch, in.sensory, in.steps};
+  r.shape = in.shape();
   const auto t0 = clock_type::now();
-  r.map = saliency(m.net, in.values, r.shape, of_interest, o.method, o.normalize);
+  r.map = saliency(m.net, in.view(), of_interest, o.method, o.normalize);
   r.info.seconds = seconds_since(t0);
   r.details = {{"shape", in.shape()}, {"method", to_string(o.method)}};
   if (o.figures)
     for (std::int64_t b = 0; b < in.batch; ++b)
       r.figures.emplace_back(
           "saliency" + batch_suffix(in.batch, b) + ".svg",
-          to_svg(input_heatmap(m, r.map, r.shape, b, "saliency, batch item " + std::to_string(b),
+          to_svg(input_heatmap(m, {r.map, r.shape}, b, "saliency, batch item " + std::to_string(b),
                                "gradient")));
   return r;
 }
 
 std::vector<named_file> saliency_result::data_files() const {
-  return {{"saliency.npy", npy_file({shape.batch, shape.sensory, shape.steps}, map)}};
+  return {{"saliency.npy", npy_file(shape, map)}};
 }
 
 // ---------------------------------------------------------------- gradients
@@ -513,9 +509,8 @@ gradients_result run_gradients(const model& m, const gradients_options& o) {
   p.monitor_layers = o.monitor_layers;
   p.method = o.method;
   p.normalize_per_layer = o.normalize_per_layer;
-  const input_shape shape{in.batch, in.sensory, in.steps};
   const auto t0 = clock_type::now();
-  r.gradients = get_gradients(m.net, in.values, shape, p);
+  r.gradients = get_gradients(m.net, in.view(), p);
   r.info.seconds = seconds_since(t0);
   const auto& t = r.gradients;
   r.details = {{"rows", t.values.size()}, {"method", to_string(o.method)}};
@@ -550,9 +545,8 @@ paths_result run_paths(const model& m, const paths_options& o) {
   const auto& in = o.input;
   paths_result r;
   r.info = info_of(m, "paths");
-  const input_shape shape{in.batch, in.sensory, in.steps};
   const auto t0 = clock_type::now();
-  const auto activations = net.forward(in.values, shape);
+  const auto activations = net.forward(in.view());
   path_table_options options;
   options.activation_threshold = o.activation_threshold;
   options.connectivity_threshold = o.connectivity_threshold;
@@ -636,8 +630,7 @@ guess_result run_guess(const model& m, const guess_options& o) {
   if (o.figures)
     r.figures.emplace_back(
         "guess.svg",
-        to_svg(input_heatmap(m, r.guess.values, {r.guess.batch, r.guess.sensory, r.guess.steps}, 0,
-                             "linear guess of the optimal input", "score")));
+        to_svg(input_heatmap(m, r.guess.view(), 0, "linear guess of the optimal input", "score")));
   return r;
 }
 

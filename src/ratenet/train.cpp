@@ -58,9 +58,9 @@ std::array<tensor_ref, 4> tensors(group_parameters<float>& p, const train_params
            {"raw_bias", &p.raw_bias, params.train_biases}}};
 }
 
-std::vector<float> gather_items(std::span<const float> inputs, const input_shape& shape,
-                                std::span<const std::int64_t> items) {
-  const auto block = static_cast<std::size_t>(shape.sensory * shape.steps);
+std::vector<float> gather_items(std::span<const float> inputs, std::int64_t sensory,
+                                std::int64_t steps, std::span<const std::int64_t> items) {
+  const auto block = static_cast<std::size_t>(sensory * steps);
   std::vector<float> out(items.size() * block);
   for (std::size_t k = 0; k < items.size(); ++k)
     std::copy_n(
@@ -78,8 +78,9 @@ struct local_target {
 
 struct subset {
   std::vector<std::int64_t> items;
-  input_shape shape;
   std::vector<float> inputs;
+  std::vector<std::int64_t> shape;  // (items, sensory, steps)
+  array_view<const float> view() const { return {inputs, shape}; }
   std::vector<local_target> targets;
 };
 
@@ -266,7 +267,7 @@ void train_params::validate() const {
                           "train_divisive_strength and train_tau are all false");
 }
 
-train_result train_model(network& net, std::span<const float> inputs, const input_shape& shape,
+train_result train_model(network& net, const array_view<const float>& input_view,
                          std::span<const training_target> targets, const train_params& params,
                          progress_bar* progress) {
   params.validate();
@@ -274,20 +275,28 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
     throw error(
         "train_model: the network has no per-group parameters to train (build it with "
         "idx_to_group)");
-  const std::int64_t n = net.size(), batch = shape.batch;
+  const auto& dims = input_view.shape;
+  if (dims.size() != 2 && dims.size() != 3)
+    throw error(
+        "train_model: inputs: expected a 2-D (sensory, steps) or 3-D (batch, sensory, "
+        "steps) shape, got " +
+        std::to_string(dims.size()) + " dimensions");
+  const auto inputs = input_view.values;
+  const std::int64_t n = net.size(), batch = input_batch(input_view);
+  const std::int64_t sensory = dims[dims.size() - 2], steps = dims.back();
   const int layers = net.num_layers();
   if (batch < 1) throw error("train_model: inputs: expected at least one batch item");
-  if (shape.sensory != net.num_sensory())
-    throw error("train_model: inputs: " + std::to_string(shape.sensory) +
+  if (sensory != net.num_sensory())
+    throw error("train_model: inputs: " + std::to_string(sensory) +
                 " sensory rows, the network has " + std::to_string(net.num_sensory()) +
                 " sensory neurons");
-  if (shape.steps < layers)
-    throw error("train_model: inputs: " + std::to_string(shape.steps) +
+  if (steps < layers)
+    throw error("train_model: inputs: " + std::to_string(steps) +
                 " time steps, fewer than num_layers = " + std::to_string(layers));
-  if (inputs.size() != static_cast<std::size_t>(batch * shape.sensory * shape.steps))
-    throw error("train_model: inputs: " + std::to_string(inputs.size()) +
-                " values, expected batch x sensory x steps = " +
-                std::to_string(batch * shape.sensory * shape.steps));
+  if (inputs.size() != static_cast<std::size_t>(batch * sensory * steps))
+    throw error(
+        "train_model: inputs: " + std::to_string(inputs.size()) +
+        " values, expected batch x sensory x steps = " + std::to_string(batch * sensory * steps));
   for (std::size_t k = 0; k < targets.size(); ++k) {
     const auto& t = targets[k];
     const std::string where =
@@ -340,8 +349,8 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
   val.items = result.val_indices;
   std::vector<std::int64_t> position(static_cast<std::size_t>(batch));
   for (subset* s : {&train, &val}) {
-    s->shape = {static_cast<std::int64_t>(s->items.size()), shape.sensory, shape.steps};
-    s->inputs = gather_items(inputs, shape, s->items);
+    s->shape = {static_cast<std::int64_t>(s->items.size()), sensory, steps};
+    s->inputs = gather_items(inputs, sensory, steps, s->items);
     for (std::size_t k = 0; k < s->items.size(); ++k)
       position[static_cast<std::size_t>(s->items[k])] = static_cast<std::int64_t>(k);
   }
@@ -373,16 +382,15 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
                           "nothing to train: only train_divisive_strength is selected and the "
                           "network has no divisive normalisation");
 
-  const auto act_train = static_cast<std::size_t>(train.shape.batch * n * layers);
+  const auto act_train = static_cast<std::size_t>(train.shape[0] * n * layers);
   std::vector<float> activations(act_train), grad_a(act_train);
-  std::vector<float> val_activations(static_cast<std::size_t>(val.shape.batch * n * layers));
+  std::vector<float> val_activations(static_cast<std::size_t>(val.shape[0] * n * layers));
   const float lambda = static_cast<float>(params.param_reg_lambda);
   try {
     if (params.train_biases) net.set_parameters(initial);
     for (int epoch = 0; epoch < params.num_epochs; ++epoch) {
-      const auto trajectory =
-          net.record(train.inputs, train.shape, {},
-                     {.checkpoint_interval = params.checkpoint_interval}, activations);
+      const auto trajectory = net.record(
+          train.view(), {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
       std::fill(grad_a.begin(), grad_a.end(), 0.0f);
       const double act_loss = activation_loss(train, activations, layers, params, grad_a);
       double reg = 0;
@@ -429,7 +437,7 @@ train_result train_model(network& net, std::span<const float> inputs, const inpu
 
       double val_loss = std::numeric_limits<double>::quiet_NaN();
       if (!val.items.empty()) {
-        net.forward(val.inputs, val.shape, {}, val_activations);
+        net.forward(val.view(), {}, val_activations);
         val_loss = activation_loss(val, val_activations, layers, params, {});
       }
       result.history.val_loss.push_back(val_loss);

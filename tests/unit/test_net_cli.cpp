@@ -117,7 +117,7 @@ TEST_F(net_cli_test, ForwardMatchesTheLibrary) {
   input[1 * 3 + 0] = 1;           // batch 0, id 2, step 0
   input[(2 + 0) * 3 + 1] = 0.5f;  // batch 1, id 1, step 1
   EXPECT_EQ(read_floats(out / "input.npy", {2, 2, 3}), input);
-  const auto expected = net.forward(input, {2, 2, 3});
+  const auto expected = net.forward({input, {2, 2, 3}});
   EXPECT_EQ(read_floats(out / "activations.npy", {2, 5, 3}), expected);
   EXPECT_TRUE(fs::exists(out / "group_activations.csv"));
   EXPECT_TRUE(fs::exists(out / "timeseries_0.svg"));
@@ -161,7 +161,7 @@ TEST_F(net_cli_test, GuessAndSaliencyMatchTheLibrary) {
   std::vector<float> input(2 * 3, 0.0f);
   input[0] = input[3] = 1;
   const auto map = kenyon::ratenet::saliency(
-      net, input, {1, 2, 3}, kenyon::ratenet::target_activation::same_for_all({{2, {{3, 1.0}}}}));
+      net, {input, {1, 2, 3}}, kenyon::ratenet::target_activation::same_for_all({{2, {{3, 1.0}}}}));
   EXPECT_EQ(read_floats(out2 / "saliency.npy", {1, 2, 3}), map);
 }
 
@@ -174,14 +174,14 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   auto net = kenyon::ratenet::make_network(c, p);
   std::vector<float> input(2 * 3, 0.0f);
   input[0] = input[3] = 1;  // both S neurons at step 0
-  const kenyon::ratenet::input_shape shape{1, 2, 3};
+  const std::vector<std::int64_t> shape{1, 2, 3};
 
   // Path tables, neuron by neuron, with the neuroglancer state of the activated path.
   const auto paths = dir_ / "paths";
   auto r = run(small(
       "paths", "--stimulus S:0=1 --layers 3 --tau 1 --by-neuron --out " + quote(paths.string())));
   ASSERT_EQ(r.code, 0) << r.err;
-  const auto act = net.forward(input, shape);
+  const auto act = net.forward({input, shape});
   const auto table = kenyon::ratenet::activations_to_df(c.inprop, {input, {2, 3}}, {act, {5, 3}},
                                                         net.sensory_indices());
   EXPECT_EQ(kenyon::test::read_text(paths / "paths.csv"), table.to_csv());
@@ -216,7 +216,7 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   gp.monitor = {std::string("A")};
   gp.targets[2] = {std::string("B")};
   EXPECT_EQ(kenyon::test::read_text(grads / "gradients.csv"),
-            kenyon::ratenet::get_gradients(net, input, shape, gp).to_table().to_csv());
+            kenyon::ratenet::get_gradients(net, {input, shape}, gp).to_table().to_csv());
   EXPECT_TRUE(fs::exists(grads / "gradients.svg"));
 
   // Fitting per-type parameters to recorded activity (here: the network's own, shifted).
@@ -238,7 +238,7 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   tp.num_epochs = 5;
   tp.seed = 3;
   const auto targets = kenyon::ratenet::read_training_targets_csv(dir_ / "targets.csv");
-  const auto result = kenyon::ratenet::train_model(net, train_input, {4, 2, 3}, targets, tp);
+  const auto result = kenyon::ratenet::train_model(net, {train_input, {4, 2, 3}}, targets, tp);
   const auto history = kenyon::test::read_text(trained / "history.csv");
   EXPECT_EQ(std::count(history.begin(), history.end(), '\n'), 1 + 5);
   const auto params = kenyon::test::read_text(trained / "parameters.csv");
@@ -356,7 +356,7 @@ TEST_F(net_cli_test, MaximiseStartsFromAFileOrTheLinearGuess) {
                                      quote((dir_ / "start.npy").string())));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NEAR(parse(r)["target_loss_start"].get<double>(),
-              kenyon::ratenet::target_loss(net, targets, net.forward(start, {1, 2, 3})), 1e-7);
+              kenyon::ratenet::target_loss(net, targets, net.forward({start, {1, 2, 3}})), 1e-7);
 
   r = run(small("maximise", "--target B:2 --layers 3 --iterations 3 --json --init guess"));
   ASSERT_EQ(r.code, 0) << r.err;
@@ -371,7 +371,7 @@ TEST_F(net_cli_test, MaximiseStartsFromAFileOrTheLinearGuess) {
     for (std::int64_t s = 0; s < guess.steps; ++s)
       scaled[static_cast<std::size_t>(j * 3 + s)] = guess.at(0, j, s) / largest;
   EXPECT_NEAR(parse(r)["target_loss_start"].get<double>(),
-              kenyon::ratenet::target_loss(net, targets, net.forward(scaled, {1, 2, 3})), 1e-7);
+              kenyon::ratenet::target_loss(net, targets, net.forward({scaled, {1, 2, 3}})), 1e-7);
 }
 
 TEST_F(net_cli_test, OptionsFromTomlAndJsonConfigs) {

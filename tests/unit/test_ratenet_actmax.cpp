@@ -148,8 +148,9 @@ TEST(ratenet_actmax, target_loss_is_the_reported_loss) {
   auto p = seed0(false);
   const auto r = activation_maximisation(c.net, c.targets, p, c.init);
   ASSERT_FALSE(r.target_loss.empty());
-  const ratenet::input_shape shape{c.targets.batch_size, c.net.num_sensory(), c.net.num_layers()};
-  const auto start = c.net.forward(c.init, shape);
+  const std::vector<std::int64_t> shape{c.targets.batch_size, c.net.num_sensory(),
+                                        c.net.num_layers()};
+  const auto start = c.net.forward({c.init, shape});
   EXPECT_NEAR(target_loss(c.net, c.targets, start), r.target_loss.front(),
               1e-9 * std::max(1.0, r.target_loss.front()));
   auto repeated = c.targets;

@@ -32,17 +32,17 @@ const auto of_interest =
 
 void expect_saliency(const network& net, const std::string& name) {
   const auto x3 = reference_floats("X3"), x2 = reference_floats("X2");
-  const input_shape s3{3, 40, 6}, s2{1, 40, 6};
-  EXPECT_EQ(
-      allclose(saliency(net, x3, s3, of_interest), reference_floats(name + "_vanilla"), 1e-4, 1e-6),
-      "");
-  EXPECT_EQ(allclose(saliency(net, x3, s3, of_interest, attribution_method::input_x_gradient),
+  const std::vector<std::int64_t> s3{3, 40, 6}, s2{1, 40, 6};
+  EXPECT_EQ(allclose(saliency(net, {x3, s3}, of_interest), reference_floats(name + "_vanilla"),
+                     1e-4, 1e-6),
+            "");
+  EXPECT_EQ(allclose(saliency(net, {x3, s3}, of_interest, attribution_method::input_x_gradient),
                      reference_floats(name + "_ixg"), 1e-4, 1e-6),
             "");
-  EXPECT_EQ(allclose(saliency(net, x3, s3, of_interest, attribution_method::vanilla, true),
+  EXPECT_EQ(allclose(saliency(net, {x3, s3}, of_interest, attribution_method::vanilla, true),
                      reference_floats(name + "_vanilla_norm"), 1e-4, 1e-6),
             "");
-  EXPECT_EQ(allclose(saliency(net, x2, s2, of_interest), reference_floats(name + "_vanilla_2d"),
+  EXPECT_EQ(allclose(saliency(net, {x2, s2}, of_interest), reference_floats(name + "_vanilla_2d"),
                      1e-4, 1e-6),
             "");
 }
@@ -108,14 +108,14 @@ TEST(ratenet_attribution, gradients_by_group_match_reference) {
                std::string("G3")};
   p.targets = {{5, {std::string("G8")}}};
   p.checkpoint_interval = 2;
-  expect_table(get_gradients(net, x3, {3, 40, 6}, p), "gg_groups");
+  expect_table(get_gradients(net, {x3, {3, 40, 6}}, p), "gg_groups");
 
   gradient_params q;
   q.monitor = {std::string("S0"), std::string("G0"), std::string("G3")};
   q.targets = {{4, {std::string("G8")}}, {5, {std::string("G9")}}};
   q.monitor_layers = {0, 2, 3};
   q.normalize_per_layer = true;
-  expect_table(get_gradients(net, x3, {3, 40, 6}, q), "gg_norm");
+  expect_table(get_gradients(net, {x3, {3, 40, 6}}, q), "gg_norm");
 }
 
 TEST(ratenet_attribution, gradients_by_neuron_match_reference) {
@@ -124,10 +124,10 @@ TEST(ratenet_attribution, gradients_by_neuron_match_reference) {
   gradient_params p;
   p.monitor = {std::int64_t{0}, std::int64_t{5}, std::int64_t{50}, std::int64_t{100}};
   p.targets = {{5, {std::int64_t{200}, std::int64_t{201}}}};
-  expect_table(get_gradients(net, x3, {3, 40, 6}, p), "gg_nogroups");
+  expect_table(get_gradients(net, {x3, {3, 40, 6}}, p), "gg_nogroups");
   p.method = attribution_method::input_x_gradient;
   p.monitor_layers = {0, 3};
-  expect_table(get_gradients(net, x3, {3, 40, 6}, p), "gg_ixg");
+  expect_table(get_gradients(net, {x3, {3, 40, 6}}, p), "gg_ixg");
 }
 
 // The original crashes here (input x gradient with groups); kenyon multiplies each group's
@@ -138,10 +138,10 @@ TEST(ratenet_attribution, input_x_gradient_with_groups_works) {
   gradient_params p;
   p.monitor = {std::string("S0"), std::string("G0")};
   p.targets = {{5, {std::string("G8")}}};
-  const auto plain = get_gradients(net, x3, {3, 40, 6}, p);
+  const auto plain = get_gradients(net, {x3, {3, 40, 6}}, p);
   p.method = attribution_method::input_x_gradient;
-  const auto ixg = get_gradients(net, x3, {3, 40, 6}, p);
-  const auto activity = net.forward(x3, {3, 40, 6});
+  const auto ixg = get_gradients(net, {x3, {3, 40, 6}}, p);
+  const auto activity = net.forward({x3, {3, 40, 6}});
   const auto g0 = net.group_members("G0");
   double mean = 0;  // batch_0, layer 2
   for (auto i : g0) mean += activity[static_cast<std::size_t>(i * 6 + 2)];
@@ -158,26 +158,26 @@ TEST(ratenet_attribution, unknown_items_are_named) {
   p.monitor = {std::string("G0")};
   p.targets = {{5, {std::string("nope")}}};
   try {
-    get_gradients(net, x3, {3, 40, 6}, p);
+    get_gradients(net, {x3, {3, 40, 6}}, p);
     FAIL();
   } catch (const error& e) {
     EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
   }
   p.targets = {{9, {std::string("G8")}}};
-  EXPECT_THROW(get_gradients(net, x3, {3, 40, 6}, p), error);
-  EXPECT_THROW(saliency(net, x3, {3, 40, 6}, target_activation::same_for_all({{5, {{300, 1}}}})),
+  EXPECT_THROW(get_gradients(net, {x3, {3, 40, 6}}, p), error);
+  EXPECT_THROW(saliency(net, {x3, {3, 40, 6}}, target_activation::same_for_all({{5, {{300, 1}}}})),
                error);
   // A neuron of interest in one batch item only: the other items get no gradient.
-  const auto only_1 = saliency(net, x3, {3, 40, 6}, {{{1, 5, 200, 1.0}}, 3});
+  const auto only_1 = saliency(net, {x3, {3, 40, 6}}, {{{1, 5, 200, 1.0}}, 3});
   const auto every =
-      saliency(net, x3, {3, 40, 6}, target_activation::same_for_all({{5, {{200, 1}}}}));
+      saliency(net, {x3, {3, 40, 6}}, target_activation::same_for_all({{5, {{200, 1}}}}));
   const std::size_t per_item = 40 * 6;
   for (std::size_t k = 0; k < per_item; ++k) {
     EXPECT_EQ(only_1[k], 0.0f);
     EXPECT_EQ(only_1[per_item + k], every[per_item + k]);
     EXPECT_EQ(only_1[2 * per_item + k], 0.0f);
   }
-  EXPECT_THROW(saliency(net, x3, {3, 40, 6}, {{{3, 5, 200, 1.0}}, 3}), error);  // item 3
+  EXPECT_THROW(saliency(net, {x3, {3, 40, 6}}, {{{3, 5, 200, 1.0}}, 3}), error);  // item 3
   EXPECT_THROW(parse_attribution_method("smoothgrad"), parameter_error);
 }
 

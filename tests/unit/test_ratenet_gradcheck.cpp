@@ -108,9 +108,10 @@ struct reference_result {
 };
 
 reference_result reference_forward(const toy& t, const basic_network<double>& net,
-                                   const std::vector<double>& x, const input_shape& s,
+                                   const std::vector<double>& x,
+                                   const std::vector<std::int64_t>& shape,
                                    const std::vector<clamp_entry>& clamps) {
-  const auto n = t.n, batch = s.batch;
+  const auto n = t.n, batch = shape[0], sensory = shape[1], steps = shape[2];
   const auto& p = t.params;
   const int layers = p.num_layers;
   const bool linear = p.kind == network_kind::linear;
@@ -152,7 +153,7 @@ reference_result reference_forward(const toy& t, const basic_network<double>& ne
   for (std::int64_t b = 0; b < batch; ++b) {
     std::vector<double> prev(n, 0.0), next(n);
     for (std::size_t j = 0; j < t.sensory.size(); ++j)
-      prev[t.sensory[j]] = x[(b * s.sensory + j) * s.steps];
+      prev[t.sensory[j]] = x[(b * sensory + j) * steps];
     for (int l = 0; l < layers; ++l) {
       for (std::int64_t q = 0; q < n; ++q) {
         double u = 0, d = 0;
@@ -183,7 +184,7 @@ reference_result reference_forward(const toy& t, const basic_network<double>& ne
         if (l < layers - 1) {
           const auto pos = std::find(t.sensory.begin(), t.sensory.end(), q) - t.sensory.begin();
           if (pos < static_cast<std::ptrdiff_t>(t.sensory.size()))
-            a += x[(b * s.sensory + pos) * s.steps + l + 1];
+            a += x[(b * sensory + pos) * steps + l + 1];
           if (!linear) {
             near(a, theta);
             a = h(a);
@@ -239,10 +240,10 @@ void gradcheck(const gradcheck_case& c) {
     basic_network<double> net(weights_of(t), t.sensory, t.params);
     std::mt19937_64 rng(kenyon::test::test_seed(1000 + seed));
     std::uniform_real_distribution<double> unit(0, 1);
-    const input_shape shape{c.batch, 5, c.layers + 1};  // one column more than used
-    std::vector<double> x(static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps));
+    const std::vector<std::int64_t> shape{c.batch, 5, c.layers + 1};  // one column more than used
+    std::vector<double> x(static_cast<std::size_t>(shape[0] * shape[1] * shape[2]));
     for (auto& v : x) v = c.kind == network_kind::linear ? unit(rng) - 0.4 : 0.8 * unit(rng);
-    std::vector<double> w(static_cast<std::size_t>(shape.batch * t.n * c.layers));
+    std::vector<double> w(static_cast<std::size_t>(shape[0] * t.n * c.layers));
     std::normal_distribution<double> normal;
     for (auto& v : w) v = normal(rng);
 
@@ -271,17 +272,18 @@ void gradcheck(const gradcheck_case& c) {
     SCOPED_TRACE("seed " + std::to_string(seed));
 
     // The library's forward pass against the dense one.
-    const auto acts = net.forward(x, shape, m);
+    const auto acts = net.forward({x, shape}, m);
     ASSERT_EQ(acts.size(), reference.activations.size());
     for (std::size_t k = 0; k < acts.size(); ++k)
       ASSERT_NEAR(acts[k], reference.activations[k], 1e-12 * (1 + std::abs(acts[k]))) << k;
 
-    const auto base = net.backward(net.record(x, shape, m), w);
+    const auto base = net.backward(net.record({x, shape}, m), w);
     for (int interval : {1, 2, 3, 4, c.layers, c.layers + 5})
-      expect_identical(net.backward(net.record(x, shape, m, {.checkpoint_interval = interval}), w),
-                       base, interval);
+      expect_identical(
+          net.backward(net.record({x, shape}, m, {.checkpoint_interval = interval}), w), base,
+          interval);
 
-    const auto f = [&]() { return loss(net.forward(x, shape, m), w); };
+    const auto f = [&]() { return loss(net.forward({x, shape}, m), w); };
     // Input gradient, every entry (the extra column must get exactly 0).
     double norm = 0;
     for (std::size_t k = 0; k < x.size(); ++k) {
@@ -293,7 +295,7 @@ void gradcheck(const gradcheck_case& c) {
       x[k] = x0;
       expect_gradient(base.input[k], (up - down) / (2 * fd_step),
                       "input entry " + std::to_string(k));
-      if (static_cast<std::int64_t>(k) % shape.steps >= c.layers) {
+      if (static_cast<std::int64_t>(k) % shape[2] >= c.layers) {
         EXPECT_EQ(base.input[k], 0.0) << "input entry " << k << " (past the last layer)";
       }
       norm += base.input[k] * base.input[k];
@@ -370,7 +372,7 @@ TEST(ratenet_gradcheck, observed_state_gradients) {
   for (std::uint64_t seed = 1; seed <= 100; ++seed) {
     const toy t = make_toy(seed, network_kind::multilayered, true);
     basic_network<double> net(weights_of(t), t.sensory, t.params);
-    const input_shape shape{2, 5, 6};
+    const std::vector<std::int64_t> shape{2, 5, 6};
     std::mt19937_64 rng(kenyon::test::test_seed(seed));
     std::uniform_real_distribution<double> unit(0, 1);
     std::vector<double> x(60), w(2 * 25 * 6);
@@ -378,10 +380,10 @@ TEST(ratenet_gradcheck, observed_state_gradients) {
     for (auto& v : w) v = unit(rng) - 0.5;
     if (reference_forward(t, net, x, shape, {}).margin < margin) continue;
 
-    const auto acts = net.forward(x, shape);
+    const auto acts = net.forward({x, shape});
     std::map<int, std::vector<double>> observed;
     const auto grads = net.backward(
-        net.record(x, shape, {}, {.checkpoint_interval = 2}),
+        net.record({x, shape}, {}, {.checkpoint_interval = 2}),
         [&](int layer, std::span<const double>, std::span<double> grad) {
           for (std::int64_t i = 0; i < 25; ++i)
             for (std::int64_t b = 0; b < 2; ++b) grad[i * 2 + b] += w[(b * 25 + i) * 6 + layer];
@@ -390,7 +392,7 @@ TEST(ratenet_gradcheck, observed_state_gradients) {
           observed[layer].assign(grad.begin(), grad.end());
         });
     // The seed form and the (batch, N, L) form agree.
-    EXPECT_EQ(grads.input, net.backward(net.record(x, shape), w).input);
+    EXPECT_EQ(grads.input, net.backward(net.record({x, shape}), w).input);
     ASSERT_EQ(observed.size(), 6u);
     for (int layer : {0, 2, 4, 5})
       for (std::int64_t i : {0, 3, 9, 14, 19, 24})
@@ -399,7 +401,7 @@ TEST(ratenet_gradcheck, observed_state_gradients) {
           const auto at = [&](double v) {
             manipulation m;
             m.per_batch[b][layer][neuron_key{i}] = v;
-            return loss(net.forward(x, shape, m), w);
+            return loss(net.forward({x, shape}, m), w);
           };
           expect_gradient(observed[layer][i * 2 + b],
                           (at(v0 + fd_step) - at(v0 - fd_step)) / (2 * fd_step),

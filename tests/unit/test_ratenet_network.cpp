@@ -89,11 +89,11 @@ TEST(ratenet_network, scalars_act_directly_without_groups) {
 TEST(ratenet_network, set_parameters_changes_the_forward_pass) {
   network net(small_weights(), {0, 1}, grouped());
   const std::vector<float> x(2 * 3, 0.5f);
-  const auto before = net.forward(x, {1, 2, 3});
+  const auto before = net.forward({x, {1, 2, 3}});
   auto p = net.parameters();
   p.slope[net.group_id("A")] = 1.0f;
   net.set_parameters(p);
-  EXPECT_NE(net.forward(x, {1, 2, 3}), before);
+  EXPECT_NE(net.forward({x, {1, 2, 3}}), before);
   EXPECT_FLOAT_EQ(net.neuron_slope()[2], 1.0f);
 }
 
@@ -104,7 +104,7 @@ TEST(ratenet_network, manipulation_forms) {
   manipulation m;
   m.every_batch = {{1, {{std::string("B"), 0.25}, {std::int64_t{2}, -3.0}}}};
   m.per_batch = {{1, {{1, {{std::int64_t{4}, 7.0}}}}}};
-  const auto a = net.forward(x, {2, 2, 3}, m);
+  const auto a = net.forward({x, {2, 2, 3}}, m);
   const auto at = [&](std::int64_t b, std::int64_t i, int l) { return a[(b * 5 + i) * 3 + l]; };
   for (std::int64_t b : {0, 1}) {
     EXPECT_EQ(at(b, 2, 1), -3.0f);
@@ -120,7 +120,7 @@ TEST(ratenet_network, nan_propagates) {
   const network net(small_weights(), {0, 1}, grouped(2));
   std::vector<float> x(2 * 2, 0.5f);
   x[0] = std::numeric_limits<float>::quiet_NaN();  // sensory neuron 0, column 0
-  const auto a = net.forward(x, {1, 2, 2});
+  const auto a = net.forward({x, {1, 2, 2}});
   EXPECT_TRUE(std::isnan(a[0 * 2 + 0]));  // neuron 0 itself (leaky memory of r)
   EXPECT_TRUE(std::isnan(a[2 * 2 + 0]));  // neuron 2 through tanh(h(z))
   EXPECT_FALSE(std::isnan(a[1 * 2 + 0]));
@@ -146,10 +146,10 @@ TEST(ratenet_network, custom_activation_function) {
   const network plain(small_weights(), {0, 1}, p);
   const network own(small_weights(), {0, 1}, p, custom);
   const std::vector<float> x{0.9f, 0.2f, 0.7f, 0.0f, 0.4f, 0.8f, 0.3f, 0.6f};
-  const auto expected = plain.forward(x, {1, 2, 4});
-  const auto actual = own.forward(x, {1, 2, 4});
+  const auto expected = plain.forward({x, {1, 2, 4}});
+  const auto actual = own.forward({x, {1, 2, 4}});
   for (std::size_t k = 0; k < expected.size(); ++k) EXPECT_NEAR(actual[k], expected[k], 1e-6);
-  expect_error([&] { own.backward(own.record(x, {1, 2, 4}), expected); }, "custom activation");
+  expect_error([&] { own.backward(own.record({x, {1, 2, 4}}), expected); }, "custom activation");
 }
 
 // Forward and backward passes give the same bits for any number of threads.
@@ -179,19 +179,19 @@ TEST(ratenet_network, independent_of_thread_count) {
   for (std::int64_t k = 0; k < nnz; ++k)
     if (col[k] % 7 == 0 && row[k] % 7 == 3) val[k] = -std::abs(val[k]);
   const network net(sparse::from_triplets(n, n, row, col, val), sensory, p);
-  const input_shape shape{2, static_cast<std::int64_t>(sensory.size()), 4};
-  std::vector<float> x(static_cast<std::size_t>(shape.batch * shape.sensory * shape.steps));
+  const std::vector<std::int64_t> shape{2, static_cast<std::int64_t>(sensory.size()), 4};
+  std::vector<float> x(static_cast<std::size_t>(shape[0] * shape[1] * shape[2]));
   for (auto& v : x) v = unit(rng);
-  std::vector<float> w(static_cast<std::size_t>(shape.batch * n * 4));
+  std::vector<float> w(static_cast<std::size_t>(shape[0] * n * 4));
   for (auto& v : w) v = unit(rng) - 0.5f;
 
   const int threads = omp_get_max_threads();
   omp_set_num_threads(1);
-  const auto a1 = net.forward(x, shape);
-  const auto g1 = net.backward(net.record(x, shape, {}, {.checkpoint_interval = 1}), w);
+  const auto a1 = net.forward({x, shape});
+  const auto g1 = net.backward(net.record({x, shape}, {}, {.checkpoint_interval = 1}), w);
   omp_set_num_threads(std::max(threads, 3));
-  const auto a3 = net.forward(x, shape);
-  const auto g3 = net.backward(net.record(x, shape), w);
+  const auto a3 = net.forward({x, shape});
+  const auto g3 = net.backward(net.record({x, shape}), w);
   omp_set_num_threads(threads);
   EXPECT_GT(std::count_if(g1.input.begin(), g1.input.end(), [](float v) { return v != 0; }), 100);
   EXPECT_EQ(a1, a3);
@@ -205,10 +205,10 @@ TEST(ratenet_network, independent_of_thread_count) {
 TEST(ratenet_network, trajectory_states) {
   const network net(small_weights(), {0, 1}, grouped(7));
   const std::vector<float> x(2 * 7, 0.3f);
-  const auto acts = net.forward(x, {1, 2, 7});
-  const auto all = net.record(x, {1, 2, 7});
+  const auto acts = net.forward({x, {1, 2, 7}});
+  const auto all = net.record({x, {1, 2, 7}});
   EXPECT_EQ(all.activations(), acts);
-  const auto some = net.record(x, {1, 2, 7}, {}, {.checkpoint_interval = 3});
+  const auto some = net.record({x, {1, 2, 7}}, {}, {.checkpoint_interval = 3});
   for (int l = 0; l < 7; ++l) {
     EXPECT_TRUE(all.has_state(l));
     EXPECT_EQ(some.has_state(l), l == 2 || l == 5) << l;
@@ -278,17 +278,27 @@ TEST(ratenet_network_errors, sensory_indices) {
 TEST(ratenet_network_errors, input_shape) {
   const network net(small_weights(), {0, 1}, grouped(3));
   const std::vector<float> x(2 * 2 * 3, 0.1f);
-  expect_error([&] { net.forward(x, {2, 3, 2}); }, "3 sensory rows");
-  expect_error([&] { net.forward(std::vector<float>(2 * 2 * 2), {2, 2, 2}); }, "2 time steps");
-  expect_error([&] { net.forward(x, {3, 2, 3}); }, "12 values for shape (3, 2, 3)");
-  expect_error([&] { net.forward(x, {0, 2, 3}); }, "batch size");
+  expect_error([&] { net.forward({x, {2, 3, 2}}); }, "3 sensory rows");
+  expect_error([&] { net.forward({std::vector<float>(2 * 2 * 2), {2, 2, 2}}); }, "2 time steps");
+  expect_error([&] { net.forward({x, {3, 2, 3}}); }, "12 values for shape (3, 2, 3)");
+  expect_error([&] { net.forward({x, {0, 2, 3}}); }, "batch size");
   expect_error(
       [&] {
-        net.record(x, {2, 2, 3}, {}, {.checkpoint_interval = -1});
+        net.record({x, {2, 2, 3}}, {}, {.checkpoint_interval = -1});
       },
       "checkpoint_interval");
   std::vector<float> small(5);
-  expect_error([&] { net.forward(x, {2, 2, 3}, {}, small); }, "room for 5 activations");
+  expect_error([&] { net.forward({x, {2, 2, 3}}, {}, small); }, "room for 5 activations");
+  expect_error([&] { net.forward({x, {2, 2, 3, 1}}); }, "got 4 dimensions");
+  expect_error([&] { net.forward({x, {}}); }, "got 0 dimensions");
+}
+
+// A 2-D (sensory, steps) input is one batch item, as numpy's (1, sensory, steps).
+TEST(ratenet_network, two_dimensional_input_is_one_batch_item) {
+  const network net(small_weights(), {0, 1}, grouped(3));
+  const std::vector<float> x{0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f};
+  EXPECT_EQ(net.forward({x, {2, 3}}), net.forward({x, {1, 2, 3}}));
+  EXPECT_EQ(net.record({x, {2, 3}}).shape(), (std::vector<std::int64_t>{1, 2, 3}));
 }
 
 manipulation every_batch(layer_values values) {
@@ -303,8 +313,8 @@ TEST(ratenet_network_errors, manipulation) {
   ungrouped.num_layers = 3;
   const network plain(small_weights(), {0, 1}, ungrouped);
   const std::vector<float> x(2 * 2 * 3, 0.1f);
-  const input_shape shape{2, 2, 3};
-  const auto run = [&](const network& n, manipulation m) { n.forward(x, shape, m); };
+  const std::vector<std::int64_t> shape{2, 2, 3};
+  const auto run = [&](const network& n, manipulation m) { n.forward({x, shape}, m); };
   expect_error([&] { run(net, every_batch({{1, {{std::int64_t{99}, 0.0}}}})); }, "neuron 99");
   expect_error([&] { run(net, every_batch({{1, {{std::string("Z"), 0.0}}}})); }, "'Z'");
   expect_error([&] { run(plain, every_batch({{1, {{std::string("A"), 0.0}}}})); }, "'A'");
@@ -348,7 +358,7 @@ TEST(ratenet_network_errors, parameters_and_trajectories) {
   expect_error([&] { net.set_parameters(p); }, "group 'B'");
 
   const std::vector<float> x(2 * 3, 0.2f);
-  const auto t = net.record(x, {1, 2, 3});
+  const auto t = net.record({x, {1, 2, 3}});
   const std::vector<float> g(5 * 3, 1.0f);
   expect_error([&] { net.backward(t, std::vector<float>(4)); }, "4 activation gradients");
   const network other(small_weights(), {0, 1}, grouped());

@@ -41,9 +41,10 @@ const reference_data& data() {
 // The harness's GROUP_CFG (with_layers sets the depth of each case).
 network_params group_config() { return test::grouped_params(); }
 
-input_shape shape_of(const npy_array& x) {
+// (batch, sensory, steps) of a 2-D (sensory, steps) or 3-D input.
+std::vector<std::int64_t> shape_of(const npy_array& x) {
   if (x.shape.size() == 2) return {1, x.shape[0], x.shape[1]};
-  return {x.shape[0], x.shape[1], x.shape[2]};
+  return x.shape;
 }
 
 void expect_matches(const std::vector<float>& ours, const std::string& file) {
@@ -74,7 +75,7 @@ void run_case(const std::string& name, const network_params& params,
   for (const auto& [out, x] : inputs) {
     SCOPED_TRACE(name + "_" + out);
     const auto values = x->values<float>();
-    expect_matches(net.forward(values, shape_of(*x)), name + "_" + out + ".npy");
+    expect_matches(net.forward({values, shape_of(*x)}), name + "_" + out + ".npy");
   }
 }
 
@@ -134,12 +135,12 @@ TEST(ratenet_reference, fwd_one_layer) {
   const network net(data().weights, data().sensory, with_layers({}, 1));
   const auto& x = data().x3;
   const auto values = x.values<float>();
-  const input_shape full = shape_of(x);
+  const std::vector<std::int64_t> full = shape_of(x);
   std::vector<float> first;  // X3[:, :, :1]
-  for (std::int64_t b = 0; b < full.batch; ++b)
-    for (std::int64_t j = 0; j < full.sensory; ++j)
-      first.push_back(values[static_cast<std::size_t>((b * full.sensory + j) * full.steps)]);
-  expect_matches(net.forward(first, {full.batch, full.sensory, 1}), "fwd_one_layer_Y.npy");
+  for (std::int64_t b = 0; b < full[0]; ++b)
+    for (std::int64_t j = 0; j < full[1]; ++j)
+      first.push_back(values[static_cast<std::size_t>((b * full[1] + j) * full[2])]);
+  expect_matches(net.forward({first, {full[0], full[1], 1}}), "fwd_one_layer_Y.npy");
 }
 
 TEST(ratenet_reference, fwd_manip_flat) {
@@ -148,7 +149,7 @@ TEST(ratenet_reference, fwd_manip_flat) {
   m.every_batch = {{1, {{std::int64_t{50}, 1.0}, {std::int64_t{51}, 0.0}}},
                    {3, {{std::int64_t{120}, 0.7}}}};
   const auto values = data().x3.values<float>();
-  expect_matches(net.forward(values, shape_of(data().x3), m), "fwd_manip_flat_Y3.npy");
+  expect_matches(net.forward({values, shape_of(data().x3)}, m), "fwd_manip_flat_Y3.npy");
 }
 
 TEST(ratenet_reference, fwd_manip_batch_groups) {
@@ -159,7 +160,7 @@ TEST(ratenet_reference, fwd_manip_batch_groups) {
                   {{2, {{std::string("G4"), 0.0}, {std::string("S1"), 0.9}}},
                    {4, {{std::string("G8"), 0.5}}}}}};
   const auto values = data().x3.values<float>();
-  expect_matches(net.forward(values, shape_of(data().x3), m), "fwd_manip_batch_groups_Y3.npy");
+  expect_matches(net.forward({values, shape_of(data().x3)}, m), "fwd_manip_batch_groups_Y3.npy");
 }
 
 // The harness's fwd_checkpoint_equivalence: recording with checkpoints gives the same
@@ -168,11 +169,11 @@ TEST(ratenet_reference, checkpointed_record_matches_forward) {
   const network net(data().weights, data().sensory, with_layers(group_config()));
   const auto values = data().x3.values<float>();
   const auto shape = shape_of(data().x3);
-  const auto plain = net.forward(values, shape);
-  EXPECT_EQ(net.record(values, shape).activations(), plain);
+  const auto plain = net.forward({values, shape});
+  EXPECT_EQ(net.record({values, shape}).activations(), plain);
   for (int k : {1, 2, 4}) {
     std::vector<float> acts(plain.size());
-    net.record(values, shape, {}, {.checkpoint_interval = k}, acts);
+    net.record({values, shape}, {}, {.checkpoint_interval = k}, acts);
     EXPECT_EQ(acts, plain) << "checkpoint interval " << k;
   }
 }

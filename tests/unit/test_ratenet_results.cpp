@@ -133,7 +133,7 @@ TEST_F(results_test, ForwardResultSummaryTablesAndFiles) {
   o.input = input_from_specs(m.conn, std::vector{parse_neuron_spec("S:0=1", "--stimulus")}, 2, 3);
   o.show = {"A"};
   const auto r = run_forward(m, o);
-  EXPECT_EQ(r.activations, m.net.forward(o.input.values, {2, 2, 3}));
+  EXPECT_EQ(r.activations, m.net.forward({o.input.values, {2, 2, 3}}));
   EXPECT_EQ(r.shown, std::vector<std::string>{"A"});
   EXPECT_THAT(r.group_activations.columns,
               ElementsAre("batch_name", "group", "time_0", "time_1", "time_2"));

@@ -31,7 +31,7 @@ network student() {
   return {test::reference_weights(), test::reference_sensory(), test::grouped_params()};
 }
 
-const input_shape train_shape{10, 40, 6};
+const std::vector<std::int64_t> train_shape{10, 40, 6};
 
 std::vector<training_target> reference_targets(const std::string& file) {
   return read_training_targets_csv(test::reference_dir() / file);
@@ -91,7 +91,7 @@ TEST(ratenet_train, reference_run_all_parameters) {
   p.loss = loss_kind::mae;  // 2.10.0's only loss
   p.checkpoint_interval = 50;
   p.train_indices = reference_indices("train_train_indices");
-  const auto r = train_model(net, x, train_shape, targets, p);
+  const auto r = train_model(net, {x, train_shape}, targets, p);
   EXPECT_EQ(r.train_indices, *p.train_indices);
   EXPECT_EQ(r.val_indices, reference_indices("train_val_indices"));
   ASSERT_EQ(r.history.loss.size(), 5u);
@@ -116,7 +116,7 @@ TEST(ratenet_train, reference_run_biases_only_with_layer_averaged_targets) {
   p.train_tau = false;
   p.train_divisive_strength = false;
   p.train_indices = reference_indices("train2_train_indices");
-  const auto r = train_model(net, x, train_shape, targets, p);
+  const auto r = train_model(net, {x, train_shape}, targets, p);
   std::set<std::int64_t> train(p.train_indices->begin(), p.train_indices->end());
   std::vector<std::int64_t> expected_val;
   for (std::int64_t i = 0; i < 10; ++i)
@@ -141,9 +141,9 @@ TEST(ratenet_train, penalty_gradient_switch_holds_the_parameters_closer) {
   p.loss = loss_kind::mae;
   p.train_indices = reference_indices("train_train_indices");
   auto a = student(), b = student();
-  const auto plain = train_model(a, x, train_shape, targets, p);
+  const auto plain = train_model(a, {x, train_shape}, targets, p);
   p.param_reg_gradient = true;
-  const auto pulled = train_model(b, x, train_shape, targets, p);
+  const auto pulled = train_model(b, {x, train_shape}, targets, p);
   // The first update is Adam's sign step, where the penalty's gradient is still 0.
   EXPECT_EQ(plain.history.param_reg_loss[1], pulled.history.param_reg_loss[1]);
   EXPECT_LT(pulled.history.param_reg_loss.back(), 0.8 * plain.history.param_reg_loss.back());
@@ -156,9 +156,9 @@ TEST(ratenet_train, checkpointing_gives_the_same_run) {
   p.num_epochs = 3;
   auto a = student(), b = student();
   p.checkpoint_interval = 0;
-  const auto ra = train_model(a, x, train_shape, targets, p);
+  const auto ra = train_model(a, {x, train_shape}, targets, p);
   p.checkpoint_interval = 2;
-  const auto rb = train_model(b, x, train_shape, targets, p);
+  const auto rb = train_model(b, {x, train_shape}, targets, p);
   EXPECT_EQ(ra.history.loss, rb.history.loss);
   EXPECT_EQ(ra.parameters.slope, rb.parameters.slope);
   EXPECT_EQ(ra.parameters.tau_param, rb.parameters.tau_param);
@@ -169,7 +169,7 @@ TEST(ratenet_train, student_approaches_a_teacher_with_other_slopes) {
   teacher_params.slope_by_group = {{"G2", 3.0}, {"G6", 6.0}, {"G0", 4.0}};
   const network teacher(test::reference_weights(), test::reference_sensory(), teacher_params);
   const auto x = reference_floats("train_X");
-  const auto y = teacher.forward(x, train_shape);
+  const auto y = teacher.forward({x, train_shape});
   std::vector<training_target> targets;
   for (std::int64_t b = 0; b < 10; ++b)
     for (std::int64_t n : {100, 150, 200, 201, 250})
@@ -182,7 +182,7 @@ TEST(ratenet_train, student_approaches_a_teacher_with_other_slopes) {
   p.train_biases = false;
   p.train_tau = false;
   p.train_divisive_strength = false;
-  const auto r = train_model(net, x, train_shape, targets, p);
+  const auto r = train_model(net, {x, train_shape}, targets, p);
   // Our own seeded split: int(10 * 0.8) items in random order, the rest sorted.
   ASSERT_EQ(r.train_indices.size(), 8u);
   ASSERT_EQ(r.val_indices.size(), 2u);
@@ -193,7 +193,7 @@ TEST(ratenet_train, student_approaches_a_teacher_with_other_slopes) {
   // The same seed, the same split.
   auto again = student();
   p.num_epochs = 1;
-  EXPECT_EQ(train_model(again, x, train_shape, targets, p).train_indices, r.train_indices);
+  EXPECT_EQ(train_model(again, {x, train_shape}, targets, p).train_indices, r.train_indices);
 
   const auto& act = r.history.activation_loss;
   ASSERT_EQ(act.size(), 30u);
@@ -213,7 +213,7 @@ TEST(ratenet_train, empty_validation_set_gives_nan) {
   train_params p;
   p.num_epochs = 2;
   p.train_fraction = 1.0;
-  const auto r = train_model(net, x, train_shape, reference_targets("train_targets.csv"), p);
+  const auto r = train_model(net, {x, train_shape}, reference_targets("train_targets.csv"), p);
   EXPECT_TRUE(r.val_indices.empty());
   ASSERT_EQ(r.history.val_loss.size(), 2u);
   EXPECT_TRUE(std::isnan(r.history.val_loss[0]));
@@ -237,7 +237,7 @@ TEST(ratenet_train, rejects_targets_out_of_range) {
   auto run = [&](training_target t) {
     return error_of([&] {
       std::vector<training_target> targets = {{0, 100, 2, 0.5}, t};
-      train_model(net, x, train_shape, targets);
+      train_model(net, {x, train_shape}, targets);
     });
   };
   const auto neuron = run({1, 300, 2, 0.5});
@@ -257,11 +257,11 @@ TEST(ratenet_train, rejects_inputs_of_the_wrong_shape) {
   auto net = student();
   const auto x = reference_floats("train_X");
   const std::vector<training_target> targets = {{0, 100, 2, 0.5}};
-  const auto sensory = error_of([&] { train_model(net, x, {10, 39, 6}, targets); });
+  const auto sensory = error_of([&] { train_model(net, {x, {10, 39, 6}}, targets); });
   EXPECT_NE(sensory.find("39 sensory rows"), std::string::npos) << sensory;
-  const auto steps = error_of([&] { train_model(net, x, {20, 40, 3}, targets); });
+  const auto steps = error_of([&] { train_model(net, {x, {20, 40, 3}}, targets); });
   EXPECT_NE(steps.find("3 time steps"), std::string::npos) << steps;
-  const auto size = error_of([&] { train_model(net, x, {9, 40, 6}, targets); });
+  const auto size = error_of([&] { train_model(net, {x, {9, 40, 6}}, targets); });
   EXPECT_NE(size.find("2400 values"), std::string::npos) << size;
 }
 
@@ -271,23 +271,33 @@ TEST(ratenet_train, rejects_bad_parameters_and_indices) {
   const std::vector<training_target> targets = {{0, 100, 2, 0.5}};
   train_params p;
   p.train_indices = std::vector<std::int64_t>{0, 3, 3};
-  EXPECT_NE(error_of([&] { train_model(net, x, train_shape, targets, p); }).find("appears twice"),
+  EXPECT_NE(error_of([&] {
+              train_model(net, {x, train_shape}, targets, p);
+            }).find("appears twice"),
             std::string::npos);
   p.train_indices = std::vector<std::int64_t>{0, 10};
-  EXPECT_NE(error_of([&] { train_model(net, x, train_shape, targets, p); }).find("index 10"),
+  EXPECT_NE(error_of([&] {
+              train_model(net, {x, train_shape}, targets, p);
+            }).find("index 10"),
             std::string::npos);
   p.train_indices.reset();
   p.train_fraction = 0.05;  // int(10 * 0.05) = 0 items
-  EXPECT_NE(error_of([&] { train_model(net, x, train_shape, targets, p); }).find("empty"),
+  EXPECT_NE(error_of([&] {
+              train_model(net, {x, train_shape}, targets, p);
+            }).find("empty"),
             std::string::npos);
   p = {};
   p.train_slopes = p.train_biases = p.train_tau = p.train_divisive_strength = false;
-  EXPECT_NE(error_of([&] { train_model(net, x, train_shape, targets, p); }).find("nothing to"),
+  EXPECT_NE(error_of([&] {
+              train_model(net, {x, train_shape}, targets, p);
+            }).find("nothing to"),
             std::string::npos);
   network_params ungrouped;
   ungrouped.num_layers = 6;
   network plain(test::reference_weights(), test::reference_sensory(), ungrouped);
-  EXPECT_NE(error_of([&] { train_model(plain, x, train_shape, targets); }).find("idx_to_group"),
+  EXPECT_NE(error_of([&] {
+              train_model(plain, {x, train_shape}, targets);
+            }).find("idx_to_group"),
             std::string::npos);
 }
 

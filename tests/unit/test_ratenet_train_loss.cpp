@@ -23,7 +23,7 @@ namespace {
 using test::allclose;
 
 constexpr double rtol = 1e-3, atol = 1e-5;
-const input_shape train_shape{10, 40, 6};
+const std::vector<std::int64_t> train_shape{10, 40, 6};
 
 npy_array loss_npy(const std::string& name) {
   return read_npy(std::filesystem::path(KENYON_TEST_DATA_DIR) /
@@ -64,7 +64,7 @@ void run_case(const loss_case& c) {
   auto p = c.args;
   p.train_indices = loss_npy(prefix + "train_indices").values<std::int64_t>();
   const auto targets = read_training_targets_csv(test::reference_dir() / c.targets);
-  const auto r = train_model(net, test::reference_floats("train_X"), train_shape, targets, p);
+  const auto r = train_model(net, {test::reference_floats("train_X"), train_shape}, targets, p);
   const auto& h = r.history;
   EXPECT_EQ(allclose(as_floats(h.loss), loss_floats(prefix + "hist_loss"), rtol, atol), "");
   EXPECT_EQ(
@@ -128,7 +128,7 @@ TEST(ratenet_train_loss, zero_biases_stay_when_biases_are_not_trained) {
   auto p = args(2, 0.05, 1);
   p.train_biases = false;
   const auto r =
-      train_model(net, test::reference_floats("train_X"), train_shape,
+      train_model(net, {test::reference_floats("train_X"), train_shape},
                   read_training_targets_csv(test::reference_dir() / "train_targets.csv"), p);
   for (float b : r.parameters.raw_bias) EXPECT_EQ(b, 0.0f);
 }
@@ -149,7 +149,7 @@ TEST(ratenet_train_loss, names_and_errors) {
   };
   p.num_epochs = 2;
   EXPECT_THROW(
-      train_model(net, test::reference_floats("train_X"), train_shape,
+      train_model(net, {test::reference_floats("train_X"), train_shape},
                   read_training_targets_csv(test::reference_dir() / "train_targets.csv"), p),
       error);
   EXPECT_EQ(net.parameters().slope, before.slope);
@@ -189,7 +189,7 @@ TEST_F(train_loss_cli, loss_option_reaches_the_library) {
     tp.seed = 3;
     tp.loss = parse_loss_kind(loss);
     const auto result =
-        train_model(net, input, {4, 2, 3}, read_training_targets_csv(dir_ / "targets.csv"), tp);
+        train_model(net, {input, {4, 2, 3}}, read_training_targets_csv(dir_ / "targets.csv"), tp);
     // Written as every table is (core/table.hpp): the float's shortest round-trip digits.
     const auto slope_a = "A," + format_cell(float_cell(result.parameters.slope[0])) + ",";
     EXPECT_NE(test::read_text(dir_ / loss / "parameters.csv").find(slope_a), std::string::npos)

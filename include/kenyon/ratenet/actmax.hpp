@@ -77,9 +77,9 @@ struct actmax_params {
 };
 
 struct actmax_result {
-  input_shape shape;               // (batch, sensory, num_layers)
-  std::vector<float> input;        // the optimised input, clamped to [-1, 1]
-  std::vector<float> activations;  // the network's response to it, (batch, N, L)
+  std::vector<std::int64_t> shape;  // of input: (batch, sensory, num_layers)
+  std::vector<float> input;         // the optimised input, clamped to [-1, 1]
+  std::vector<float> activations;   // the network's response to it, (batch, N, L)
   // One entry per iteration done, each for the input before that iteration's update.
   std::vector<double> target_loss, out_reg, in_reg;
   std::vector<std::vector<float>> snapshots;  // (batch, sensory, L) each

@@ -26,8 +26,8 @@ std::string to_string(attribution_method method);
 // batch_size are not used). input_x_gradient multiplies by the input. With normalize,
 // and only if the largest value anywhere is positive, each batch item whose largest value
 // is positive is divided by it. Throws kenyon::error naming an unknown neuron or layer.
-std::vector<float> saliency(const network& net, std::span<const float> input,
-                            const input_shape& shape, const target_activation& neurons_of_interest,
+std::vector<float> saliency(const network& net, const array_view<const float>& input,
+                            const target_activation& neurons_of_interest,
                             attribution_method method = attribution_method::vanilla,
                             bool normalize = false);
 
@@ -57,7 +57,7 @@ struct gradient_table {
 // a group's rows are summed. input_x_gradient multiplies by the monitored activity (group
 // means); its table has a column per layer, NaN where not monitored (as the original).
 // Rows are sorted by neuron index (or group name), then batch name as text.
-gradient_table get_gradients(const network& net, std::span<const float> input,
-                             const input_shape& shape, const gradient_params& params);
+gradient_table get_gradients(const network& net, const array_view<const float>& input,
+                             const gradient_params& params);
 
 }  // namespace kenyon::ratenet

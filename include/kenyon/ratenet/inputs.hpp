@@ -7,10 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "kenyon/core/array_view.hpp"
+
 namespace kenyon::ratenet {
 
 // A (batch, sensory, time) array of network inputs in C order, exactly the layout of the
-// numpy array connectome_interpreter uses: values[(b * sensory + j) * steps + t].
+// numpy array connectome_interpreter uses: values[(b * sensory + j) * steps + t]. The owning
+// counterpart of array_view, which the network and the other functions take (view()).
 struct input_array {
   std::int64_t batch = 0, sensory = 0, steps = 0;
   std::vector<float> values;
@@ -24,6 +27,7 @@ struct input_array {
     return values[static_cast<std::size_t>((b * sensory + j) * steps + t)];
   }
   std::vector<std::int64_t> shape() const { return {batch, sensory, steps}; }
+  array_view<const float> view() const { return {values, shape()}; }
 };
 
 // Activations per group (rows) and per batch item or named condition (columns).

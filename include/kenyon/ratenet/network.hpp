@@ -37,6 +37,7 @@
 #include <variant>
 #include <vector>
 
+#include "kenyon/core/array_view.hpp"
 #include "kenyon/sparse/csr.hpp"
 
 namespace kenyon::ratenet {
@@ -95,11 +96,12 @@ struct manipulation {
   bool empty() const { return every_batch.empty() && per_batch.empty(); }
 };
 
-// Shape of an input array, (batch, sensory, steps); steps >= num_layers (columns from
-// num_layers on are ignored).
-struct input_shape {
-  std::int64_t batch = 1, sensory = 0, steps = 0;
-};
+// The batch size of a network input, shape[0] of a (batch, sensory, steps) view and 1 for a
+// (sensory, steps) one; the network checks the rest.
+template <class real>
+std::int64_t input_batch(const array_view<const real>& input) {
+  return input.shape.size() == 3 ? input.shape[0] : 1;
+}
 
 template <class real>
 class basic_network;
@@ -132,6 +134,10 @@ template <class real>
 void legacy_activation_linear(const basic_network<real>& network, const step_arguments<real>& step);
 
 namespace detail {
+// An input view's shape once checked: (batch, sensory, steps), a 2-D view having batch 1.
+struct input_dims {
+  std::int64_t batch = 1, sensory = 0, steps = 0;
+};
 // A manipulation resolved for one batch size: per layer, state offsets i * batch + b with
 // their values, sorted by offset.
 template <class real>
@@ -159,8 +165,9 @@ struct record_options {
 template <class real>
 class basic_trajectory {
  public:
-  std::int64_t batch() const { return shape_.batch; }
-  const input_shape& shape() const { return shape_; }
+  std::int64_t batch() const { return dims_.batch; }
+  // The input's shape, (batch, sensory, steps).
+  std::vector<std::int64_t> shape() const { return {dims_.batch, dims_.sensory, dims_.steps}; }
   int num_layers() const { return layers_; }
   int checkpoint_interval() const { return interval_; }
   // Whether state(layer) is held: every layer with checkpoint_interval 0.
@@ -175,7 +182,7 @@ class basic_trajectory {
   const void* owner_ = nullptr;
   std::uint64_t generation_ = 0;
   std::int64_t neurons_ = 0;
-  input_shape shape_;
+  detail::input_dims dims_;
   int layers_ = 0, interval_ = 0;
   std::vector<real> input_;
   std::vector<real> states_;  // interval 0: every layer; else the checkpoint layers
@@ -240,17 +247,19 @@ class basic_network {
   std::span<const real> neuron_bias() const { return bias_n_; }
   std::span<const real> neuron_tau() const { return tau_n_; }
 
-  // The activations (batch, N, L). Throws kenyon::error for an input whose size or shape
-  // does not fit (sensory != num_sensory(), steps < num_layers, batch < 1) and for an
+  // The activations (batch, N, L) for an input of shape (batch, sensory, steps), or
+  // (sensory, steps) for batch 1; steps >= num_layers (columns from num_layers on are
+  // ignored). Throws kenyon::error for an input whose size or shape does not fit
+  // (sensory != num_sensory(), steps < num_layers, batch < 1, not 2-D or 3-D) and for an
   // unknown neuron, group, layer or batch item in the manipulation.
-  std::vector<real> forward(std::span<const real> input, const input_shape& shape,
+  std::vector<real> forward(const array_view<const real>& input,
                             const manipulation& clamps = {}) const;
-  void forward(std::span<const real> input, const input_shape& shape, const manipulation& clamps,
+  void forward(const array_view<const real>& input, const manipulation& clamps,
                std::span<real> activations) const;
 
   // The forward pass, recorded for backward(); writes the activations too if given a
   // (batch, N, L) span.
-  basic_trajectory<real> record(std::span<const real> input, const input_shape& shape,
+  basic_trajectory<real> record(const array_view<const real>& input,
                                 const manipulation& clamps = {}, const record_options& options = {},
                                 std::span<real> activations = {}) const;
 
@@ -266,14 +275,14 @@ class basic_network {
  private:
   struct run_context;
   detail::clamp_list<real> compile(const manipulation& clamps, std::int64_t batch) const;
-  void check_input(std::span<const real> input, const input_shape& shape) const;
-  void initial_state(const real* input, const input_shape& shape, real* r) const;
+  detail::input_dims check_input(const array_view<const real>& input) const;
+  void initial_state(const real* input, const detail::input_dims& dims, real* r) const;
   void step(int layer, const real* prev, real* wx, real* out, const run_context& context,
             detail::workspace<real>& work) const;
   void run(const run_context& context, basic_trajectory<real>* trajectory,
            std::span<real> activations) const;
   void sensory_rows(const real* grad_wx, const real* grad_divisive, const real* leaky,
-                    const real* r, const input_shape& shape, real* input_grad,
+                    const real* r, const detail::input_dims& dims, real* input_grad,
                     double* acc_strength) const;
   void refresh();
 

@@ -149,8 +149,8 @@ struct saliency_options {
 };
 
 struct saliency_result : result_base {
-  input_shape shape;
-  std::vector<float> map;  // d(target activity)/d(input), the input's shape
+  std::vector<std::int64_t> shape;  // of map: the input's, (batch, sensory, steps)
+  std::vector<float> map;           // d(target activity)/d(input), the input's shape
 
  protected:
   std::vector<named_file> data_files() const override;

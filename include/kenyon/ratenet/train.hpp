@@ -135,7 +135,8 @@ struct train_result {
 // item, neuron or layer out of range or a value that is not finite, a training index out of
 // range or repeated, or an empty training set; and what train_params::validate rejects. On
 // an exception the network keeps its initial parameters.
-train_result train_model(network& net, std::span<const float> inputs, const input_shape& shape,
+// inputs: (batch, sensory, steps), or (sensory, steps) for one batch item.
+train_result train_model(network& net, const array_view<const float>& inputs,
                          std::span<const training_target> targets, const train_params& params = {},
                          progress_bar* progress = nullptr);
 

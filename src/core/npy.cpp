@@ -4,8 +4,10 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <regex>
 #include <sstream>
+#include <type_traits>
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
@@ -91,6 +93,14 @@ std::vector<T> npy_array::values() const {
     for (std::size_t i = 0; i < n; ++i) {
       source v;
       std::memcpy(&v, bytes.data() + i * sizeof(source), sizeof(source));
+      if constexpr (std::is_integral_v<T> && std::is_floating_point_v<source>) {
+        // Casting NaN or a value outside T's range to T is undefined behaviour (found by
+        // fuzz/fuzz_npy); T is a signed integer, so its range is [-2^k, 2^k).
+        constexpr double low = static_cast<double>(std::numeric_limits<T>::min());
+        if (!(v >= low && v < -low))
+          throw error("npy: value " + std::to_string(v) + " of dtype '" + dtype +
+                      "' is not representable as an integer");
+      }
       out[i] = static_cast<T>(v);
     }
   };

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -198,6 +199,25 @@ TEST_F(npy_test, errors_name_the_file) {
 
   msg = message_of<file_error>([&] { read_npy(write_npy_by_hand("v9.npy", "{}", "", 9)); });
   EXPECT_NE(msg.find("version 9"), std::string::npos) << msg;
+}
+
+// Found by fuzz/fuzz_npy: a float value outside the integer type's range (or NaN) was cast to
+// it, which is undefined behaviour; now it is an error.
+TEST_F(npy_test, floats_out_of_integer_range_are_errors) {
+  const std::vector<double> v{1.0, -9.28304e+139};
+  write_npy(dir_ / "big.npy", {2}, v.data());
+  const auto a = read_npy(dir_ / "big.npy");
+  EXPECT_THROW(a.values<std::int64_t>(), error);
+  EXPECT_THROW(a.values<std::int32_t>(), error);
+  EXPECT_EQ(a.values<double>(), v);
+  const std::vector<double> edge{-2147483648.0, 2147483648.0};
+  write_npy(dir_ / "edge.npy", {2}, edge.data());
+  const auto e = read_npy(dir_ / "edge.npy");
+  EXPECT_EQ(e.values<std::int64_t>(), (std::vector<std::int64_t>{-2147483648LL, 2147483648LL}));
+  EXPECT_THROW(e.values<std::int32_t>(), error);
+  const std::vector<float> nan{std::numeric_limits<float>::quiet_NaN()};
+  write_npy(dir_ / "nan.npy", {1}, nan.data());
+  EXPECT_THROW(read_npy(dir_ / "nan.npy").values<std::int64_t>(), error);
 }
 
 TEST_F(npy_test, string_arrays_cannot_become_numbers) {

@@ -201,6 +201,29 @@ TEST_F(npy_test, errors_name_the_file) {
   EXPECT_NE(msg.find("version 9"), std::string::npos) << msg;
 }
 
+// Found by fuzz/fuzz_npy: a malformed dimension threw std::invalid_argument (from stoll); a
+// negative one, a shape whose size overflows, or one far larger than the file must be
+// file_errors too, without allocating what the header claims.
+TEST_F(npy_test, bad_shapes_are_file_errors) {
+  const std::string prefix = "{'descr': '|b1', 'fortran_order': False, 'shape': (";
+  for (const std::string shape :
+       {":,", "x", "1.5,", "-1,", "99999999999999999999,", "4294967296, 4294967296, 4294967296",
+        "1000000000000,", "3037000499, 3037000499"}) {
+    const auto p = write_npy_by_hand("bad.npy", prefix + shape + "), }", std::string(4, '\1'));
+    const auto msg = message_of<file_error>([&] { read_npy(p); });
+    EXPECT_NE(msg.find("bad.npy"), std::string::npos) << shape << ": " << msg;
+  }
+  // A version-2 header claiming 4 GB on a short file: truncated, not an allocation of 4 GB.
+  std::string v2 = "\x93NUMPY\x02";
+  v2 += '\0';
+  v2 += "\xf0\xff\xff\xff{'descr': '<f8'";
+  const auto msg = message_of<file_error>([&] { read_npy(write("v2.npy", v2)); });
+  EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+  // Dimensions that numpy writes stay readable: Python 2's long suffix, spaces, 0.
+  const auto ok = write_npy_by_hand("ok.npy", prefix + " 2L, 0 ), }", "");
+  EXPECT_EQ(read_npy(ok).shape, (shape_t{2, 0}));
+}
+
 // Found by fuzz/fuzz_npy: a float value outside the integer type's range (or NaN) was cast to
 // it, which is undefined behaviour; now it is an error.
 TEST_F(npy_test, floats_out_of_integer_range_are_errors) {

@@ -52,7 +52,7 @@ tsan)
   # The tests of the threaded kernels (sparse products, the moth network and its kernel, the
   # rate networks' forward and backward passes, experiments and sweeps over seeds, the CLI's
   # thread-count checks), with more threads than cores so that the threads interleave.
-  filter='multiply_test*:p2k_kernel*:network.*:ratenet_network*:ratenet_gradcheck.*'
+  filter='multiply_test*:*p2k_kernel*:network.*:ratenet_network*:ratenet_gradcheck.*'
   filter+=':experiment.*:rng.*:sde.*:cli_test.RunDoesNotDependOnOmpNumThreads'
   filter+=':cli_test.SweepJsonHasRowsAndIgnoresThreadCount'
   OMP_NUM_THREADS=4 OMP_TOOL_LIBRARIES="$archer" \

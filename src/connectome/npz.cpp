@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,7 @@
 namespace kenyon::connectome::detail {
 
 sparse::csr_matrix read_scipy_npz(const std::filesystem::path& path);
+std::array<std::int64_t, 2> read_scipy_npz_shape(const std::filesystem::path& path);
 
 namespace {
 
@@ -115,6 +117,14 @@ std::string text_of(const npz_archive& z, const npy_array& a) {
 }
 
 }  // namespace
+
+std::array<std::int64_t, 2> read_scipy_npz_shape(const std::filesystem::path& path) {
+  const npz_archive z(path);
+  const auto shape = z.numbers<std::int64_t>(z.require("shape", "a scipy.sparse matrix"), "shape");
+  if (shape.size() != 2 || shape[0] < 0 || shape[1] < 0)
+    z.fail("shape", "expected two sizes >= 0, found " + std::to_string(shape.size()) + " values");
+  return {shape[0], shape[1]};
+}
 
 sparse::csr_matrix read_scipy_npz(const std::filesystem::path& path) {
   const npz_archive z(path);

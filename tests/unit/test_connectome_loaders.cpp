@@ -401,6 +401,18 @@ TEST_F(connectome_loaders_files, npz_member_sizes_are_not_trusted) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
 
+// Found by fuzz/fuzz_npz: the matrix was built before its shape was compared with the
+// metadata, so 5 coo entries in a stated 300000000 x 3 shape allocated 2.4 GB of row pointers
+// first. The shape is now checked first: a file_error at once.
+TEST_F(connectome_loaders_files, npz_shape_is_checked_before_the_matrix_is_built) {
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THAT(message_of<file_error>([&] {
+                load_npz(fixtures / "bad_huge_shape.npz", fixtures / "npz_metadata.csv");
+              }),
+              AllOf(HasSubstr("3 neuron rows"), HasSubstr("is 300000000 x 3")));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
 TEST_F(connectome_loaders_files, npz_metadata_must_match_the_matrix) {
   const auto npz = fixtures / "matrix_csr.npz";
   const auto short_table = write("meta.csv", "idx,root_id\n0,5\n1,6\n");

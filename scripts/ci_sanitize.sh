@@ -57,7 +57,7 @@ tsan)
   filter+=':cli_test.SweepJsonHasRowsAndIgnoresThreadCount'
   OMP_NUM_THREADS=4 OMP_TOOL_LIBRARIES="$archer" \
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1" \
-    "$dir/unit" --gtest_filter="$filter"
+    "$dir/tests/unit" --gtest_filter="$filter"
   ;;
 *)
   echo "usage: scripts/ci_sanitize.sh asan|tsan" >&2

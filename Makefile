@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build demo test bench format clean
+.PHONY: all deps build demo test bench fuzz format clean
 
 all: build
 
@@ -21,6 +21,11 @@ test: build
 
 bench: build
 	@$(BUILD_DIR)/kenyon bench moth
+
+# libFuzzer targets (clang, ASan + UBSan) in build-fuzz, each run FUZZ_SECONDS (default 300)
+# seconds; FUZZ_TARGETS picks some. See docs/fuzzing.md.
+fuzz: deps
+	@FUZZ_JOBS=$(JOBS) scripts/fuzz.sh
 
 format:
 	@find include src apps tests benchmarks -name '*.[ch]pp' | xargs clang-format -i

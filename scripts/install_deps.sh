@@ -8,6 +8,7 @@ cache="${KENYON_DATA_DIR:-$here/data/cache}"
 
 packages=(
   build-essential cmake ninja-build pkg-config
+  clang libclang-rt-dev libomp-dev  # fuzzers (libFuzzer) and the TSan build (libomp, Archer)
   libeigen3-dev librandom123-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsvm-dev zlib1g-dev
   libzip-dev libtomlplusplus-dev

@@ -1,6 +1,7 @@
 #include "kenyon/connectome/loaders.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -19,6 +20,7 @@ namespace kenyon::connectome {
 namespace detail {
 // Defined in npz.cpp: a scipy.sparse .npz as a csr matrix with rows and columns as stored.
 sparse::csr_matrix read_scipy_npz(const std::filesystem::path& path);
+std::array<std::int64_t, 2> read_scipy_npz_shape(const std::filesystem::path& path);
 }  // namespace detail
 
 namespace {
@@ -610,13 +612,20 @@ connectome load_npz(const fs::path& npz, const fs::path& metadata, const load_op
   if (options.min_synapses > 0)
     throw parameter_error("min_synapses",
                           "an .npz matrix holds input proportions, not synapse counts");
-  auto matrix = detail::read_scipy_npz(npz);
   auto table = read_neurons(metadata, {.index = true}, options);
   const auto n = table.neurons.size();
-  if (matrix.rows != n || matrix.cols != n)
-    throw file_error(table.path, std::to_string(n) + " neuron rows, but the matrix in " +
-                                     npz.string() + " is " + std::to_string(matrix.rows) + " x " +
-                                     std::to_string(matrix.cols));
+  auto check_shape = [&](std::int64_t rows, std::int64_t cols) {
+    if (rows != n || cols != n)
+      throw file_error(table.path, std::to_string(n) + " neuron rows, but the matrix in " +
+                                       npz.string() + " is " + std::to_string(rows) + " x " +
+                                       std::to_string(cols));
+  };
+  // The stated shape first: the matrix is built only at the metadata's size (a corrupt coo
+  // shape of 3e8 rows made kenyon allocate 2.4 GB for its row pointers, fuzz_npz).
+  const auto shape = detail::read_scipy_npz_shape(npz);
+  check_shape(shape[0], shape[1]);
+  auto matrix = detail::read_scipy_npz(npz);
+  check_shape(matrix.rows, matrix.cols);
   if (table.index_column != no_column) {  // put each row at its matrix index
     std::vector<std::size_t> row_of(static_cast<std::size_t>(n), no_column);
     for (std::size_t r = 0; r < table.index.size(); ++r) {

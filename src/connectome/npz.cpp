@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -19,6 +20,7 @@
 namespace kenyon::connectome::detail {
 
 sparse::csr_matrix read_scipy_npz(const std::filesystem::path& path);
+std::array<std::int64_t, 2> read_scipy_npz_shape(const std::filesystem::path& path);
 
 namespace {
 
@@ -55,13 +57,22 @@ class npz_archive {
         zip_fopen_index(archive_, stat.index, 0), zip_fclose);
     if (!file)
       throw file_error(path_, member + ": cannot be opened (" + zip_strerror(archive_) + ")");
-    std::vector<char> bytes(stat.size);
-    const auto got = zip_fread(file.get(), bytes.data(), stat.size);
-    if (got < 0 || static_cast<zip_uint64_t>(got) != stat.size)
-      throw file_error(path_, member + ": cannot be read (" +
-                                  std::string(got < 0 ? zip_file_strerror(file.get())
-                                                      : "shorter than its stated size") +
-                                  ")");
+    // Read growing (steps doubling from 64 KiB to 16 MiB) rather than allocating the size the
+    // archive states: a corrupt size made us allocate and clear gigabytes (fuzz_npz).
+    std::vector<char> bytes;
+    zip_uint64_t step = zip_uint64_t{1} << 16;
+    while (bytes.size() < stat.size) {
+      const std::size_t have = bytes.size();
+      const auto want = std::min<zip_uint64_t>(step, stat.size - have);
+      bytes.resize(have + want);
+      const auto got = zip_fread(file.get(), bytes.data() + have, want);
+      if (got < 0 || static_cast<zip_uint64_t>(got) != want)
+        throw file_error(path_, member + ": cannot be read (" +
+                                    std::string(got < 0 ? zip_file_strerror(file.get())
+                                                        : "shorter than its stated size") +
+                                    ")");
+      step = std::min<zip_uint64_t>(step * 2, zip_uint64_t{1} << 24);
+    }
     return parse_npy(bytes, path_ + ":" + member);
   }
 
@@ -106,6 +117,14 @@ std::string text_of(const npz_archive& z, const npy_array& a) {
 }
 
 }  // namespace
+
+std::array<std::int64_t, 2> read_scipy_npz_shape(const std::filesystem::path& path) {
+  const npz_archive z(path);
+  const auto shape = z.numbers<std::int64_t>(z.require("shape", "a scipy.sparse matrix"), "shape");
+  if (shape.size() != 2 || shape[0] < 0 || shape[1] < 0)
+    z.fail("shape", "expected two sizes >= 0, found " + std::to_string(shape.size()) + " values");
+  return {shape[0], shape[1]};
+}
 
 sparse::csr_matrix read_scipy_npz(const std::filesystem::path& path) {
   const npz_archive z(path);

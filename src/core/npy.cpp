@@ -1,11 +1,14 @@
 #include "kenyon/core/npy.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <regex>
 #include <sstream>
+#include <type_traits>
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
@@ -91,6 +94,14 @@ std::vector<T> npy_array::values() const {
     for (std::size_t i = 0; i < n; ++i) {
       source v;
       std::memcpy(&v, bytes.data() + i * sizeof(source), sizeof(source));
+      if constexpr (std::is_integral_v<T> && std::is_floating_point_v<source>) {
+        // Casting NaN or a value outside T's range to T is undefined behaviour (found by
+        // fuzz/fuzz_npy); T is a signed integer, so its range is [-2^k, 2^k).
+        constexpr double low = static_cast<double>(std::numeric_limits<T>::min());
+        if (!(v >= low && v < -low))
+          throw error("npy: value " + std::to_string(v) + " of dtype '" + dtype +
+                      "' is not representable as an integer");
+      }
       out[i] = static_cast<T>(v);
     }
   };
@@ -126,6 +137,27 @@ namespace {
 // memory (an .npz member), so that both go through one parser.
 using byte_source = std::function<std::size_t(char* out, std::size_t n)>;
 
+// Reads `n` bytes into `out`, growing it as they arrive (steps doubling from 64 KiB to 16 MiB)
+// rather than trusting a header's size up front, so that a short file claiming a huge array
+// cannot make us allocate it. False if the source ends first (`out` then holds what came).
+template <class buffer>
+bool read_growing(const byte_source& read, buffer& out, std::size_t n) {
+  out.clear();
+  std::size_t step = std::size_t{1} << 16;
+  while (out.size() < n) {
+    const std::size_t have = out.size();
+    const std::size_t want = std::min(step, n - have);
+    out.resize(have + want);
+    const std::size_t got = read(out.data() + have, want);
+    if (got < want) {
+      out.resize(have + got);
+      return false;
+    }
+    step = std::min(step * 2, std::size_t{1} << 24);
+  }
+  return true;
+}
+
 npy_array parse_npy_from(const byte_source& read, const std::string& name) {
   char magic[8] = {};
   if (read(magic, 8) != 8 || std::memcmp(magic, "\x93NUMPY", 6) != 0)
@@ -144,9 +176,8 @@ npy_array parse_npy_from(const byte_source& read, const std::string& name) {
   } else {
     throw file_error(name, "unsupported .npy version " + std::to_string(major));
   }
-  std::string header(header_len, '\0');
-  if (read(header.data(), header_len) != header_len)
-    throw file_error(name, "truncated .npy header");
+  std::string header;
+  if (!read_growing(read, header, header_len)) throw file_error(name, "truncated .npy header");
 
   npy_array a;
   std::smatch m;
@@ -163,15 +194,31 @@ npy_array parse_npy_from(const byte_source& read, const std::string& name) {
   for (std::string d; std::getline(dims, d, ',');) {
     d.erase(0, d.find_first_not_of(" \t"));
     d.erase(d.find_last_not_of(" \tL") + 1);
-    if (!d.empty()) a.shape.push_back(std::stoll(d));
+    if (d.empty()) continue;
+    // from_chars, not stoll: a malformed dimension is a file_error, not std::invalid_argument
+    // (found by fuzz/fuzz_npy), and a negative one is refused.
+    std::int64_t dim = -1;
+    const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), dim);
+    if (ec != std::errc{} || end != d.data() + d.size() || dim < 0)
+      throw file_error(name, "bad dimension '" + d + "' in the .npy shape");
+    a.shape.push_back(dim);
   }
   const std::size_t item = item_size(a.dtype);
   if (item == 0) throw file_error(name, "unsupported dtype '" + a.dtype + "'");
-  const auto expected = static_cast<std::size_t>(a.size()) * item;
-  a.bytes.resize(expected);
-  if (const auto got = read(a.bytes.data(), expected); got != expected)
+  // The shape's product, and its size in bytes, must not overflow.
+  std::int64_t count = 1;
+  for (const auto dim : a.shape) {
+    if (dim != 0 && count > std::numeric_limits<std::int64_t>::max() / dim)
+      throw file_error(name, "the .npy shape overflows the address space");
+    count *= dim;
+  }
+  if (item > std::numeric_limits<std::size_t>::max() / 2 /
+                 static_cast<std::size_t>(std::max<std::int64_t>(count, 1)))
+    throw file_error(name, "the .npy shape overflows the address space");
+  const auto expected = static_cast<std::size_t>(count) * item;
+  if (!read_growing(read, a.bytes, expected))
     throw file_error(name, "truncated: the shape promises " + std::to_string(expected) +
-                               " bytes of data, found " + std::to_string(got));
+                               " bytes of data, found " + std::to_string(a.bytes.size()));
   if (fortran_order && a.shape.size() > 1) a.bytes = fortran_to_c_order(a.bytes, a.shape, item);
   return a;
 }

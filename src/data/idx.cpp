@@ -105,11 +105,13 @@ idx_array read_idx(const std::filesystem::path& path, std::size_t max_items) {
   }
 
   // Grow the buffer as data arrives rather than trusting the header's size up front, so a
-  // corrupt header on a short file cannot make us allocate gigabytes.
-  constexpr std::size_t step = std::size_t{1} << 24;
+  // corrupt header on a short file cannot make us allocate gigabytes. The steps double from
+  // 64 KiB to 16 MiB, so such a file does not cost 16 MiB either.
+  std::size_t step = std::size_t{1} << 16;
   std::size_t have = 0;
   while (have < total) {
     const std::size_t want = std::min(step, total - have);
+    step = std::min(step * 2, std::size_t{1} << 24);
     out.values.resize(have + want);
     const std::size_t got = read_some(f.get(), out.values.data() + have, want, name);
     have += got;

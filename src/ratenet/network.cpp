@@ -240,8 +240,10 @@ template <class real>
 std::int32_t basic_network<real>::group_id(std::string_view group) const {
   if (groups_.empty())
     throw error("group '" + std::string(group) + "': the network has no groups (no idx_to_group)");
-  const auto it = std::lower_bound(groups_.begin(), groups_.end(), group,
-                                   [](const std::string& a, std::string_view b) { return a < b; });
+  // compare(), not <: clang 14 with libstdc++ 12 cannot compile string < string_view.
+  const auto it =
+      std::lower_bound(groups_.begin(), groups_.end(), group,
+                       [](const std::string& a, std::string_view b) { return a.compare(b) < 0; });
   if (it == groups_.end() || *it != group)
     throw unknown_name_error(std::string(group), "group",
                              "unknown group '" + std::string(group) + "'");

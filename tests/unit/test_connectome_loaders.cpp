@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -387,6 +388,38 @@ TEST_F(connectome_loaders_files, broken_npz_archives) {
                 load_npz(write("cut.npz", whole.substr(0, whole.size() - 30)), metadata);
               }),
               HasSubstr("cut.npz"));
+}
+
+// Found by fuzz/fuzz_npz: a member's stated (uncompressed) size was allocated and cleared up
+// front, so a corrupt size of 4 GB took gigabytes and tens of seconds before failing. Every
+// member of the stored (uncompressed) csc fixture claims 4 GB here: a file_error, at once.
+TEST_F(connectome_loaders_files, npz_member_sizes_are_not_trusted) {
+  std::ifstream in(fixtures / "matrix_csc.npz", std::ios::binary);
+  std::string zip{std::istreambuf_iterator<char>(in), {}};
+  auto patch = [&](const std::string& signature, std::size_t offset) {
+    for (auto at = zip.find(signature); at != std::string::npos; at = zip.find(signature, at + 1))
+      zip.replace(at + offset, 4, "\xf0\xff\xff\xff");
+  };
+  patch(std::string("PK\x03\x04", 4), 22);  // local file headers: uncompressed size
+  patch(std::string("PK\x01\x02", 4), 24);  // central directory: uncompressed size
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THAT(message_of<file_error>([&] {
+                load_npz(write("huge.npz", zip), fixtures / "npz_metadata.csv");
+              }),
+              HasSubstr("huge.npz"));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+// Found by fuzz/fuzz_npz: the matrix was built before its shape was compared with the
+// metadata, so 5 coo entries in a stated 300000000 x 3 shape allocated 2.4 GB of row pointers
+// first. The shape is now checked first: a file_error at once.
+TEST_F(connectome_loaders_files, npz_shape_is_checked_before_the_matrix_is_built) {
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THAT(message_of<file_error>([&] {
+                load_npz(fixtures / "bad_huge_shape.npz", fixtures / "npz_metadata.csv");
+              }),
+              AllOf(HasSubstr("3 neuron rows"), HasSubstr("is 300000000 x 3")));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
 
 TEST_F(connectome_loaders_files, npz_metadata_must_match_the_matrix) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -198,6 +199,48 @@ TEST_F(npy_test, errors_name_the_file) {
 
   msg = message_of<file_error>([&] { read_npy(write_npy_by_hand("v9.npy", "{}", "", 9)); });
   EXPECT_NE(msg.find("version 9"), std::string::npos) << msg;
+}
+
+// Found by fuzz/fuzz_npy: a malformed dimension threw std::invalid_argument (from stoll); a
+// negative one, a shape whose size overflows, or one far larger than the file must be
+// file_errors too, without allocating what the header claims.
+TEST_F(npy_test, bad_shapes_are_file_errors) {
+  const std::string prefix = "{'descr': '|b1', 'fortran_order': False, 'shape': (";
+  for (const std::string shape :
+       {":,", "x", "1.5,", "-1,", "99999999999999999999,", "4294967296, 4294967296, 4294967296",
+        "1000000000000,", "3037000499, 3037000499"}) {
+    const auto p = write_npy_by_hand("bad.npy", prefix + shape + "), }", std::string(4, '\1'));
+    const auto msg = message_of<file_error>([&] { read_npy(p); });
+    EXPECT_NE(msg.find("bad.npy"), std::string::npos) << shape << ": " << msg;
+  }
+  // A version-2 header claiming 4 GB on a short file: truncated, not an allocation of 4 GB.
+  std::string v2 = "\x93NUMPY\x02";
+  v2 += '\0';
+  v2 += "\xf0\xff\xff\xff{'descr': '<f8'";
+  const auto msg = message_of<file_error>([&] { read_npy(write("v2.npy", v2)); });
+  EXPECT_NE(msg.find("truncated"), std::string::npos) << msg;
+  // Dimensions that numpy writes stay readable: Python 2's long suffix, spaces, 0.
+  const auto ok = write_npy_by_hand("ok.npy", prefix + " 2L, 0 ), }", "");
+  EXPECT_EQ(read_npy(ok).shape, (shape_t{2, 0}));
+}
+
+// Found by fuzz/fuzz_npy: a float value outside the integer type's range (or NaN) was cast to
+// it, which is undefined behaviour; now it is an error.
+TEST_F(npy_test, floats_out_of_integer_range_are_errors) {
+  const std::vector<double> v{1.0, -9.28304e+139};
+  write_npy(dir_ / "big.npy", {2}, v.data());
+  const auto a = read_npy(dir_ / "big.npy");
+  EXPECT_THROW(a.values<std::int64_t>(), error);
+  EXPECT_THROW(a.values<std::int32_t>(), error);
+  EXPECT_EQ(a.values<double>(), v);
+  const std::vector<double> edge{-2147483648.0, 2147483648.0};
+  write_npy(dir_ / "edge.npy", {2}, edge.data());
+  const auto e = read_npy(dir_ / "edge.npy");
+  EXPECT_EQ(e.values<std::int64_t>(), (std::vector<std::int64_t>{-2147483648LL, 2147483648LL}));
+  EXPECT_THROW(e.values<std::int32_t>(), error);
+  const std::vector<float> nan{std::numeric_limits<float>::quiet_NaN()};
+  write_npy(dir_ / "nan.npy", {1}, nan.data());
+  EXPECT_THROW(read_npy(dir_ / "nan.npy").values<std::int64_t>(), error);
 }
 
 TEST_F(npy_test, string_arrays_cannot_become_numbers) {

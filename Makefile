@@ -28,7 +28,7 @@ fuzz: deps
 	@FUZZ_JOBS=$(JOBS) scripts/fuzz.sh
 
 format:
-	@find include src apps tests benchmarks -name '*.[ch]pp' | xargs clang-format -i
+	@find include src apps tests benchmarks python/src fuzz -name '*.[ch]pp' | xargs clang-format -i
 
 clean:
 	@rm -rf $(BUILD_DIR)

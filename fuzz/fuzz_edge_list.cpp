@@ -14,7 +14,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::run_expecting_kenyon_errors([&] { connectome::load_edge_list(edges, neurons); });
   // Counts as given, a threshold: the other weighting path.
   return fuzz::run_expecting_kenyon_errors([&] {
-    connectome::load_edge_list(edges, neurons,
-                               {.min_synapses = 2, .input_proportion = false});
+    connectome::load_edge_list(edges, neurons, {.min_synapses = 2, .input_proportion = false});
   });
 }

@@ -12,7 +12,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<std::filesystem::path> neurons;
   if (parts.size() > 1) neurons = fuzz::write_file("neurons.csv", parts[1]);
   fuzz::run_expecting_kenyon_errors([&] { connectome::load_neuprint(adjacency, neurons); });
-  return fuzz::run_expecting_kenyon_errors([&] {
-    connectome::load_neuprint(adjacency, neurons, {.neuropils = {"MB(R)"}});
-  });
+  return fuzz::run_expecting_kenyon_errors(
+      [&] { connectome::load_neuprint(adjacency, neurons, {.neuropils = {"MB(R)"}}); });
 }

@@ -375,9 +375,9 @@ connectome load_shipped(std::string_view name, const load_options& options) {
     return named(load_neuprint(file("adjacency.csv.gz"), file("neurons.csv.gz"), options));
   std::string known;
   for (const auto& n : shipped_names()) known += (known.empty() ? "" : ", ") + n;
-  throw unknown_name_error(std::string(name), "shipped connectome",
-                           "unknown shipped connectome '" + std::string(name) +
-                               "' (available: " + known + ")");
+  throw unknown_name_error(
+      std::string(name), "shipped connectome",
+      "unknown shipped connectome '" + std::string(name) + "' (available: " + known + ")");
 }
 
 }  // namespace kenyon::connectome

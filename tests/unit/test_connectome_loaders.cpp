@@ -403,9 +403,8 @@ TEST_F(connectome_loaders_files, npz_member_sizes_are_not_trusted) {
   patch(std::string("PK\x03\x04", 4), 22);  // local file headers: uncompressed size
   patch(std::string("PK\x01\x02", 4), 24);  // central directory: uncompressed size
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_THAT(message_of<file_error>([&] {
-                load_npz(write("huge.npz", zip), fixtures / "npz_metadata.csv");
-              }),
+  EXPECT_THAT(message_of<file_error>(
+                  [&] { load_npz(write("huge.npz", zip), fixtures / "npz_metadata.csv"); }),
               HasSubstr("huge.npz"));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }

@@ -77,6 +77,23 @@ def ref(data_dir):
 
 
 @pytest.fixture(scope="session")
+def W(ref):
+    """The reference network's signed weights (post rows, pre columns), as scipy CSR."""
+    import json
+
+    from scipy import sparse
+
+    n = len(json.loads((ref.dir / "idx_to_sign.json").read_text()))  # one sign per neuron
+    return sparse.csr_matrix((ref("W_val"), (ref("W_row"), ref("W_col"))), shape=(n, n))
+
+
+@pytest.fixture(scope="session")
+def sensory(ref):
+    """The reference network's sensory neuron indices."""
+    return ref("sensory_indices")
+
+
+@pytest.fixture(scope="session")
 def cli():
     """Path of the kenyon command-line tool."""
     path = os.environ.get("KENYON_CLI", str(REPO / "build" / "kenyon"))

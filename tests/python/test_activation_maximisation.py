@@ -17,18 +17,8 @@ N, NS, L = 300, 40, 6
 
 
 @pytest.fixture(scope="module")
-def W(ref):
-    return sp.coo_matrix((ref("W_val"), (ref("W_row"), ref("W_col"))), shape=(N, N))
-
-
-@pytest.fixture(scope="module")
 def inprop(ref):
     return sp.csr_matrix((ref("inprop_val"), (ref("inprop_row"), ref("inprop_col"))), shape=(N, N))
-
-
-@pytest.fixture(scope="module")
-def sensory(ref):
-    return ref("sensory_indices")
 
 
 @pytest.fixture(scope="module")

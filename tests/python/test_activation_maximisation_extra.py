@@ -24,16 +24,6 @@ def loss_ref(data_dir):
 
 
 @pytest.fixture(scope="module")
-def W(ref):
-    return sp.csr_matrix((ref("W_val"), (ref("W_row"), ref("W_col"))), shape=(N, N))
-
-
-@pytest.fixture(scope="module")
-def sensory(ref):
-    return ref("sensory_indices")
-
-
-@pytest.fixture(scope="module")
 def group_cfg(ref):
     with open(ref.dir / "idx_to_group.json") as f:
         groups = {int(k): v for k, v in json.load(f).items()}

@@ -36,6 +36,27 @@ struct cli_result {
 
 class cli_fixture : public temporary_folder_test {
  protected:
+  // A five-neuron connectome in the folder: neurons.csv (two sensory S, A, an inhibitory
+  // B) and edges.csv (synapse counts), small enough to check results by hand.
+  void write_small_connectome() {
+    write("neurons.csv",
+          "id,type,sign,sensory\n"
+          "1,S,1,true\n"
+          "2,S,1,true\n"
+          "3,A,1,false\n"
+          "4,B,-1,false\n"
+          "5,A,1,false\n");
+    write("edges.csv",
+          "pre,post,syn_count\n"
+          "1,3,4\n"
+          "2,3,1\n"
+          "1,5,2\n"
+          "3,4,3\n"
+          "5,4,1\n"
+          "4,3,2\n"
+          "3,5,1\n");
+  }
+
   // Runs `kenyon <args>` with stdout and stderr captured to files; `env` prefixes the
   // command (e.g. "OMP_NUM_THREADS=1").
   cli_result run(const std::string& args, const std::string& env = "") {

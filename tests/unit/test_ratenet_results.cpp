@@ -29,22 +29,7 @@ class results_test : public test::cli_fixture {
  protected:
   void SetUp() override {
     cli_fixture::SetUp();
-    write("neurons.csv",
-          "id,type,sign,sensory\n"
-          "1,S,1,true\n"
-          "2,S,1,true\n"
-          "3,A,1,false\n"
-          "4,B,-1,false\n"
-          "5,A,1,false\n");
-    write("edges.csv",
-          "pre,post,syn_count\n"
-          "1,3,4\n"
-          "2,3,1\n"
-          "1,5,2\n"
-          "3,4,3\n"
-          "5,4,1\n"
-          "4,3,2\n"
-          "3,5,1\n");
+    write_small_connectome();
   }
 
   model_spec spec(int layers = 3) const {

@@ -372,7 +372,7 @@ detail::clamp_list<real> basic_network<real>::compile(const manipulation& m,
                       "' given, but the network has no groups (no idx_to_group)");
         const auto it = std::lower_bound(groups_.begin(), groups_.end(), name);
         if (it == groups_.end() || *it != name)
-          throw error("manipulate: unknown group '" + name + "'");
+          throw unknown_name_error(name, "group", "manipulate: unknown group '" + name + "'");
         if (!std::isfinite(v))
           throw error("manipulate: the value for group '" + name + "' at layer " +
                       std::to_string(layer) + " is not a finite number");

@@ -198,8 +198,10 @@ def test_bad_inputs_raise_clear_errors(W, sensory, group_cfg, ref):
     assert info.value.field == "input_tensor"
     # A list works where an array is expected.
     np.testing.assert_array_equal(model(X[0].tolist()), model(X[0]))
-    with pytest.raises(kenyon.Error, match="unknown group 'nosuchgroup'"):
+    with pytest.raises(KeyError, match="unknown group 'nosuchgroup'") as info:
         model(X, manipulate={1: {"nosuchgroup": 1.0}})
+    assert isinstance(info.value, kenyon.UnknownNameError)
+    assert (info.value.name, info.value.kind) == ("nosuchgroup", "group")
     with pytest.raises(ValueError, match="device"):
         am.saliency(model, X, {5: [200]}, device="cuda")
     with pytest.raises(ValueError):

@@ -94,6 +94,29 @@ def sensory(ref):
 
 
 @pytest.fixture(scope="session")
+def idx_to_group(ref):
+    """The reference network's groups, index -> name."""
+    import json
+
+    return {int(k): v for k, v in json.loads((ref.dir / "idx_to_group.json").read_text()).items()}
+
+
+@pytest.fixture(scope="session")
+def group_cfg(idx_to_group):
+    """The per-group model options every reference case with groups was run with."""
+    return dict(
+        idx_to_group=idx_to_group,
+        default_bias=0.02,
+        bias_dict={"G0": 0.1, "G4": -0.05},
+        slope_dict={"G2": 2.0, "G6": 8.0},
+        tau=4,
+        tau_dict={"G3": 1.0, "G5": 20.0, "S0": 0.5},
+        divisive_normalization={"G1": ["G3"], "G7": ["G5", "G6"]},
+        divisive_strength={"G1": 2.0, "G7": 0.5},
+    )
+
+
+@pytest.fixture(scope="session")
 def cli():
     """Path of the kenyon command-line tool."""
     path = os.environ.get("KENYON_CLI", str(REPO / "build" / "kenyon"))

@@ -22,29 +22,9 @@ def inprop(ref):
 
 
 @pytest.fixture(scope="module")
-def idx_to_group(ref):
-    with open(ref.dir / "idx_to_group.json") as f:
-        return {int(k): v for k, v in json.load(f).items()}
-
-
-@pytest.fixture(scope="module")
 def idx_to_sign(ref):
     with open(ref.dir / "idx_to_sign.json") as f:
         return {int(k): v for k, v in json.load(f).items()}
-
-
-@pytest.fixture(scope="module")
-def group_cfg(idx_to_group):
-    return dict(
-        idx_to_group=idx_to_group,
-        default_bias=0.02,
-        bias_dict={"G0": 0.1, "G4": -0.05},
-        slope_dict={"G2": 2.0, "G6": 8.0},
-        tau=4,
-        tau_dict={"G3": 1.0, "G5": 20.0, "S0": 0.5},
-        divisive_normalization={"G1": ["G3"], "G7": ["G5", "G6"]},
-        divisive_strength={"G1": 2.0, "G7": 0.5},
-    )
 
 
 def close(a, b, rtol, atol):

@@ -2,7 +2,6 @@
 (tests/data/connectome_interpreter_train_loss, rtol 1e-3 / atol 1e-5), gradients through a
 Python activation function and a Python loss against finite differences, and bad input
 raising clear Python exceptions."""
-import json
 
 import numpy as np
 import pandas as pd
@@ -21,22 +20,6 @@ TRAIN = dict(rtol=1e-3, atol=1e-5)
 def loss_ref(data_dir):
     d = data_dir / "connectome_interpreter_train_loss"
     return lambda name: np.load(d / (name + ".npy"))
-
-
-@pytest.fixture(scope="module")
-def group_cfg(ref):
-    with open(ref.dir / "idx_to_group.json") as f:
-        groups = {int(k): v for k, v in json.load(f).items()}
-    return dict(
-        idx_to_group=groups,
-        default_bias=0.02,
-        bias_dict={"G0": 0.1, "G4": -0.05},
-        slope_dict={"G2": 2.0, "G6": 8.0},
-        tau=4,
-        tau_dict={"G3": 1.0, "G5": 20.0, "S0": 0.5},
-        divisive_normalization={"G1": ["G3"], "G7": ["G5", "G6"]},
-        divisive_strength={"G1": 2.0, "G7": 0.5},
-    )
 
 
 def huber(pred, target):

@@ -5,9 +5,9 @@ packages, so that switching takes little more than an import.
 """
 from . import activation_maximisation, compress_paths, connectome, datasets, errors, moth, net
 from ._core import __version__
-from .errors import Error, FileError, ParameterError, UnknownNameError
+from .errors import Error, FileError, ItemError, ParameterError, UnknownNameError
 
 __all__ = [
     "activation_maximisation", "compress_paths", "connectome", "datasets", "errors", "moth", "net",
-    "Error", "FileError", "ParameterError", "UnknownNameError", "__version__",
+    "Error", "FileError", "ItemError", "ParameterError", "UnknownNameError", "__version__",
 ]

@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from .errors import ParameterError
+from ._check import error
 
 _rn = _core.ratenet
 
@@ -74,11 +74,12 @@ __all__ = [
 # ------------------------------------------------------------------ conversions
 
 
-def _error(field, message):
-    """A ParameterError naming the offending argument in ``field``, as kenyon's C++ ones."""
-    e = ParameterError(message)
-    e.field = field
-    return e
+def _params(cls, **fields):
+    """A kenyon parameter struct (ActmaxParams, TrainParams, GradientParams) with fields set."""
+    p = cls()
+    for k, v in fields.items():
+        setattr(p, k, v)
+    return p
 
 
 def _torch_module():
@@ -95,9 +96,9 @@ def _cpu_tensor(t, name):
     """A tensor detached and on the CPU; one on another device is refused (kenyon computes
     on the CPU only and would hand back CPU results)."""
     if t.device.type != "cpu":
-        raise _error(
+        raise error(
             name,
-            f"{name}: a tensor on device {str(t.device)!r}; kenyon runs on the CPU, pass "
+            f"a tensor on device {str(t.device)!r}; kenyon runs on the CPU, pass "
             f"tensors on the CPU (tensor.cpu())"
         )
     return t.detach()
@@ -128,28 +129,28 @@ def _array(x, name: str, dtype=np.float32, ndim=None, allow_nan=False) -> np.nda
     try:
         a = np.asarray(x)
     except Exception as e:  # ragged lists and the like
-        raise _error(name, f"{name}: cannot be read as an array ({e})") from None
+        raise error(name, f"cannot be read as an array ({e})") from None
     if a.dtype == object or a.dtype.kind in "USVMc":
-        raise _error(name, f"{name}: expected numbers, got an array of {a.dtype}")
+        raise error(name, f"expected numbers, got an array of {a.dtype}")
     if a.dtype == bool:
         a = a.astype(dtype)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if a.ndim not in allowed:
-            raise _error(
+            raise error(
                 name,
-                f"{name}: expected a {' or '.join(f'{d}-D' for d in allowed)} array, "
+                f"expected a {' or '.join(f'{d}-D' for d in allowed)} array, "
                 f"got shape {a.shape}"
             )
     if np.issubdtype(dtype, np.integer):
         if a.size and a.dtype.kind == "f":
             if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)):
-                raise _error(name, f"{name}: expected integers")
+                raise error(name, "expected integers")
         a = np.ascontiguousarray(a, dtype=dtype)
     else:
         a = np.ascontiguousarray(a, dtype=dtype)
         if not allow_nan and a.size and not np.all(np.isfinite(a)):
-            raise _error(name, f"{name}: contains NaN or infinite values")
+            raise error(name, "contains NaN or infinite values")
     return a
 
 
@@ -178,11 +179,11 @@ def _csr(matrix, name="all_weights"):
         a = _array(matrix, name, ndim=2)
         m = sp.csr_matrix(a)
     if m.ndim != 2:
-        raise _error(name, f"{name}: expected a 2-D matrix")
+        raise error(name, "expected a 2-D matrix")
     m.sum_duplicates()
     m.sort_indices()
     if m.nnz and not np.all(np.isfinite(m.data)):
-        raise _error(name, f"{name}: contains NaN or infinite values")
+        raise error(name, "contains NaN or infinite values")
     return _core.sparse.from_csr_arrays(
         m.shape[0],
         m.shape[1],
@@ -203,7 +204,7 @@ def _scipy(csr) -> sp.csr_matrix:
 
 def _indices(x, name) -> np.ndarray:
     if x is None:
-        raise _error(name, f"{name}: expected a list of indices, got None")
+        raise error(name, "expected a list of indices, got None")
     a = _array(list(x) if isinstance(x, (set, range)) else x, name, dtype=np.int64, ndim=1)
     return a
 
@@ -220,11 +221,11 @@ def _group_list(idx_to_group, n: int, name="idx_to_group") -> List[str]:
             elif str(i) in idx_to_group:
                 out.append(str(idx_to_group[str(i)]))
             else:
-                raise _error(name, f"{name}: no group for neuron {i} (expected one for each of the {n} neurons)")
+                raise error(name, f"no group for neuron {i} (expected one for each of the {n} neurons)")
         return out
     seq = list(idx_to_group)
     if len(seq) != n:
-        raise _error(name, f"{name}: {len(seq)} entries for {n} neurons")
+        raise error(name, f"{len(seq)} entries for {n} neurons")
     return [str(g) for g in seq]
 
 
@@ -261,9 +262,9 @@ class TargetActivation:
             rows = []
             for layer, neurons in self.targets.items():
                 if not isinstance(neurons, dict):
-                    raise _error(
+                    raise error(
                         "targets",
-                        f"targets: layer {layer!r} should map neuron indices to values, got {type(neurons).__name__}"
+                        f"layer {layer!r} should map neuron indices to values, got {type(neurons).__name__}"
                     )
                 for neuron, value in neurons.items():
                     for b in range(self.batch_size):
@@ -295,21 +296,18 @@ class TargetActivation:
             out.setdefault(layer, {})[neuron] = value
         return out
 
-    def _arrays(self):
+    def _entries(self):
+        """[(batch, layer, neuron, value)], as kenyon's C++ functions take targets."""
         df = self.targets_df
         for c in ("batch", "layer", "neuron"):
             col = pd.to_numeric(df[c], errors="coerce")
             if col.isna().any() or not np.all(col == np.round(col)):
-                raise _error('targets', f"targets: column '{c}' must hold integers")
+                raise error('targets', f"column '{c}' must hold integers")
         value = pd.to_numeric(df["value"], errors="coerce").to_numpy(dtype=np.float64)
         if not np.all(np.isfinite(value)):
-            raise _error('targets', "targets: column 'value' must hold finite numbers")
-        return (
-            df["batch"].to_numpy(dtype=np.int64),
-            df["layer"].to_numpy(dtype=np.int64),
-            df["neuron"].to_numpy(dtype=np.int64),
-            value,
-        )
+            raise error('targets', "column 'value' must hold finite numbers")
+        columns = (df[c].to_numpy(dtype=np.int64).tolist() for c in ("batch", "layer", "neuron"))
+        return list(zip(*columns, value.tolist()))
 
 
 # ------------------------------------------------------------------ networks
@@ -344,7 +342,7 @@ class _NetworkBase:
         weights = _csr(all_weights, "all_weights")
         n = weights.rows
         if weights.cols != n:
-            raise _error('all_weights', f"all_weights: expected a square matrix, got {weights.shape}")
+            raise error('all_weights', f"expected a square matrix, got {weights.shape}")
         self.sensory_indices = _indices(sensory_indices, "sensory_indices")
         self.num_layers = int(num_layers)
         self.threshold = float(threshold)
@@ -371,7 +369,7 @@ class _NetworkBase:
         p.tau_by_group = {str(k): float(v) for k, v in (tau_dict or {}).items()}
         if divisive_normalization is not None:
             if idx_to_group is None:
-                raise _error("idx_to_group", "idx_to_group must be provided for divisive normalization.")
+                raise error("idx_to_group", "must be provided for divisive normalization")
             p.divisive_normalization = {
                 str(k): [str(x) for x in v] for k, v in divisive_normalization.items()
             }
@@ -415,7 +413,7 @@ class _NetworkBase:
             raise AttributeError(f"{name}: this network has no such parameter (give idx_to_group)")
         a = _array(value, name, ndim=1)
         if a.shape != self._values[name].shape:
-            raise _error(name, f"{name}: expected shape {self._values[name].shape}, got {a.shape}")
+            raise error(name, f"expected shape {self._values[name].shape}, got {a.shape}")
         self._values[name] = a.copy()
         self._sync()
 
@@ -473,7 +471,7 @@ class _NetworkBase:
                 v = np.zeros(0, np.float32)
             v = np.ascontiguousarray(v, dtype=np.float32)
             if v.shape != self._pushed[k].shape:
-                raise _error(k, f"{k}: expected shape {self._pushed[k].shape}, got {v.shape}")
+                raise error(k, f"expected shape {self._pushed[k].shape}, got {v.shape}")
             vals[k] = v
         self._net.set_parameters(**vals)
         self._pushed = {k: vals[k].copy() for k in _PARAM_NAMES}
@@ -538,24 +536,26 @@ class _NetworkBase:
 
     # -- forward
     def _manipulation(self, manipulate):
+        """[(batch or None, layer, neuron index or group name, value)] from the original's
+        {layer: {neuron: value}} or {batch: {layer: {neuron: value}}}."""
         if manipulate is None:
-            return {}, {}
+            return []
         if not isinstance(manipulate, dict):
-            raise _error('manipulate', "manipulate: expected a dict")
+            raise error('manipulate', "expected a dict")
 
         def key(k):
             if isinstance(k, (int, np.integer)):
                 return int(k)
             if isinstance(k, str):
                 return k
-            raise _error('manipulate', f"manipulate: a key must be a neuron index or a group name, got {k!r}")
+            raise error('manipulate', f"a key must be a neuron index or a group name, got {k!r}")
 
-        def layer_map(d):
-            out = {}
+        def layer_map(d, batch=None):
+            out = []
             for layer, acts in d.items():
                 if not isinstance(acts, dict):
-                    raise _error('manipulate', f"manipulate: layer {layer!r} should map neurons to values")
-                out[int(layer)] = {key(k): float(v) for k, v in acts.items()}
+                    raise error('manipulate', f"layer {layer!r} should map neurons to values")
+                out += [(batch, int(layer), key(k), float(v)) for k, v in acts.items()]
             return out
 
         nested = all(
@@ -563,8 +563,8 @@ class _NetworkBase:
             for v in manipulate.values()
         )
         if nested and manipulate:
-            return {}, {int(b): layer_map(d) for b, d in manipulate.items()}
-        return layer_map(manipulate), {}
+            return [e for b, d in manipulate.items() for e in layer_map(d, int(b))]
+        return layer_map(manipulate)
 
     def forward(self, inputs, manipulate=None, checkpoint_steps: int = 0, return_layer_list: bool = False):
         """Activations (batch, neurons, layers), or (neurons, layers) for a 2-D input.
@@ -576,9 +576,9 @@ class _NetworkBase:
         like = inputs
         x = _array(inputs, "inputs", ndim=(2, 3))
         single = x.ndim == 2
-        every, per_batch = self._manipulation(manipulate)
+        clamps = self._manipulation(manipulate)
         self._sync()
-        out = self._net.forward(x, every, per_batch)
+        out = self._net.forward(x, clamps)
         if return_layer_list:
             return [_result(np.ascontiguousarray(out[:, :, l].T), like) for l in range(out.shape[2])]
         if single:
@@ -778,7 +778,7 @@ def train_model(
     if wandb:
         raise ValueError("wandb logging is not supported by kenyon; use wandb=False")
     if model._values is None:
-        raise _error('train_model', "train_model: the model has no per-group parameters to train (build it with idx_to_group)")
+        raise error('train_model', "the model has no per-group parameters to train (build it with idx_to_group)")
     if not isinstance(targets, pd.DataFrame):
         raise TypeError("targets must be a pandas DataFrame")
     required = ["batch", "neuron_idx", "value"]
@@ -791,16 +791,16 @@ def train_model(
     for c in ("batch", "neuron_idx") + (("layer",) if "layer" in targets.columns else ()):
         col = pd.to_numeric(targets[c], errors="coerce")
         if col.isna().any() or not np.all(col == np.round(col)):
-            raise _error('targets', f"targets: column '{c}' must hold integers")
+            raise error('targets', f"column '{c}' must hold integers")
     value = pd.to_numeric(targets["value"], errors="coerce").to_numpy(np.float64)
     if not np.all(np.isfinite(value)):
-        raise _error('targets', "targets: column 'value' must hold finite numbers")
+        raise error('targets', "column 'value' must hold finite numbers")
     batch = targets["batch"].to_numpy(np.int64)
     neuron = targets["neuron_idx"].to_numpy(np.int64)
     layer = targets["layer"].to_numpy(np.int64) if "layer" in targets.columns else np.full(len(targets), -1, np.int64)
     if isinstance(activation_loss_fn, str):
         if activation_loss_fn not in ("mse", "mae"):
-            raise _error('activation_loss_fn', f"activation_loss_fn: unknown loss '{activation_loss_fn}' (expected 'mse', 'mae' or a callable)")
+            raise error('activation_loss_fn', f"unknown loss '{activation_loss_fn}' (expected 'mse', 'mae' or a callable)")
         loss = activation_loss_fn
     elif callable(activation_loss_fn):
         loss = _callable_loss(activation_loss_fn)
@@ -809,14 +809,18 @@ def train_model(
     model._sync()
     if train_indices is not None:
         train_indices = [int(i) for i in np.asarray(train_indices).reshape(-1)]
-    args = (x, batch, neuron, layer, value, int(num_epochs), float(learning_rate), float(param_reg_lambda),
-            float(train_fraction), int(seed), bool(train_slopes), bool(train_biases), bool(train_divisive_strength),
-            bool(train_tau), max(0, int(checkpoint_steps)), train_indices, loss)
+    settings = dict(num_epochs=int(num_epochs), learning_rate=float(learning_rate),
+                    param_reg_lambda=float(param_reg_lambda), train_fraction=float(train_fraction), seed=int(seed),
+                    train_slopes=bool(train_slopes), train_biases=bool(train_biases),
+                    train_divisive_strength=bool(train_divisive_strength), train_tau=bool(train_tau),
+                    checkpoint_interval=max(0, int(checkpoint_steps)), train_indices=train_indices)
     with training_mode(model, train_slopes, train_biases, train_divisive_strength, train_tau):
         if model.custom_activation_function is None:
-            r = _rn.train_model(model._net, *args)
+            params = _params(_rn.TrainParams, **settings)
+            params.set_loss(loss)
+            r = _rn.train_model(model._net, x, batch, neuron, layer, value, params)
         else:
-            r = _py_train(model, *args)
+            r = _py_train(model, x, batch, neuron, layer, value, settings, loss)
     for k, v in r["parameters"].items():
         if model._values.get(k) is not None:
             model._values[k] = np.array(v, dtype=np.float32)
@@ -835,21 +839,20 @@ def train_model(
     return model, history, _result(x[tr], inputs), _result(x[va], inputs), subset(list(tr)), subset(list(va)), tr, va
 
 
-def _py_train(model, x, batch, neuron, layer, value, num_epochs, learning_rate, param_reg_lambda, train_fraction,
-              seed, train_slopes, train_biases, train_divisive_strength, train_tau, checkpoint_steps,
-              train_indices, loss):
+def _py_train(model, x, batch, neuron, layer, value, settings, loss):
     """train_model through a Python activation function: ratenet::train_model's loop, with
     the gradient of the activation loss by central differences over each trained parameter
     (two forward passes per parameter entry)."""
     original = {k: (None if v is None else v.copy()) for k, v in model._values.items()}
     # The split (and the checks of the inputs and targets) from the C++ function, run for
     # zero epochs; it leaves the parameters as they were apart from the nudge, undone below.
-    split = _rn.train_model(model._net, x, batch, neuron, layer, value, 0, learning_rate, param_reg_lambda,
-                            train_fraction, seed, train_slopes, train_biases, train_divisive_strength, train_tau,
-                            checkpoint_steps, train_indices, "mae")
+    split = _rn.train_model(model._net, x, batch, neuron, layer, value,
+                            _params(_rn.TrainParams, **{**settings, "num_epochs": 0}))
+    num_epochs, learning_rate = settings["num_epochs"], settings["learning_rate"]
+    param_reg_lambda, train_biases = settings["param_reg_lambda"], settings["train_biases"]
     model._pushed = {k: np.array(v, np.float32) for k, v in split["parameters"].items()}
-    trained = {"divisive_strength": train_divisive_strength, "tau_param": train_tau, "slope": train_slopes,
-               "raw_biases": train_biases}
+    trained = {"divisive_strength": settings["train_divisive_strength"], "tau_param": settings["train_tau"],
+               "slope": settings["train_slopes"], "raw_biases": train_biases}
     names = [k for k in _PARAM_NAMES if model._values.get(k) is not None and model._values[k].size]
     if train_biases:
         model._values["raw_biases"][model._values["raw_biases"] == 0] = np.float32(1e-6)
@@ -996,20 +999,21 @@ def activation_maximisation(
             )
     if seed is None:
         seed = int(np.random.randint(0, 2**31 - 1))
-    b, l, n, v = target_activations._arrays()
+    entries = target_activations._entries()
     if model.custom_activation_function is not None:
         return _actmax_python(model, target_activations, initial, shape, num_iterations, learning_rate,
                               in_reg_lambda, out_reg_lambda, custom_reg_functions, early_stopping,
                               stopping_threshold, n_runs, seed, normalize_gradients, quiet, input_tensor)
     regs = custom_reg_functions or {}
-    in_reg = _reg_wrapper(regs["in"], shape) if "in" in regs else None
-    out_reg = _reg_wrapper(regs["out"], (batch_size, model._net.size, model.num_layers)) if "out" in regs else None
+    params = _params(_rn.ActmaxParams, num_iterations=int(num_iterations), learning_rate=float(learning_rate),
+                     in_reg_lambda=float(in_reg_lambda), out_reg_lambda=float(out_reg_lambda),
+                     early_stopping=bool(early_stopping), stopping_threshold=float(stopping_threshold),
+                     n_runs=int(n_runs), seed=int(seed), normalize_gradients=bool(normalize_gradients))
+    params.set_regularisers(
+        _reg_wrapper(regs["in"], shape) if "in" in regs else None,
+        _reg_wrapper(regs["out"], (batch_size, model._net.size, model.num_layers)) if "out" in regs else None)
     model._sync()
-    r = _rn.activation_maximisation(
-        model._net, b, l, n, v, batch_size, int(num_iterations), float(learning_rate),
-        float(in_reg_lambda), float(out_reg_lambda), bool(early_stopping), float(stopping_threshold),
-        int(n_runs), int(seed), bool(normalize_gradients), 0, initial, in_reg, out_reg,
-    )
+    r = _rn.activation_maximisation(model._net, entries, batch_size, params, initial)
     opt_in, out = r["input"], r["activations"]
     snaps = list(r["snapshots"])
     model.activations = out[0] if batch_size == 1 else out
@@ -1173,10 +1177,7 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
     m = np.zeros_like(x)
     v = np.zeros_like(x)
     b1, b2, eps = 0.9, 0.999, 1e-8
-    tb, tl, tn, tv = targets._arrays()
-    rows = {}
-    for bb, ll, nn, vv in zip(tb, tl, tn, tv):
-        rows[(int(bb), int(ll), int(nn))] = float(vv)
+    rows = {(bb, ll, nn): vv for bb, ll, nn, vv in targets._entries()}
     counts = np.zeros(B)
     for (bb, _, _) in rows:
         counts[bb] += 1
@@ -1249,7 +1250,8 @@ def saliency(model, input_tensor, neurons_of_interest: Dict[int, List[int]], met
         out = out[0] if x.ndim == 2 else out
         return _result(out.astype(np.float32), input_tensor)
     model._sync()
-    out = _rn.saliency(model._net, x, noi, method, bool(normalize))
+    entries = [(None, layer, i, 1.0) for layer, ns in noi.items() for i in ns]
+    out = _rn.saliency(model._net, x, entries, method, bool(normalize))
     if x.ndim == 2:
         out = out[0]
     return _result(out, input_tensor)
@@ -1275,18 +1277,23 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
             elif isinstance(k, str):
                 out.append(k)
             else:
-                raise _error(name, f"{name}: expected neuron indices or group names, got {k!r}")
+                raise error(name, f"expected neuron indices or group names, got {k!r}")
         return out
 
     monitor = keys(monitor_neurons, "monitor_neurons")
     targets = {int(k): keys(v, "target_neurons") for k, v in target_neurons.items()}
     model._sync()
-    args = (monitor, targets, list(monitor_layers or []), method, [str(b) for b in (batch_names or [])])
+    monitor_layers = list(monitor_layers or [])
+    names = [str(b) for b in (batch_names or [])]
     if model.custom_activation_function is not None:
-        group, batch, layers, values = _py_get_gradients(model, x, *args, bool(normalize_per_layer))
-    else:
-        group, batch, layers, values = _rn.get_gradients(model._net, x, *args, max(0, int(checkpoint_steps)),
+        group, batch, layers, values = _py_get_gradients(model, x, monitor, targets, monitor_layers, method, names,
                                                          bool(normalize_per_layer))
+    else:
+        params = _params(_rn.GradientParams, monitor=monitor, monitor_layers=monitor_layers, method=method,
+                         batch_names=names, checkpoint_interval=max(0, int(checkpoint_steps)),
+                         normalize_per_layer=bool(normalize_per_layer))
+        entries = [(None, layer, k, 1.0) for layer, ks in targets.items() for k in ks]
+        group, batch, layers, values = _rn.get_gradients(model._net, x, entries, params)
     df = pd.DataFrame({"group": group, "batch_name": batch})
     vals = np.asarray(values, dtype=np.float64).reshape(len(group), len(layers))
     for j, l in enumerate(layers):
@@ -1296,46 +1303,34 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
     return df
 
 
-def _members(model, key):
-    if isinstance(key, int):
-        if not 0 <= key < model._net.size:
-            raise _error("target_neurons", f"neuron {key} outside 0..{model._net.size - 1}")
-        return [key]
-    if not model._groups:
-        raise _error("monitor_neurons", f"group {key!r} given, but the network has no idx_to_group")
-    if key not in model._groups:
-        raise _error("monitor_neurons", f"unknown group {key!r}")
-    return list(np.flatnonzero(model.indices == model._groups.index(key)))
-
-
 def _py_get_gradients(model, x, monitor, targets, monitor_layers, method, batch_names, normalize):
     """get_gradients through a Python activation function (as ratenet::get_gradients)."""
     X = x[None] if x.ndim == 2 else x
     B, L = X.shape[0], model.num_layers
     names = batch_names or [f"batch_{b}" for b in range(B)]
     if len(names) != B:
-        raise _error("batch_names", f"{len(names)} batch names for {B} batch items")
+        raise error("batch_names", f"{len(names)} batch names for {B} batch items")
     monitored = sorted(set(monitor_layers)) if monitor_layers else list(range(L))
     for layer in monitored + list(targets):
         if not 0 <= layer < L:
-            raise _error("monitor_layers", f"layer {layer} outside 0..{L - 1}")
+            raise error("monitor_layers", f"layer {layer} outside 0..{L - 1}")
     acts, tape = _py_forward(model, X)
     grad = np.zeros_like(acts)
     count = 0
     for layer, keys in targets.items():
-        ns = sorted({i for k in keys for i in _members(model, k)})
+        ns = sorted({i for k in keys for i in list(model._net.members(k))})
         grad[:, ns, layer] = 1.0
         count += len(ns) * B
     if count == 0:
-        raise _error("target_neurons", "no target neurons")
+        raise error("target_neurons", "no target neurons")
     grad /= count
     if model._groups:
         by_name = {}
         for k in monitor:
-            by_name[str(k)] = _members(model, k)
+            by_name[str(k)] = list(model._net.members(k))
         rows = sorted(by_name.items())
     else:
-        rows = [(str(i), [i]) for i in sorted({i for k in monitor for i in _members(model, k)})]
+        rows = [(str(i), [i]) for i in sorted({i for k in monitor for i in list(model._net.members(k))})]
     table = np.full((len(rows), B, L), np.nan)
 
     def observe(layer, g):
@@ -1381,12 +1376,12 @@ def _sign_array(idx_to_sign, n):
         for k, v in idx_to_sign.items():
             k = int(k)
             if not 0 <= k < n:
-                raise _error('idx_to_sign', f"idx_to_sign: index {k} outside 0..{n - 1}")
+                raise error('idx_to_sign', f"index {k} outside 0..{n - 1}")
             s[k] = -1 if v == -1 else 1
         return s
     a = _array(idx_to_sign, "idx_to_sign", dtype=np.int32, ndim=1)
     if a.size != n:
-        raise _error('idx_to_sign', f"idx_to_sign: {a.size} signs for {n} neurons")
+        raise error('idx_to_sign', f"{a.size} signs for {n} neurons")
     return np.where(a == -1, -1, 1).astype(np.int32)
 
 
@@ -1406,7 +1401,7 @@ def input_from_df(df: pd.DataFrame, sensory_indices: list, idx_to_group: dict, n
         groups = [str(idx_to_group.get(i, idx_to_group.get(str(i), ""))) for i in range(n)]
         missing = [int(i) for i in s if int(i) not in idx_to_group and str(int(i)) not in idx_to_group]
         if missing:
-            raise _error('idx_to_group', f"idx_to_group: no group for sensory neuron {missing[0]}")
+            raise error('idx_to_group', f"no group for sensory neuron {missing[0]}")
     else:
         groups = [str(g) for g in idx_to_group]
     values = _array(df.to_numpy(), "df", dtype=np.float64, ndim=2)
@@ -1555,12 +1550,9 @@ def guess_optimal_stimulus(inprop, sensory_indices, idx_to_sign: dict, target_ac
         keep = np.zeros(m.rows, np.float32)
         keep[[int(k) for k in idx_to_sign]] = 1
         m = _csr(sp.diags(keep) @ _scipy(m), "inprop")
-    per_batch = []
-    for b in range(int(target_activations.batch_size)):
-        t = target_activations.get_batch_targets(b)
-        per_batch.append({int(l): {int(k): float(v) for k, v in d.items()} for l, d in t.items()})
-    return _rn.guess_optimal_stimulus(m, _indices(sensory_indices, "sensory_indices"),
-                                      signs, per_batch, int(longest_plen))
+    return _rn.guess_optimal_stimulus(m, _indices(sensory_indices, "sensory_indices"), signs,
+                                      target_activations._entries(), int(target_activations.batch_size),
+                                      int(longest_plen))
 
 
 # ------------------------------------------------------------------ plots

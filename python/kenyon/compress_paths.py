@@ -17,7 +17,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from .activation_maximisation import _csr, _error, _indices, _scipy
+from ._check import error
+from .activation_maximisation import _csr, _indices, _scipy
 
 __all__ = ["signed_conn_by_path_length_data"]
 
@@ -55,7 +56,7 @@ def _user_map(mapping, name):
         try:
             mapping = dict(mapping)
         except Exception:
-            raise _error(name, f"{name}: expected a dict from neuron index to group") from None
+            raise error(name, "expected a dict from neuron index to group") from None
     out: Dict[object, str] = {}
     exact = set()
     for k, v in mapping.items():
@@ -76,7 +77,7 @@ def _signs_of(group_to_sign):
     out = {}
     for k, v in group_to_sign.items():
         if v not in (1, -1):
-            raise _error("group_to_sign", f"group_to_sign: sign of {k!r} must be 1 or -1, got {v!r}")
+            raise error("group_to_sign", f"sign of {k!r} must be 1 or -1, got {v!r}")
         out[str(k)] = int(v)
     return out
 
@@ -132,22 +133,22 @@ def signed_conn_by_path_length_data(
     entry.
     """
     if combining_method not in _METHODS:
-        raise _error(
+        raise error(
             "combining_method",
             f"combining_method must be 'mean', 'sum' or 'median', got {combining_method!r}"
         )
     if int(n) < 1:
-        raise _error("n", f"n: expected at least 1 hop, got {n}")
+        raise error("n", f"expected at least 1 hop, got {n}")
     n = int(n)
     m = _csr(inprop, "inprop")
     size = m.rows
     if m.cols != size:
-        raise _error("inprop", f"inprop: expected a square matrix, got {m.rows} x {m.cols}")
+        raise error("inprop", f"expected a square matrix, got {m.rows} x {m.cols}")
     src = _as_index_array(inidx, "inidx")
     dst = _as_index_array(outidx, "outidx")
     for name, a in (("inidx", src), ("outidx", dst)):
         if a.size and (a.min() < 0 or a.max() >= size):
-            raise _error(name, f"{name}: index outside 0..{size - 1}")
+            raise error(name, f"index outside 0..{size - 1}")
     g2s = _signs_of(group_to_sign)
     maps = [_user_map(inidx_map, "inidx_map"), _user_map(outidx_map, "outidx_map"),
             _user_map(intermediate_map, "intermediate_map")]

@@ -20,7 +20,7 @@ from typing import Iterator, Mapping, Optional, Sequence
 import numpy as np
 
 from . import _core
-from .errors import ParameterError
+from ._check import error, number
 
 __all__ = ["Connectome", "load", "network", "shipped"]
 
@@ -146,12 +146,6 @@ def load(connectome: str | os.PathLike, neurons: Optional[str | os.PathLike] = N
     def path(p):
         return None if p is None else os.fspath(p)
 
-    def number(value, field, kind=float):
-        try:
-            return kind(value)
-        except (TypeError, ValueError):
-            raise ParameterError(f"{field} must be a number, not {value!r}", field) from None
-
     core = _core.load_connectome(
         os.fspath(connectome), path(neurons), path(classification), format,
         number(min_synapses, "min_synapses"), [str(n) for n in neuropils],
@@ -179,9 +173,8 @@ def network(connectome: Connectome, num_layers: int = 2, sensory: Optional[Seque
     else:
         inputs = connectome.sensory_indices()
     if len(inputs) == 0:
-        raise ParameterError(
-            f"connectome {connectome.name} marks no sensory neurons: name the input neurons "
-            "with sensory=[...]", "sensory")
+        raise error("sensory", f"connectome {connectome.name} marks no sensory neurons: name the input "
+                    "neurons with sensory=[...]")
     cls = am.LinearNetwork if linear else am.MultilayeredNetwork
     model_options.setdefault("idx_to_group", connectome.idx_to_type)
     return cls(connectome.signed_weights(), inputs, num_layers=num_layers, **model_options)

@@ -3,10 +3,10 @@
 Every error kenyon raises on bad input is a ``kenyon.errors.Error``, itself a
 ``ValueError``; errors about files are also ``OSError``, unknown names also ``KeyError``.
 The item an error names is an attribute: ``field`` (the parameter), ``filename`` and
-``row`` and ``column``, or ``name`` and ``kind``.
+``row`` and ``column``, ``name`` and ``kind``, or ``batch``, ``layer`` and ``neuron``.
 """
 
-__all__ = ["Error", "ParameterError", "FileError", "UnknownNameError", "InternalError"]
+__all__ = ["Error", "ParameterError", "FileError", "UnknownNameError", "ItemError", "InternalError"]
 
 
 class Error(ValueError):
@@ -43,6 +43,16 @@ class UnknownNameError(Error, KeyError):
 
     def __str__(self):  # KeyError would quote the message
         return self.args[0] if self.args else ""
+
+
+class ItemError(Error, IndexError):
+    """An entry at (batch item, layer, neuron) out of range or not finite: a target, a
+    clamped neuron, a neuron of interest. ``batch``, ``layer``, ``neuron``: the entry's
+    coordinates, None where it gives none (a target for every batch item)."""
+
+    batch = None
+    layer = None
+    neuron = None
 
 
 class InternalError(RuntimeError):

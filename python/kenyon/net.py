@@ -21,30 +21,11 @@ import numpy as np
 
 from . import _core
 from .connectome import Connectome
-from .errors import ParameterError
+from ._check import error, named_values, texts
 
 __all__ = ["Model"]
 
 _rn = _core.ratenet
-
-
-def _texts(values, field) -> list:
-    if isinstance(values, str):
-        values = [values]
-    try:
-        return [str(v) for v in values]
-    except TypeError:
-        raise ParameterError(f"{field}: expected a list of strings, got {values!r}", field) from None
-
-
-def _named_values(mapping, field) -> dict:
-    out = {}
-    for name, value in dict(mapping or {}).items():
-        v = float(value)
-        if not np.isfinite(v):
-            raise ParameterError(f"{field}: the value of {name!r} is not a finite number", field)
-        out[str(name)] = v
-    return out
 
 
 class Model:
@@ -65,7 +46,7 @@ class Model:
             raise TypeError("connectome: expected a kenyon.connectome.Connectome "
                             "(kenyon.connectome.load or kenyon.datasets)")
         if kind not in ("multilayered", "linear"):
-            raise ParameterError(f"kind: expected multilayered or linear, got {kind!r}", "kind")
+            raise error("kind", f"expected multilayered or linear, got {kind!r}")
         p = _rn.NetworkParams()
         p.kind = getattr(_rn.NetworkKind, kind)
         p.num_layers = int(layers)
@@ -73,11 +54,11 @@ class Model:
         p.tanh_steepness = float(slope)
         p.default_bias = float(bias)
         p.tau = float(tau)
-        p.slope_by_group = _named_values(group_slope, "group_slope")
-        p.bias_by_group = _named_values(group_bias, "group_bias")
-        p.tau_by_group = _named_values(group_tau, "group_tau")
+        p.slope_by_group = named_values(group_slope, "group_slope")
+        p.bias_by_group = named_values(group_bias, "group_bias")
+        p.tau_by_group = named_values(group_tau, "group_tau")
         self.connectome = connectome
-        self._model = _rn.Model(connectome._core, _texts(sensory, "sensory"), p, bool(groups))
+        self._model = _rn.Model(connectome._core, texts(sensory, "sensory"), p, bool(groups))
 
     @property
     def num_layers(self) -> int:
@@ -90,16 +71,15 @@ class Model:
     def _input(self, x) -> np.ndarray:
         a = np.asarray(x)
         if a.dtype.kind not in "fiu":
-            raise ParameterError(f"input: expected a numeric array, got dtype {a.dtype}", "input")
+            raise error("input", f"expected a numeric array, got dtype {a.dtype}")
         a = np.ascontiguousarray(a, dtype=np.float32)
         if a.ndim == 2:
             a = a[None]
         if a.ndim != 3 or a.shape[1] != self.num_sensory or a.shape[2] < self.num_layers:
-            raise ParameterError(
-                f"input: expected shape (batch, {self.num_sensory}, >= {self.num_layers}) "
-                f"or ({self.num_sensory}, steps), got {np.shape(x)}", "input")
+            raise error("input", f"expected shape (batch, {self.num_sensory}, >= {self.num_layers}) "
+                        f"or ({self.num_sensory}, steps), got {np.shape(x)}")
         if not np.isfinite(a).all():
-            raise ParameterError("input: contains NaN or infinity", "input")
+            raise error("input", "contains NaN or infinity")
         return a
 
     @staticmethod
@@ -114,7 +94,7 @@ class Model:
         """``kenyon net forward``: the activations for an input array (batch, sensory,
         steps) or for ``stimulus`` specs ("[batch/]SENSORY:STEP[=VALUE]")."""
         r = _rn.run_forward(self._model, *self._inputs(input, stimulus, batch),
-                            _texts(clamp, "clamp"), _texts(show, "show"),
+                            texts(clamp, "clamp"), texts(show, "show"),
                             bool(plots and out is not None))
         return self._finish(r, out)
 
@@ -128,16 +108,15 @@ class Model:
         ("[batch/]TYPE-or-ID:LAYER[=VALUE]"; without batch/ in every batch item).
         ``init`` is "random", "guess" or a (batch, sensory, layers) array."""
         if reg not in ("mean", "sum"):
-            raise ParameterError(f"reg: expected mean or sum, got {reg!r}", "reg")
+            raise error("reg", f"expected mean or sum, got {reg!r}")
         initial = None
         if not isinstance(init, str):
             initial = self._input(init)
             if initial.shape != (batch, self.num_sensory, self.num_layers):
-                raise ParameterError(
-                    f"init: expected shape ({batch}, {self.num_sensory}, {self.num_layers}), "
-                    f"got {initial.shape}", "init")
+                raise error("init", f"expected shape ({batch}, {self.num_sensory}, {self.num_layers}), "
+                            f"got {initial.shape}")
             init = "random"
-        r = _rn.run_maximise(self._model, _texts(target, "target"), int(batch), int(iterations),
+        r = _rn.run_maximise(self._model, texts(target, "target"), int(batch), int(iterations),
                              float(learning_rate), float(in_reg), float(out_reg), reg == "mean",
                              bool(early_stopping), float(stopping_threshold), int(n_runs),
                              bool(normalize_gradients), int(checkpoint), int(seed), init, initial,
@@ -169,7 +148,7 @@ class Model:
                  plots: bool = False, out=None):
         """``kenyon net saliency``: d(target activity)/d(input), the input's shape."""
         r = _rn.run_saliency(self._model, *self._inputs(input, stimulus, batch),
-                             _texts(target, "target"), str(method), bool(normalize),
+                             texts(target, "target"), str(method), bool(normalize),
                              bool(plots and out is not None))
         return self._finish(r, out)
 
@@ -179,7 +158,7 @@ class Model:
                   normalize_per_layer: bool = False, plots: bool = False, out=None):
         """``kenyon net gradients``: target activity attributed to monitored neurons."""
         r = _rn.run_gradients(self._model, *self._inputs(input, stimulus, batch),
-                              _texts(target, "target"), _texts(monitor, "monitor"),
+                              texts(target, "target"), texts(monitor, "monitor"),
                               [int(v) for v in monitor_layers], str(method),
                               bool(normalize_per_layer), bool(plots and out is not None))
         return self._finish(r, out)
@@ -197,15 +176,15 @@ class Model:
     def guess(self, target: Sequence[str], longest_path: int = 5, plots: bool = False,
               out=None):
         """``kenyon net guess``: the linear guess of the input that drives the targets."""
-        r = _rn.run_guess(self._model, _texts(target, "target"), int(longest_path),
+        r = _rn.run_guess(self._model, texts(target, "target"), int(longest_path),
                           bool(plots and out is not None))
         return self._finish(r, out)
 
     def _inputs(self, input, stimulus, batch):
         x = None if input is None else self._input(input)
         if x is None and not stimulus:
-            raise ParameterError("input: no network input: give input= or stimulus=", "input")
-        return x, _texts(stimulus, "stimulus"), int(batch)
+            raise error("input", "no network input: give input= or stimulus=")
+        return x, texts(stimulus, "stimulus"), int(batch)
 
 
 class _targets_file:

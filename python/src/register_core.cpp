@@ -33,6 +33,10 @@ void register_core(py::module_& m) {
     } catch (const unknown_name_error& e) {
       raise("UnknownNameError", e,
             py::dict(py::arg("name") = e.name(), py::arg("kind") = e.kind()));
+    } catch (const item_error& e) {
+      raise("ItemError", e,
+            py::dict(py::arg("batch") = e.batch(), py::arg("layer") = e.layer(),
+                     py::arg("neuron") = e.neuron()));
     } catch (const error& e) {
       raise("Error", e);
     } catch (const internal_error& e) {

@@ -135,6 +135,26 @@ std::vector<training_target> training_targets(const carray<std::int64_t>& batch,
   return out;
 }
 
+// Values at (batch item or None, layer, neuron index or group name, value), as the Python
+// module lists them, with group names resolved by the network (every member gets the value;
+// without a network only indices are accepted).
+using target_entry = std::tuple<std::optional<std::int64_t>, int, neuron_key, double>;
+target_activation targets_of(const network* net, const std::vector<target_entry>& entries,
+                             std::int64_t batch_size) {
+  target_activation out;
+  out.batch_size = batch_size;
+  for (const auto& [batch, layer, key, value] : entries) {
+    if (const auto* index = std::get_if<std::int64_t>(&key))
+      out.targets.push_back({batch, layer, *index, value});  // range checked by the callee
+    else if (!net)
+      throw parameter_error("targets", "'" + std::get<std::string>(key) +
+                                           "': name neurons by index here (no network groups)");
+    else
+      out.add(batch, layer, net->members(key), value);
+  }
+  return out;
+}
+
 py::dict parameters_dict(const group_parameters<float>& p) {
   auto arr = [](const std::vector<float>& v) {
     return py::array_t<float>(static_cast<py::ssize_t>(v.size()), v.data());
@@ -162,6 +182,34 @@ regulariser python_regulariser(py::function fn) {
     if (g.size() != static_cast<py::ssize_t>(grad.size()))
       throw error("custom regularisation gradient has the wrong size");
     for (std::size_t k = 0; k < grad.size(); ++k) grad[k] += scale * g.data()[k];
+    return r[0].cast<double>();
+  };
+}
+
+// train_params' loss: a name, or fn(predicted, target, want_grad) -> (loss, grad or None).
+void set_loss(train_params& p, py::object loss) {
+  if (py::isinstance<py::str>(loss)) {
+    p.loss = parse_loss_kind(loss.cast<std::string>());
+    return;
+  }
+  auto holder = std::make_shared<py::function>(loss.cast<py::function>());
+  p.loss = loss_kind::custom;
+  p.custom_loss = [holder](std::span<const float> pred, std::span<const float> target,
+                           std::span<float> grad) -> double {
+    py::gil_scoped_acquire gil;
+    const auto n = static_cast<py::ssize_t>(pred.size());
+    py::tuple r;
+    try {
+      r = (*holder)(py::array_t<float>(n, pred.data()), py::array_t<float>(n, target.data()),
+                    !grad.empty());
+    } catch (py::error_already_set& e) {
+      throw error("activation_loss_fn raised " + std::string(e.what()));
+    }
+    if (!grad.empty()) {
+      const auto g = r[1].cast<carray<float>>();
+      if (g.size() != n) throw error("activation_loss_fn: gradient of the wrong size");
+      std::copy_n(g.data(), n, grad.begin());
+    }
     return r[0].cast<double>();
   };
 }
@@ -254,6 +302,7 @@ void register_ratenet(py::module_& parent) {
              return py::make_tuple(arr(n.neuron_slope()), arr(n.neuron_bias()),
                                    arr(n.neuron_tau()));
            })
+      .def("members", &network::members, py::arg("key"), doc("ratenet::basic_network.members"))
       .def("weights", [](const network& n) { return n.weights(); })
       .def("divisive_weights", [](const network& n) { return n.divisive_weights(); })
       .def("get_parameters", [](const network& n) { return parameters_dict(n.parameters()); })
@@ -270,10 +319,9 @@ void register_ratenet(py::module_& parent) {
           py::arg("raw_biases"), doc("ratenet::basic_network.set_parameters"))
       .def(
           "forward",
-          [](const network& n, const carray<float>& input, const layer_values& every_batch,
-             const std::map<std::int64_t, layer_values>& per_batch) {
+          [](const network& n, const carray<float>& input, const std::vector<target_entry>& clamp) {
             const auto in = input_view(input, "inputs");
-            manipulation clamps{every_batch, per_batch};
+            const auto clamps = targets_of(&n, clamp, in.shape[0]);
             std::vector<float> out;
             {
               py::gil_scoped_release release;
@@ -281,36 +329,67 @@ void register_ratenet(py::module_& parent) {
             }
             return floats(std::move(out), {in.shape[0], n.size(), n.num_layers()});
           },
-          py::arg("input"), py::arg("every_batch") = layer_values{},
-          py::arg("per_batch") = std::map<std::int64_t, layer_values>{},
+          py::arg("input"), py::arg("manipulate") = std::vector<target_entry>{},
           doc("ratenet::basic_network.forward"));
+
+  py::class_<actmax_params>(m, "ActmaxParams", doc("ratenet::actmax_params"))
+      .def(py::init<>())
+      .def_readwrite("num_iterations", &actmax_params::num_iterations)
+      .def_readwrite("learning_rate", &actmax_params::learning_rate)
+      .def_readwrite("in_reg_lambda", &actmax_params::in_reg_lambda)
+      .def_readwrite("out_reg_lambda", &actmax_params::out_reg_lambda)
+      .def_readwrite("early_stopping", &actmax_params::early_stopping)
+      .def_readwrite("stopping_threshold", &actmax_params::stopping_threshold)
+      .def_readwrite("n_runs", &actmax_params::n_runs)
+      .def_readwrite("seed", &actmax_params::seed)
+      .def_readwrite("normalize_gradients", &actmax_params::normalize_gradients)
+      .def_readwrite("snapshot_every", &actmax_params::snapshot_every)
+      .def_readwrite("checkpoint_interval", &actmax_params::checkpoint_interval)
+      .def(
+          "set_regularisers",
+          [](actmax_params& p, py::object in_reg, py::object out_reg) {
+            if (!in_reg.is_none()) p.in_reg = python_regulariser(in_reg.cast<py::function>());
+            if (!out_reg.is_none()) p.out_reg = python_regulariser(out_reg.cast<py::function>());
+          },
+          py::arg("in_reg") = py::none(), py::arg("out_reg") = py::none(),
+          "fn(flat x) -> (value, flat gradient) in place of the L1 + L2 regularisers")
+      .def("validate", &actmax_params::validate);
+
+  py::class_<train_params>(m, "TrainParams", doc("ratenet::train_params"))
+      .def(py::init<>())
+      .def_readwrite("num_epochs", &train_params::num_epochs)
+      .def_readwrite("learning_rate", &train_params::learning_rate)
+      .def_readwrite("param_reg_lambda", &train_params::param_reg_lambda)
+      .def_readwrite("train_fraction", &train_params::train_fraction)
+      .def_readwrite("seed", &train_params::seed)
+      .def_readwrite("train_slopes", &train_params::train_slopes)
+      .def_readwrite("train_biases", &train_params::train_biases)
+      .def_readwrite("train_divisive_strength", &train_params::train_divisive_strength)
+      .def_readwrite("train_tau", &train_params::train_tau)
+      .def_readwrite("checkpoint_interval", &train_params::checkpoint_interval)
+      .def_readwrite("train_indices", &train_params::train_indices)
+      .def("set_loss", &set_loss, py::arg("loss"),
+           "'mse', 'mae', or fn(predicted, target, want_grad) -> (loss, gradient or None)")
+      .def("validate", &train_params::validate);
+
+  py::class_<gradient_params>(m, "GradientParams", doc("ratenet::gradient_params"))
+      .def(py::init<>())
+      .def_readwrite("monitor", &gradient_params::monitor)
+      .def_readwrite("monitor_layers", &gradient_params::monitor_layers)
+      .def_property(
+          "method", [](const gradient_params& p) { return to_string(p.method); },
+          [](gradient_params& p, const std::string& name) {
+            p.method = parse_attribution_method(name);
+          })
+      .def_readwrite("batch_names", &gradient_params::batch_names)
+      .def_readwrite("checkpoint_interval", &gradient_params::checkpoint_interval)
+      .def_readwrite("normalize_per_layer", &gradient_params::normalize_per_layer);
 
   m.def(
       "activation_maximisation",
-      [](const network& net, const carray<std::int64_t>& batch, const carray<std::int64_t>& layer,
-         const carray<std::int64_t>& neuron, const carray<double>& value, std::int64_t batch_size,
-         int num_iterations, double learning_rate, double in_reg_lambda, double out_reg_lambda,
-         bool early_stopping, double stopping_threshold, int n_runs, std::uint64_t seed,
-         bool normalize_gradients, int checkpoint_interval,
-         const std::optional<carray<float>>& initial, py::object in_reg, py::object out_reg) {
-        target_activation targets;
-        targets.batch_size = batch_size;
-        for (py::ssize_t k = 0; k < batch.size(); ++k)
-          targets.targets.push_back({batch.data()[k], static_cast<int>(layer.data()[k]),
-                                     neuron.data()[k], value.data()[k]});
-        actmax_params p;
-        p.num_iterations = num_iterations;
-        p.learning_rate = learning_rate;
-        p.in_reg_lambda = in_reg_lambda;
-        p.out_reg_lambda = out_reg_lambda;
-        p.early_stopping = early_stopping;
-        p.stopping_threshold = stopping_threshold;
-        p.n_runs = n_runs;
-        p.seed = seed;
-        p.normalize_gradients = normalize_gradients;
-        p.checkpoint_interval = checkpoint_interval;
-        if (!in_reg.is_none()) p.in_reg = python_regulariser(in_reg.cast<py::function>());
-        if (!out_reg.is_none()) p.out_reg = python_regulariser(out_reg.cast<py::function>());
+      [](const network& net, const std::vector<target_entry>& entries, std::int64_t batch_size,
+         const actmax_params& p, const std::optional<carray<float>>& initial) {
+        const auto targets = targets_of(&net, entries, batch_size);
         std::optional<std::span<const float>> init;
         if (initial) init = span_of(*initial);
         actmax_result r;
@@ -331,60 +410,15 @@ void register_ratenet(py::module_& parent) {
         d["iterations"] = r.iterations;
         return d;
       },
-      py::arg("net"), py::arg("batch"), py::arg("layer"), py::arg("neuron"), py::arg("value"),
-      py::arg("batch_size"), py::arg("num_iterations"), py::arg("learning_rate"),
-      py::arg("in_reg_lambda"), py::arg("out_reg_lambda"), py::arg("early_stopping"),
-      py::arg("stopping_threshold"), py::arg("n_runs"), py::arg("seed"),
-      py::arg("normalize_gradients"), py::arg("checkpoint_interval"), py::arg("initial"),
-      py::arg("in_reg") = py::none(), py::arg("out_reg") = py::none(),
-      doc("ratenet::activation_maximisation"));
+      py::arg("net"), py::arg("targets"), py::arg("batch_size"), py::arg("params"),
+      py::arg("initial") = py::none(), doc("ratenet::activation_maximisation"));
 
   m.def(
       "train_model",
       [](network& net, const carray<float>& inputs, const carray<std::int64_t>& batch,
          const carray<std::int64_t>& neuron, const carray<std::int64_t>& layer,
-         const carray<double>& value, int num_epochs, double learning_rate, double param_reg_lambda,
-         double train_fraction, std::uint64_t seed, bool train_slopes, bool train_biases,
-         bool train_divisive_strength, bool train_tau, int checkpoint_interval,
-         const std::optional<std::vector<std::int64_t>>& train_indices, py::object loss) {
+         const carray<double>& value, const train_params& p) {
         const auto in = input_view(inputs, "inputs");
-        train_params p;
-        p.num_epochs = num_epochs;
-        p.learning_rate = learning_rate;
-        p.param_reg_lambda = param_reg_lambda;
-        p.train_fraction = train_fraction;
-        p.seed = seed;
-        p.train_slopes = train_slopes;
-        p.train_biases = train_biases;
-        p.train_divisive_strength = train_divisive_strength;
-        p.train_tau = train_tau;
-        p.checkpoint_interval = checkpoint_interval;
-        p.train_indices = train_indices;
-        if (py::isinstance<py::str>(loss)) {
-          p.loss = parse_loss_kind(loss.cast<std::string>());
-        } else {
-          // fn(predicted, target, want_grad) -> (loss, grad or None)
-          auto holder = std::make_shared<py::function>(loss.cast<py::function>());
-          p.loss = loss_kind::custom;
-          p.custom_loss = [holder](std::span<const float> pred, std::span<const float> target,
-                                   std::span<float> grad) -> double {
-            py::gil_scoped_acquire gil;
-            const auto n = static_cast<py::ssize_t>(pred.size());
-            py::tuple r;
-            try {
-              r = (*holder)(py::array_t<float>(n, pred.data()),
-                            py::array_t<float>(n, target.data()), !grad.empty());
-            } catch (py::error_already_set& e) {
-              throw error("activation_loss_fn raised " + std::string(e.what()));
-            }
-            if (!grad.empty()) {
-              const auto g = r[1].cast<carray<float>>();
-              if (g.size() != n) throw error("activation_loss_fn: gradient of the wrong size");
-              std::copy_n(g.data(), n, grad.begin());
-            }
-            return r[0].cast<double>();
-          };
-        }
         const auto targets = training_targets(batch, neuron, layer, value);
         train_result r;
         {
@@ -402,22 +436,15 @@ void register_ratenet(py::module_& parent) {
         return d;
       },
       py::arg("net"), py::arg("inputs"), py::arg("batch"), py::arg("neuron"), py::arg("layer"),
-      py::arg("value"), py::arg("num_epochs"), py::arg("learning_rate"),
-      py::arg("param_reg_lambda"), py::arg("train_fraction"), py::arg("seed"),
-      py::arg("train_slopes"), py::arg("train_biases"), py::arg("train_divisive_strength"),
-      py::arg("train_tau"), py::arg("checkpoint_interval"), py::arg("train_indices"),
-      py::arg("loss"), doc("ratenet::train_model"));
+      py::arg("value"), py::arg("params"), doc("ratenet::train_model"));
 
   m.def(
       "saliency",
-      [](const network& net, const carray<float>& input,
-         const std::map<int, std::vector<std::int64_t>>& neurons, const std::string& method,
-         bool normalize) {
+      [](const network& net, const carray<float>& input, const std::vector<target_entry>& neurons,
+         const std::string& method, bool normalize) {
         const auto in = input_view(input, "input_tensor");
         const auto how = parse_attribution_method(method);
-        target_activation of_interest;  // {layer: [neurons]}, in every batch item
-        for (const auto& [layer, indices] : neurons)
-          for (auto i : indices) of_interest.targets.push_back({std::nullopt, layer, i, 1.0});
+        const auto of_interest = targets_of(&net, neurons, in.shape[0]);
         std::vector<float> out;
         {
           py::gil_scoped_release release;
@@ -430,20 +457,10 @@ void register_ratenet(py::module_& parent) {
 
   m.def(
       "get_gradients",
-      [](const network& net, const carray<float>& input, const std::vector<neuron_key>& monitor,
-         const std::map<int, std::vector<neuron_key>>& targets,
-         const std::vector<int>& monitor_layers, const std::string& method,
-         const std::vector<std::string>& batch_names, int checkpoint_interval,
-         bool normalize_per_layer) {
+      [](const network& net, const carray<float>& input, const std::vector<target_entry>& targets,
+         gradient_params p) {
         const auto in = input_view(input, "input_tensor");
-        gradient_params p;
-        p.monitor = monitor;
-        p.targets = targets;
-        p.monitor_layers = monitor_layers;
-        p.method = parse_attribution_method(method);
-        p.batch_names = batch_names;
-        p.checkpoint_interval = checkpoint_interval;
-        p.normalize_per_layer = normalize_per_layer;
+        p.targets = targets_of(&net, targets, in.shape[0]);
         gradient_table t;
         {
           py::gil_scoped_release release;
@@ -451,9 +468,7 @@ void register_ratenet(py::module_& parent) {
         }
         return py::make_tuple(t.group, t.batch_name, t.layers, t.values);
       },
-      py::arg("net"), py::arg("input"), py::arg("monitor"), py::arg("targets"),
-      py::arg("monitor_layers"), py::arg("method"), py::arg("batch_names"),
-      py::arg("checkpoint_interval"), py::arg("normalize_per_layer"),
+      py::arg("net"), py::arg("input"), py::arg("targets"), py::arg("params"),
       doc("ratenet::get_gradients"));
 
   m.def(
@@ -477,9 +492,8 @@ void register_ratenet(py::module_& parent) {
   m.def(
       "guess_optimal_stimulus",
       [](const csr_matrix& inprop, const carray<std::int64_t>& sensory, const carray<int>& signs,
-         const std::vector<std::map<int, std::map<std::int64_t, double>>>& targets,
-         int longest_plen) {
-        const auto values = target_activation::from_items(targets);
+         const std::vector<target_entry>& targets, std::int64_t batch_size, int longest_plen) {
+        const auto values = targets_of(nullptr, targets, batch_size);
         input_array a;
         {
           py::gil_scoped_release release;
@@ -489,7 +503,7 @@ void register_ratenet(py::module_& parent) {
         return floats(std::move(a.values), a.shape());
       },
       py::arg("inprop"), py::arg("sensory_indices"), py::arg("idx_to_sign"), py::arg("targets"),
-      py::arg("longest_plen"), doc("ratenet::guess_optimal_stimulus"));
+      py::arg("batch_size"), py::arg("longest_plen"), doc("ratenet::guess_optimal_stimulus"));
 
   m.def(
       "input_from_table",

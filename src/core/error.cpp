@@ -27,4 +27,8 @@ file_error::file_error(std::string path, const std::string& what, std::size_t ro
 unknown_name_error::unknown_name_error(std::string name, std::string kind, const std::string& what)
     : error(what), name_(std::move(name)), kind_(std::move(kind)) {}
 
+item_error::item_error(std::optional<std::int64_t> batch, std::optional<int> layer,
+                       std::optional<std::int64_t> neuron, const std::string& what)
+    : error(what), batch_(batch), layer_(layer), neuron_(neuron) {}
+
 }  // namespace kenyon

@@ -10,53 +10,6 @@
 
 namespace kenyon::ratenet {
 
-target_activation target_activation::same_for_all(
-    const std::map<int, std::map<std::int64_t, double>>& t, std::int64_t batch_size) {
-  target_activation out;
-  out.batch_size = batch_size;
-  for (const auto& [layer, neurons] : t)
-    for (const auto& [neuron, value] : neurons)
-      out.targets.push_back({std::nullopt, layer, neuron, value});
-  return out;
-}
-
-target_activation target_activation::from_items(
-    const std::vector<std::map<int, std::map<std::int64_t, double>>>& items) {
-  target_activation out;
-  out.batch_size = static_cast<std::int64_t>(items.size());
-  for (std::size_t b = 0; b < items.size(); ++b)
-    for (const auto& [layer, neurons] : items[b])
-      for (const auto& [neuron, value] : neurons)
-        out.targets.push_back({static_cast<std::int64_t>(b), layer, neuron, value});
-  return out;
-}
-
-std::vector<target> target_activation::per_item() const {
-  std::vector<target> out;
-  for (std::int64_t b = 0; b < batch_size; ++b)
-    for (const auto& t : targets)
-      if (!t.batch || *t.batch == b) out.push_back({b, t.layer, t.neuron, t.value});
-  for (const auto& t : targets)  // left for validate() to name
-    if (t.batch && (*t.batch < 0 || *t.batch >= batch_size)) out.push_back(t);
-  return out;
-}
-
-void target_activation::validate(std::int64_t neurons, int layers) const {
-  if (batch_size < 1) throw parameter_error("batch_size", "expected at least 1");
-  for (const auto& t : targets) {
-    const std::string where =
-        "target (batch " + (t.batch ? std::to_string(*t.batch) : std::string("every")) +
-        ", layer " + std::to_string(t.layer) + ", neuron " + std::to_string(t.neuron) + ")";
-    if (t.batch && (*t.batch < 0 || *t.batch >= batch_size))
-      throw error(where + ": batch item outside 0.." + std::to_string(batch_size - 1));
-    if (t.layer < 0 || t.layer >= layers)
-      throw error(where + ": layer outside 0.." + std::to_string(layers - 1));
-    if (t.neuron < 0 || t.neuron >= neurons)
-      throw error(where + ": unknown neuron (the network has " + std::to_string(neurons) + ")");
-    if (!std::isfinite(t.value)) throw error(where + ": the value is not a finite number");
-  }
-}
-
 namespace {
 
 // w1 ||x||_1 + w2 ||x||_2, and scale times its gradient added into grad.
@@ -114,8 +67,7 @@ struct flat_target {
 // loss is the mean over items of the mean squared error over that item's targets.
 std::vector<flat_target> flatten(const target_activation& targets, std::int64_t n, int layers) {
   const auto batch = targets.batch_size;
-  std::map<std::tuple<std::int64_t, int, std::int64_t>, double> unique;
-  for (const auto& t : targets.per_item()) unique[{*t.batch, t.layer, t.neuron}] = t.value;
+  const auto unique = targets.values();
   std::vector<std::int64_t> per_item(static_cast<std::size_t>(batch), 0);
   for (const auto& [key, v] : unique) ++per_item[static_cast<std::size_t>(std::get<0>(key))];
   std::vector<flat_target> flat;

@@ -16,21 +16,6 @@ std::string key_name(const neuron_key& key) {
                                                    : std::get<std::string>(key);
 }
 
-// The neurons a key names: itself, or every member of the group.
-std::vector<std::int64_t> members(const network& net, const neuron_key& key) {
-  if (const auto* name = std::get_if<std::string>(&key)) {
-    if (!net.has_groups())
-      throw error("'" + *name + "': the network has no groups; name neurons by index");
-    const auto m = net.group_members(*name);  // throws for an unknown group
-    return {m.begin(), m.end()};
-  }
-  const auto i = std::get<std::int64_t>(key);
-  if (i < 0 || i >= net.size())
-    throw error("neuron " + std::to_string(i) + " is outside the network's " +
-                std::to_string(net.size()) + " neurons");
-  return {i};
-}
-
 void require_layer(const network& net, int layer, const char* what) {
   if (layer < 0 || layer >= net.num_layers())
     throw error(std::string(what) + " layer " + std::to_string(layer) + " is outside 0.." +
@@ -51,15 +36,11 @@ std::vector<float> saliency(const network& net, const array_view<const float>& i
                             bool normalize) {
   const std::int64_t n = net.size(), layers = net.num_layers(), batch = input_batch(input);
   std::vector<float> grad_a(static_cast<std::size_t>(batch * n * layers), 0.0f);
-  for (const auto& t : neurons_of_interest.targets) {
-    require_layer(net, t.layer, "saliency:");
-    members(net, neuron_key{t.neuron});  // range check
-    if (t.batch && (*t.batch < 0 || *t.batch >= batch))
-      throw error("saliency: batch item " + std::to_string(*t.batch) + " is outside 0.." +
-                  std::to_string(batch - 1));
-    for (std::int64_t b = t.batch.value_or(0); b < (t.batch ? *t.batch + 1 : batch); ++b)
-      grad_a[static_cast<std::size_t>((b * n + t.neuron) * layers + t.layer)] += 1.0f;
-  }
+  auto for_input = neurons_of_interest;
+  for_input.batch_size = batch;
+  for_input.validate(n, static_cast<int>(layers), "saliency: neuron of interest");
+  for (const auto& t : for_input.per_item())
+    grad_a[static_cast<std::size_t>((*t.batch * n + t.neuron) * layers + t.layer)] += 1.0f;
   const auto trajectory = net.record(input);
   auto g = net.backward(trajectory, grad_a).input;
   if (method == attribution_method::input_x_gradient)
@@ -96,20 +77,18 @@ gradient_table get_gradients(const network& net, const array_view<const float>& 
   }
   for (int m : monitored) require_layer(net, m, "get_gradients: monitored");
 
-  // The target: the mean over all target entries (neurons x batch items x layers).
-  std::map<int, std::vector<std::int64_t>> target_neurons;
-  std::size_t count = 0;
-  for (const auto& [layer, keys] : params.targets) {
-    require_layer(net, layer, "get_gradients: target");
-    auto& list = target_neurons[layer];
-    for (const auto& key : keys)
-      for (auto i : members(net, key)) list.push_back(i);
-    std::sort(list.begin(), list.end());
-    list.erase(std::unique(list.begin(), list.end()), list.end());
-    count += list.size() * static_cast<std::size_t>(batch);
+  // The target: the mean over its distinct (batch item, layer, neuron) entries.
+  auto targets = params.targets;
+  targets.batch_size = batch;
+  targets.validate(n, layers, "get_gradients: target");
+  std::map<int, std::vector<std::int64_t>> target_offsets;  // layer -> i * batch + b
+  const auto entries = targets.values();
+  for (const auto& [key, value] : entries) {
+    const auto [b, layer, i] = key;
+    target_offsets[layer].push_back(i * batch + b);
   }
-  if (count == 0) throw error("get_gradients: no target neurons");
-  const float weight = 1.0f / static_cast<float>(count);
+  if (entries.empty()) throw error("get_gradients: no target neurons");
+  const float weight = 1.0f / static_cast<float>(entries.size());
 
   // Monitored rows: single neurons (sorted, unique) or groups (sorted by name).
   struct row_group {
@@ -119,12 +98,12 @@ gradient_table get_gradients(const network& net, const array_view<const float>& 
   std::vector<row_group> rows;
   if (net.has_groups()) {
     std::map<std::string, std::vector<std::int64_t>> by_name;
-    for (const auto& key : params.monitor) by_name[key_name(key)] = members(net, key);
+    for (const auto& key : params.monitor) by_name[key_name(key)] = net.members(key);
     for (auto& [name, list] : by_name) rows.push_back({name, std::move(list)});
   } else {
     std::vector<std::int64_t> list;
     for (const auto& key : params.monitor)
-      for (auto i : members(net, key)) list.push_back(i);
+      for (auto i : net.members(key)) list.push_back(i);
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
     for (auto i : list) rows.push_back({std::to_string(i), {i}});
@@ -145,11 +124,9 @@ gradient_table get_gradients(const network& net, const array_view<const float>& 
   net.backward(
       trajectory,
       [&](int layer, std::span<const float>, std::span<float> g) {
-        const auto it = target_neurons.find(layer);
-        if (it == target_neurons.end()) return;
-        for (auto i : it->second)
-          for (std::int64_t b = 0; b < batch; ++b)
-            g[static_cast<std::size_t>(i * batch + b)] += weight;
+        const auto it = target_offsets.find(layer);
+        if (it == target_offsets.end()) return;
+        for (auto k : it->second) g[static_cast<std::size_t>(k)] += weight;
       },
       [&](int layer, std::span<const float> g) {
         if (!is_monitored[static_cast<std::size_t>(layer)]) return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -169,42 +170,17 @@ input_array guess_optimal_stimulus(const sparse::csr_matrix& inprop,
   if (longest_plen < 1)
     throw parameter_error("longest_plen",
                           "must be at least 1, got " + std::to_string(longest_plen));
-  if (target_values.batch_size < 1)
-    throw parameter_error("target_activations", "batch_size must be at least 1");
-  // Per batch item: layer -> (neuron -> value), a later entry overriding an earlier one.
-  using layer_targets = std::map<std::int64_t, std::map<std::int64_t, double>>;
-  std::vector<layer_targets> targets(static_cast<std::size_t>(target_values.batch_size));
-  for (const auto& t : target_values.per_item()) {
-    if (*t.batch < 0 || *t.batch >= target_values.batch_size)
-      throw parameter_error("target_activations", "batch item " + std::to_string(*t.batch) +
-                                                      " is outside 0.." +
-                                                      std::to_string(target_values.batch_size - 1));
-    targets[static_cast<std::size_t>(*t.batch)][t.layer][t.neuron] = t.value;
-  }
+  // Any layer from 0 on: the guess has no network depth.
+  target_values.validate(inprop.rows, std::numeric_limits<int>::max(), "target_activations");
+  const auto values = target_values.values();
+  if (values.empty()) throw parameter_error("target_activations", "no target neurons given");
   // Every target neuron once, in ascending order; the largest target layer.
   std::vector<std::int64_t> neurons;
-  std::int64_t max_layer = -1;
-  for (std::size_t b = 0; b < targets.size(); ++b)
-    for (const auto& [layer, values] : targets[b]) {
-      if (layer < 0)
-        throw parameter_error("target_activations", "batch item " + std::to_string(b) + ": layer " +
-                                                        std::to_string(layer) + " is negative");
-      for (const auto& [neuron, value] : values) {
-        if (neuron < 0 || neuron >= inprop.rows)
-          throw parameter_error("target_activations",
-                                "batch item " + std::to_string(b) + ", layer " +
-                                    std::to_string(layer) + ": neuron " + std::to_string(neuron) +
-                                    " is outside 0.." + std::to_string(inprop.rows - 1));
-        if (!std::isfinite(value))
-          throw parameter_error("target_activations",
-                                "batch item " + std::to_string(b) + ", layer " +
-                                    std::to_string(layer) + ", neuron " + std::to_string(neuron) +
-                                    ": the target value is not a finite number");
-        neurons.push_back(neuron);
-        max_layer = std::max(max_layer, layer);
-      }
-    }
-  if (neurons.empty()) throw parameter_error("target_activations", "no target neurons given");
+  int max_layer = 0;
+  for (const auto& [key, value] : values) {
+    neurons.push_back(std::get<2>(key));
+    max_layer = std::max(max_layer, std::get<1>(key));
+  }
   std::sort(neurons.begin(), neurons.end());
   neurons.erase(std::unique(neurons.begin(), neurons.end()), neurons.end());
 
@@ -212,19 +188,17 @@ input_array guess_optimal_stimulus(const sparse::csr_matrix& inprop,
   const auto conn =
       signed_connectivity_by_path_length(inprop, idx_to_sign, sensory_indices, neurons, n_cols);
   const auto n_s = static_cast<std::int64_t>(sensory_indices.size());
-  const auto batch = static_cast<std::int64_t>(targets.size());
+  const auto batch = target_values.batch_size;
   std::vector<double> sum(static_cast<std::size_t>(batch * n_s * n_cols), 0.0);
-  for (std::int64_t b = 0; b < batch; ++b)
-    for (const auto& [layer, values] : targets[static_cast<std::size_t>(b)]) {
-      const int len = static_cast<int>(std::min<std::int64_t>(layer + 1, longest_plen));
-      for (int p = 1; p <= len; ++p)
-        for (const auto& [neuron, value] : values) {
-          const auto t = std::lower_bound(neurons.begin(), neurons.end(), neuron) - neurons.begin();
-          for (std::int64_t s = 0; s < n_s; ++s)
-            sum[static_cast<std::size_t>((b * n_s + s) * n_cols + (len - p))] +=
-                value * (conn.e(p, s, t) - conn.i(p, s, t));
-        }
-    }
+  for (const auto& [key, value] : values) {
+    const auto [b, layer, neuron] = key;
+    const int len = std::min(layer + 1, longest_plen);
+    const auto t = std::lower_bound(neurons.begin(), neurons.end(), neuron) - neurons.begin();
+    for (int p = 1; p <= len; ++p)
+      for (std::int64_t s = 0; s < n_s; ++s)
+        sum[static_cast<std::size_t>((b * n_s + s) * n_cols + (len - p))] +=
+            value * (conn.e(p, s, t) - conn.i(p, s, t));
+  }
   input_array out(batch, n_s, n_cols);
   std::transform(sum.begin(), sum.end(), out.values.begin(),
                  [](double v) { return static_cast<float>(v); });

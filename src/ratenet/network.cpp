@@ -1,4 +1,4 @@
-// Construction, parameters, manipulations and the forward pass of the rate networks
+// Construction, parameters, clamps and the forward pass of the rate networks
 // (spec rate_network.md sections 1 and 2). The backward pass is in backward.cpp.
 #include <omp.h>
 
@@ -259,6 +259,19 @@ std::span<const std::int64_t> basic_network<real>::group_members(std::string_vie
 }
 
 template <class real>
+std::vector<std::int64_t> basic_network<real>::members(const neuron_key& key) const {
+  if (const auto* name = std::get_if<std::string>(&key)) {
+    const auto m = group_members(*name);  // throws without groups or for an unknown group
+    return {m.begin(), m.end()};
+  }
+  const auto i = std::get<std::int64_t>(key);
+  if (i < 0 || i >= n_)
+    throw item_error(std::nullopt, std::nullopt, i,
+                     "neuron " + std::to_string(i) + " is outside 0.." + std::to_string(n_ - 1));
+  return {i};
+}
+
+template <class real>
 void basic_network<real>::set_parameters(group_parameters<real> p) {
   const auto check = [](const char* field, const std::vector<real>& v, std::size_t expected,
                         const std::vector<std::string>& names) {
@@ -316,7 +329,7 @@ void basic_network<real>::refresh() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Inputs and manipulations
+// Inputs and clamps
 
 template <class real>
 detail::input_dims basic_network<real>::check_input(const array_view<const real>& input) const {
@@ -344,49 +357,20 @@ detail::input_dims basic_network<real>::check_input(const array_view<const real>
 }
 
 template <class real>
-detail::clamp_list<real> basic_network<real>::compile(const manipulation& m,
+detail::clamp_list<real> basic_network<real>::compile(const target_activation& clamps,
                                                       std::int64_t batch) const {
   const int layers = params_.num_layers;
   detail::clamp_list<real> out;
   out.layer_begin.assign(static_cast<std::size_t>(layers) + 1, 0);
-  if (m.empty()) return out;
+  if (clamps.targets.empty()) return out;
+  auto for_input = clamps;
+  for_input.batch_size = batch;
+  for_input.validate(n_, layers, "manipulate");
+  // Sorted by layer, then batch item, then neuron; within a layer, by state offset.
   std::vector<std::map<std::int64_t, real>> per_layer(static_cast<std::size_t>(layers));
-  const auto apply = [&](int layer, std::int64_t b, const std::map<neuron_key, double>& values) {
-    if (layer < 0 || layer >= layers)
-      throw error("manipulate: layer " + std::to_string(layer) + " is outside 0.." +
-                  std::to_string(layers - 1));
-    auto& target = per_layer[static_cast<std::size_t>(layer)];
-    for (const auto& [key, v] : values) {
-      if (const auto* index = std::get_if<std::int64_t>(&key)) {
-        if (*index < 0 || *index >= n_)
-          throw error("manipulate: neuron " + std::to_string(*index) + " is outside 0.." +
-                      std::to_string(n_ - 1));
-        if (!std::isfinite(v))
-          throw error("manipulate: the value for neuron " + std::to_string(*index) + " at layer " +
-                      std::to_string(layer) + " is not a finite number");
-        target[*index * batch + b] = static_cast<real>(v);
-      } else {
-        const auto& name = std::get<std::string>(key);
-        if (!has_groups())
-          throw error("manipulate: group '" + name +
-                      "' given, but the network has no groups (no idx_to_group)");
-        const auto it = std::lower_bound(groups_.begin(), groups_.end(), name);
-        if (it == groups_.end() || *it != name)
-          throw unknown_name_error(name, "group", "manipulate: unknown group '" + name + "'");
-        if (!std::isfinite(v))
-          throw error("manipulate: the value for group '" + name + "' at layer " +
-                      std::to_string(layer) + " is not a finite number");
-        for (auto i : group_members(name)) target[i * batch + b] = static_cast<real>(v);
-      }
-    }
-  };
-  for (const auto& [layer, values] : m.every_batch)
-    for (std::int64_t b = 0; b < batch; ++b) apply(layer, b, values);
-  for (const auto& [b, layer_map] : m.per_batch) {
-    if (b < 0 || b >= batch)
-      throw error("manipulate: batch item " + std::to_string(b) + " is outside 0.." +
-                  std::to_string(batch - 1));
-    for (const auto& [layer, values] : layer_map) apply(layer, b, values);
+  for (const auto& [key, v] : for_input.values()) {
+    const auto [b, layer, i] = key;
+    per_layer[static_cast<std::size_t>(layer)][i * batch + b] = static_cast<real>(v);
   }
   for (int l = 0; l < layers; ++l) {
     for (const auto& [offset, v] : per_layer[static_cast<std::size_t>(l)]) {
@@ -639,7 +623,7 @@ void basic_network<real>::run(const run_context& context, basic_trajectory<real>
 
 template <class real>
 std::vector<real> basic_network<real>::forward(const array_view<const real>& input,
-                                               const manipulation& clamps) const {
+                                               const target_activation& clamps) const {
   const auto dims = check_input(input);
   std::vector<real> out(static_cast<std::size_t>(dims.batch * n_ * params_.num_layers));
   forward(input, clamps, out);
@@ -647,7 +631,8 @@ std::vector<real> basic_network<real>::forward(const array_view<const real>& inp
 }
 
 template <class real>
-void basic_network<real>::forward(const array_view<const real>& input, const manipulation& clamps,
+void basic_network<real>::forward(const array_view<const real>& input,
+                                  const target_activation& clamps,
                                   std::span<real> activations) const {
   const auto dims = check_input(input);
   if (static_cast<std::int64_t>(activations.size()) != dims.batch * n_ * params_.num_layers)
@@ -660,7 +645,7 @@ void basic_network<real>::forward(const array_view<const real>& input, const man
 
 template <class real>
 basic_trajectory<real> basic_network<real>::record(const array_view<const real>& input,
-                                                   const manipulation& clamps,
+                                                   const target_activation& clamps,
                                                    const record_options& options,
                                                    std::span<real> activations) const {
   const auto dims = check_input(input);

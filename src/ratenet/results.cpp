@@ -199,14 +199,6 @@ std::int64_t batch_of(std::span<const neuron_spec> specs) {
   return batch;
 }
 
-// Neurons of interest (saliency) in every batch item: batch prefixes and values do not
-// matter here.
-target_activation neurons_of_interest(const model& m, std::span<const neuron_spec> specs) {
-  std::vector<neuron_spec> every_item(specs.begin(), specs.end());
-  for (auto& s : every_item) s.batch.reset();
-  return resolve_targets(m.conn, every_item, m.net.num_layers());
-}
-
 // A cell type names a group of the network (when it has groups), else its neurons' indices.
 std::vector<neuron_key> neuron_keys(const model& m, const std::string& selector) {
   if (m.net.has_groups()) {
@@ -268,13 +260,8 @@ nlohmann::json result_base::write(const std::filesystem::path& dir) const {
 forward_result run_forward(const model& m, const forward_options& o) {
   const auto& net = m.net;
   const auto& in = o.input;
-  manipulation clamps;
-  for (const auto& spec : o.clamps) {
-    // Without a batch item, in every one (manipulation::every_batch).
-    auto& layer =
-        spec.batch ? clamps.per_batch[*spec.batch][spec.step] : clamps.every_batch[spec.step];
-    for (auto i : m.conn.select(spec.selector)) layer[i] = spec.value;
-  }
+  // Without a batch item, in every one.
+  const auto clamps = resolve_targets(m.conn, o.clamps, net.num_layers(), in.batch);
   forward_result r;
   r.info = info_of(m, "forward");
   const auto t0 = clock_type::now();
@@ -476,7 +463,7 @@ saliency_result run_saliency(const model& m, const saliency_options& o) {
   const auto& in = o.input;
   saliency_result r;
   r.info = info_of(m, "saliency");
-  const auto of_interest = neurons_of_interest(m, o.targets);
+  const auto of_interest = resolve_targets(m.conn, o.targets, m.net.num_layers(), in.batch);
   r.shape = in.shape();
   const auto t0 = clock_type::now();
   r.map = saliency(m.net, in.view(), of_interest, o.method, o.normalize);
@@ -504,8 +491,7 @@ gradients_result run_gradients(const model& m, const gradients_options& o) {
   gradient_params p;
   for (const auto& sel : o.monitor)
     for (auto& k : neuron_keys(m, sel)) p.monitor.push_back(std::move(k));
-  for (const auto& spec : o.targets)
-    for (auto& k : neuron_keys(m, spec.selector)) p.targets[spec.step].push_back(std::move(k));
+  p.targets = resolve_targets(m.conn, o.targets, m.net.num_layers(), in.batch);
   p.monitor_layers = o.monitor_layers;
   p.method = o.method;
   p.normalize_per_layer = o.normalize_per_layer;

@@ -187,8 +187,24 @@ def test_bad_inputs_raise_clear_errors(W, sensory, group_cfg, ref):
     assert (info.value.name, info.value.kind) == ("nosuchgroup", "group")
     with pytest.raises(ValueError, match="device"):
         am.saliency(model, X, {5: [200]}, device="cuda")
-    with pytest.raises(ValueError):
+    # An entry outside the network: an ItemError (an IndexError too) with its coordinates.
+    with pytest.raises(IndexError, match="neuron 100000") as info:
         am.saliency(model, X, {5: [100000]})
+    assert isinstance(info.value, kenyon.ItemError)
+    assert (info.value.batch, info.value.layer, info.value.neuron) == (None, 5, 100000)
+    with pytest.raises(kenyon.ItemError, match="manipulate.*layer outside") as info:
+        model(X, manipulate={9: {3: 1.0}})
+    assert (info.value.layer, info.value.neuron) == (9, 3)
+    with pytest.raises(kenyon.ItemError, match="batch item outside") as info:
+        model(X, manipulate={7: {1: {3: 1.0}}})
+    assert info.value.batch == 7
+    with pytest.raises(kenyon.ItemError, match="not a finite number"):
+        model(X, manipulate={1: {3: float("nan")}})
+    with pytest.raises(kenyon.ItemError) as info:
+        am.activation_maximisation(model, am.TargetActivation({1: {5000: 1.0}}), quiet=True)
+    assert info.value.neuron == 5000
+    with pytest.raises(kenyon.ItemError):
+        am.get_gradients(model, X, ["G0"], {9: ["G8"]})
     with pytest.raises(ValueError):
         am.saliency(model, X, {5: [200]}, method="nope")
     with pytest.raises(ValueError, match="input shape"):

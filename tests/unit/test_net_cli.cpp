@@ -199,7 +199,7 @@ TEST_F(net_cli_test, PathsGradientsAndTrainingMatchTheLibrary) {
   ASSERT_EQ(r.code, 0) << r.err;
   kenyon::ratenet::gradient_params gp;
   gp.monitor = {std::string("A")};
-  gp.targets[2] = {std::string("B")};
+  gp.targets.add(std::nullopt, 2, net.members(std::string("B")), 1);
   EXPECT_EQ(kenyon::test::read_text(grads / "gradients.csv"),
             kenyon::ratenet::get_gradients(net, {input, shape}, gp).to_table().to_csv());
   EXPECT_TRUE(fs::exists(grads / "gradients.svg"));

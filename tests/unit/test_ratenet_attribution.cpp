@@ -106,13 +106,14 @@ TEST(ratenet_attribution, gradients_by_group_match_reference) {
   gradient_params p;
   p.monitor = {std::string("S0"), std::string("S1"), std::string("G0"), std::string("G2"),
                std::string("G3")};
-  p.targets = {{5, {std::string("G8")}}};
+  p.targets.add(std::nullopt, 5, net.members(std::string("G8")), 1);
   p.checkpoint_interval = 2;
   expect_table(get_gradients(net, {x3, {3, 40, 6}}, p), "gg_groups");
 
   gradient_params q;
   q.monitor = {std::string("S0"), std::string("G0"), std::string("G3")};
-  q.targets = {{4, {std::string("G8")}}, {5, {std::string("G9")}}};
+  q.targets.add(std::nullopt, 4, net.members(std::string("G8")), 1);
+  q.targets.add(std::nullopt, 5, net.members(std::string("G9")), 1);
   q.monitor_layers = {0, 2, 3};
   q.normalize_per_layer = true;
   expect_table(get_gradients(net, {x3, {3, 40, 6}}, q), "gg_norm");
@@ -123,7 +124,7 @@ TEST(ratenet_attribution, gradients_by_neuron_match_reference) {
   const auto x3 = reference_floats("X3");
   gradient_params p;
   p.monitor = {std::int64_t{0}, std::int64_t{5}, std::int64_t{50}, std::int64_t{100}};
-  p.targets = {{5, {std::int64_t{200}, std::int64_t{201}}}};
+  p.targets = target_activation::same_for_all({{5, {{200, 1}, {201, 1}}}});
   expect_table(get_gradients(net, {x3, {3, 40, 6}}, p), "gg_nogroups");
   p.method = attribution_method::input_x_gradient;
   p.monitor_layers = {0, 3};
@@ -137,7 +138,7 @@ TEST(ratenet_attribution, input_x_gradient_with_groups_works) {
   const auto x3 = reference_floats("X3");
   gradient_params p;
   p.monitor = {std::string("S0"), std::string("G0")};
-  p.targets = {{5, {std::string("G8")}}};
+  p.targets.add(std::nullopt, 5, net.members(std::string("G8")), 1);
   const auto plain = get_gradients(net, {x3, {3, 40, 6}}, p);
   p.method = attribution_method::input_x_gradient;
   const auto ixg = get_gradients(net, {x3, {3, 40, 6}}, p);
@@ -155,16 +156,38 @@ TEST(ratenet_attribution, unknown_items_are_named) {
   const auto net = grouped_network();
   const auto x3 = reference_floats("X3");
   gradient_params p;
-  p.monitor = {std::string("G0")};
-  p.targets = {{5, {std::string("nope")}}};
+  p.monitor = {std::string("nope")};
+  p.targets = target_activation::same_for_all({{5, {{200, 1}}}});
   try {
     get_gradients(net, {x3, {3, 40, 6}}, p);
     FAIL();
-  } catch (const error& e) {
-    EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
+  } catch (const unknown_name_error& e) {
+    EXPECT_EQ(e.name(), "nope");
   }
-  p.targets = {{9, {std::string("G8")}}};
-  EXPECT_THROW(get_gradients(net, {x3, {3, 40, 6}}, p), error);
+  p.monitor = {std::string("G0")};
+  p.targets = target_activation::same_for_all({{9, {{200, 1}}}});
+  try {
+    get_gradients(net, {x3, {3, 40, 6}}, p);
+    FAIL();
+  } catch (const item_error& e) {
+    EXPECT_EQ(e.layer(), 9);
+    EXPECT_EQ(e.neuron(), 200);
+    EXPECT_NE(std::string(e.what()).find("layer outside 0..5"), std::string::npos) << e.what();
+  }
+  // A target in one batch item only: the mean runs over that item's entries alone, so the
+  // other items' rows are zero and item 1's is the every-item gradient times the batch size.
+  p.targets = target_activation::same_for_all({{5, {{200, 1}}}});
+  const auto all_items = get_gradients(net, {x3, {3, 40, 6}}, p);
+  p.targets = {{{1, 5, 200, 1.0}}, 1};
+  const auto item_1 = get_gradients(net, {x3, {3, 40, 6}}, p);
+  ASSERT_EQ(item_1.batch_name[1], "batch_1");
+  for (std::size_t c = 0; c < item_1.layers.size(); ++c) {
+    EXPECT_EQ(item_1.values[0][c], 0.0) << c;
+    EXPECT_EQ(item_1.values[2][c], 0.0) << c;
+    EXPECT_NEAR(item_1.values[1][c], 3 * all_items.values[1][c],
+                1e-6 * (1 + std::abs(all_items.values[1][c])))
+        << c;
+  }
   EXPECT_THROW(saliency(net, {x3, {3, 40, 6}}, target_activation::same_for_all({{5, {{300, 1}}}})),
                error);
   // A neuron of interest in one batch item only: the other items get no gradient.

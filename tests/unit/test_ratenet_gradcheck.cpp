@@ -247,22 +247,22 @@ void gradcheck(const gradcheck_case& c) {
     std::normal_distribution<double> normal;
     for (auto& v : w) v = normal(rng);
 
-    manipulation m;
+    target_activation m;
     std::vector<clamp_entry> clamps;
     if (c.manipulate) {
       const int l1 = std::min(2, c.layers - 1), l2 = std::min(3, c.layers - 1);
-      m.every_batch = {{l1, {{std::int64_t{7}, 0.3}, {std::int64_t{0}, 0.9}}}};
+      m.targets = {{std::nullopt, l1, 7, 0.3}, {std::nullopt, l1, 0, 0.9}};
       for (std::int64_t b = 0; b < c.batch; ++b) {
         clamps.emplace_back(l1, b, 0, 0.9);
         clamps.emplace_back(l1, b, 7, 0.3);
       }
       const std::int64_t last = c.batch - 1;
       if (c.groups) {
-        m.per_batch = {{last, {{l2, {{std::string("B"), 0.6}}}}}};
+        m.add(last, l2, net.members(std::string("B")), 0.6);
         for (std::int64_t i = 0; i < t.n; ++i)
           if (t.group[i] == "B") clamps.emplace_back(l2, last, i, 0.6);
       } else {
-        m.per_batch = {{last, {{l2, {{std::int64_t{20}, 0.0}}}}}};
+        m.targets.push_back({last, l2, 20, 0.0});
         clamps.emplace_back(l2, last, 20, 0.0);
       }
     }
@@ -399,8 +399,7 @@ TEST(ratenet_gradcheck, observed_state_gradients) {
         for (std::int64_t b : {0, 1}) {
           const double v0 = acts[(b * 25 + i) * 6 + layer];
           const auto at = [&](double v) {
-            manipulation m;
-            m.per_batch[b][layer][neuron_key{i}] = v;
+            const target_activation m{{{b, layer, i, v}}, 1};
             return loss(net.forward({x, shape}, m), w);
           };
           expect_gradient(observed[layer][i * 2 + b],

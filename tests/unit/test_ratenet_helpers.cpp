@@ -360,12 +360,12 @@ TEST(guess_optimal_stimulus, errors_name_the_offending_item) {
   });
   EXPECT_NE(msg.find("target_activations"), std::string::npos) << msg;
   std::vector<layer_map> outside{{{1, {{300, 1.0}}}}};
-  msg = message_of<parameter_error>([&] {
+  msg = message_of<item_error>([&] {
     guess_optimal_stimulus(c.inprop, c.sensory, c.sign, target_activation::from_items(outside));
   });
   EXPECT_NE(msg.find("neuron 300"), std::string::npos) << msg;
   std::vector<layer_map> negative{{{-1, {{3, 1.0}}}}};
-  msg = message_of<parameter_error>([&] {
+  msg = message_of<item_error>([&] {
     guess_optimal_stimulus(c.inprop, c.sensory, c.sign, target_activation::from_items(negative));
   });
   EXPECT_NE(msg.find("layer -1"), std::string::npos) << msg;

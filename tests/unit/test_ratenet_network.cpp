@@ -97,13 +97,15 @@ TEST(ratenet_network, set_parameters_changes_the_forward_pass) {
   EXPECT_FLOAT_EQ(net.neuron_slope()[2], 1.0f);
 }
 
-// A per-batch manipulation is applied after the per-layer one; values are written verbatim.
-TEST(ratenet_network, manipulation_forms) {
+// Clamps for every batch item and for one item, a later entry overriding an earlier one;
+// values are written verbatim.
+TEST(ratenet_network, clamps_every_item_and_one_item) {
   const network net(small_weights(), {0, 1}, grouped());
   const std::vector<float> x(2 * 2 * 3, 0.5f);
-  manipulation m;
-  m.every_batch = {{1, {{std::string("B"), 0.25}, {std::int64_t{2}, -3.0}}}};
-  m.per_batch = {{1, {{1, {{std::int64_t{4}, 7.0}}}}}};
+  target_activation m;
+  m.add(std::nullopt, 1, net.members(std::string("B")), 0.25);
+  m.targets.push_back({std::nullopt, 1, 2, -3.0});
+  m.targets.push_back({1, 1, 4, 7.0});
   const auto a = net.forward({x, {2, 2, 3}}, m);
   const auto at = [&](std::int64_t b, std::int64_t i, int l) { return a[(b * 5 + i) * 3 + l]; };
   for (std::int64_t b : {0, 1}) {
@@ -301,33 +303,45 @@ TEST(ratenet_network, two_dimensional_input_is_one_batch_item) {
   EXPECT_EQ(net.record({x, {2, 3}}).shape(), (std::vector<std::int64_t>{1, 2, 3}));
 }
 
-manipulation every_batch(layer_values values) {
-  manipulation m;
-  m.every_batch = std::move(values);
-  return m;
+target_activation clamp(std::optional<std::int64_t> batch, int layer, std::int64_t neuron,
+                        double value) {
+  return {{{batch, layer, neuron, value}}, 1};
 }
 
-TEST(ratenet_network_errors, manipulation) {
+TEST(ratenet_network_errors, clamps) {
   const network net(small_weights(), {0, 1}, grouped(3));
   network_params ungrouped;
   ungrouped.num_layers = 3;
   const network plain(small_weights(), {0, 1}, ungrouped);
   const std::vector<float> x(2 * 2 * 3, 0.1f);
   const std::vector<std::int64_t> shape{2, 2, 3};
-  const auto run = [&](const network& n, manipulation m) { n.forward({x, shape}, m); };
-  expect_error([&] { run(net, every_batch({{1, {{std::int64_t{99}, 0.0}}}})); }, "neuron 99");
-  expect_error([&] { run(net, every_batch({{1, {{std::string("Z"), 0.0}}}})); }, "'Z'");
-  expect_error([&] { run(plain, every_batch({{1, {{std::string("A"), 0.0}}}})); }, "'A'");
-  expect_error([&] { run(net, every_batch({{5, {{std::int64_t{0}, 0.0}}}})); }, "layer 5");
-  expect_error([&] { run(net, every_batch({{-1, {}}})); }, "layer -1");
-  manipulation per_batch;
-  per_batch.per_batch[4][0][std::int64_t{0}] = 0.0;
-  expect_error([&] { run(net, per_batch); }, "batch item 4");
-  expect_error(
-      [&] {
-        run(net, every_batch({{0, {{std::int64_t{2}, std::numeric_limits<double>::quiet_NaN()}}}}));
-      },
-      "neuron 2");
+  const auto run = [&](const network& n, const target_activation& m) { n.forward({x, shape}, m); };
+  // Each error names the entry, in the message and as item_error's fields.
+  const auto expect_item = [&](const target_activation& m, std::optional<std::int64_t> batch,
+                               int layer, std::int64_t neuron, const std::string& fragment) {
+    try {
+      run(net, m);
+      ADD_FAILURE() << "no error for " << fragment;
+    } catch (const item_error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("manipulate"), std::string::npos) << e.what();
+      EXPECT_EQ(e.batch(), batch);
+      EXPECT_EQ(e.layer(), layer);
+      EXPECT_EQ(e.neuron(), neuron);
+    }
+  };
+  expect_item(clamp(std::nullopt, 1, 99, 0.0), std::nullopt, 1, 99, "neuron 99");
+  expect_item(clamp(std::nullopt, 5, 0, 0.0), std::nullopt, 5, 0, "layer 5");
+  expect_item(clamp(std::nullopt, -1, 0, 0.0), std::nullopt, -1, 0, "layer -1");
+  expect_item(clamp(4, 0, 0, 0.0), 4, 0, 0, "batch 4");
+  expect_item(clamp(std::nullopt, 0, 2, std::numeric_limits<double>::quiet_NaN()), std::nullopt, 0,
+              2, "neuron 2");
+  // Group names are resolved by the network: an unknown one, or one without groups.
+  expect_error([&] { net.members(std::string("Z")); }, "'Z'");
+  EXPECT_THROW(net.members(std::string("Z")), unknown_name_error);
+  expect_error([&] { plain.members(std::string("A")); }, "'A'");
+  EXPECT_THROW(net.members(std::int64_t{5}), item_error);
+  EXPECT_EQ(net.members(std::string("B")), (std::vector<std::int64_t>{3, 4}));
 }
 
 TEST(ratenet_network_errors, divisive_normalization) {

@@ -145,20 +145,19 @@ TEST(ratenet_reference, fwd_one_layer) {
 
 TEST(ratenet_reference, fwd_manip_flat) {
   const network net(data().weights, data().sensory, with_layers({}));
-  manipulation m;
-  m.every_batch = {{1, {{std::int64_t{50}, 1.0}, {std::int64_t{51}, 0.0}}},
-                   {3, {{std::int64_t{120}, 0.7}}}};
+  const target_activation m{
+      {{std::nullopt, 1, 50, 1.0}, {std::nullopt, 1, 51, 0.0}, {std::nullopt, 3, 120, 0.7}}, 1};
   const auto values = data().x3.values<float>();
   expect_matches(net.forward({values, shape_of(data().x3)}, m), "fwd_manip_flat_Y3.npy");
 }
 
 TEST(ratenet_reference, fwd_manip_batch_groups) {
   const network net(data().weights, data().sensory, with_layers(group_config()));
-  manipulation m;
-  m.per_batch = {{0, {{0, {{std::string("G2"), 1.0}}}}},
-                 {2,
-                  {{2, {{std::string("G4"), 0.0}, {std::string("S1"), 0.9}}},
-                   {4, {{std::string("G8"), 0.5}}}}}};
+  target_activation m;
+  m.add(0, 0, net.members(std::string("G2")), 1.0);
+  m.add(2, 2, net.members(std::string("G4")), 0.0);
+  m.add(2, 2, net.members(std::string("S1")), 0.9);
+  m.add(2, 4, net.members(std::string("G8")), 0.5);
   const auto values = data().x3.values<float>();
   expect_matches(net.forward({values, shape_of(data().x3)}, m), "fwd_manip_batch_groups_Y3.npy");
 }

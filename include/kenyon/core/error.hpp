@@ -2,6 +2,8 @@
 // kenyon's one small exception hierarchy. Everything a user can cause derives from
 // kenyon::error; internal_error means a bug in kenyon itself.
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -50,6 +52,23 @@ class unknown_name_error : public error {
 
  private:
   std::string name_, kind_;
+};
+
+// An entry of values at (batch item, layer, neuron) that does not fit the network: an item,
+// layer or neuron out of range, or a value that is not a finite number. The fields hold the
+// entry's coordinates (empty: not given, e.g. a target for every batch item).
+class item_error : public error {
+ public:
+  item_error(std::optional<std::int64_t> batch, std::optional<int> layer,
+             std::optional<std::int64_t> neuron, const std::string& what);
+  const std::optional<std::int64_t>& batch() const noexcept { return batch_; }
+  const std::optional<int>& layer() const noexcept { return layer_; }
+  const std::optional<std::int64_t>& neuron() const noexcept { return neuron_; }
+
+ private:
+  std::optional<std::int64_t> batch_;
+  std::optional<int> layer_;
+  std::optional<std::int64_t> neuron_;
 };
 
 // A broken invariant inside kenyon: never the user's fault.

@@ -9,44 +9,13 @@
 #include <vector>
 
 #include "kenyon/ratenet/network.hpp"
+#include "kenyon/ratenet/target.hpp"
 
 namespace kenyon {
 class progress_bar;
 }
 
 namespace kenyon::ratenet {
-
-// A value at (batch item, layer, neuron): an activation target (the activation of `neuron`
-// at `layer` should be `value`), or a neuron of interest (saliency, the linear guess).
-// Without a batch item it holds in every batch item, as a dict target does in
-// connectome_interpreter's TargetActivation.
-struct target {
-  std::optional<std::int64_t> batch;  // empty: every batch item
-  int layer = 0;
-  std::int64_t neuron = 0;
-  double value = 0;
-};
-
-// connectome_interpreter's TargetActivation: values at (batch item, layer, neuron) for a
-// batch of batch_size items. A later duplicate of the same (batch, layer, neuron) overrides
-// an earlier one. Activation maximisation, the target loss, saliency and the linear guess
-// all take their neurons this way.
-struct target_activation {
-  std::vector<target> targets;
-  std::int64_t batch_size = 1;
-  // {layer: {neuron: value}} for every one of batch_size items.
-  static target_activation same_for_all(const std::map<int, std::map<std::int64_t, double>>& t,
-                                        std::int64_t batch_size = 1);
-  // One {layer: {neuron: value}} per batch item (connectome_interpreter's list of dicts).
-  static target_activation from_items(
-      const std::vector<std::map<int, std::map<std::int64_t, double>>>& items);
-  // Every target with its batch item: item 0's first, then item 1's, ..., each item's in the
-  // order given (so a later entry still overrides an earlier one); entries naming an item
-  // outside 0 .. batch_size - 1 come last.
-  std::vector<target> per_item() const;
-  // Throws kenyon::error naming the entry for a batch, layer or neuron out of range.
-  void validate(std::int64_t neurons, int layers) const;
-};
 
 // A regulariser: returns R(x) and adds scale * dR/dx into `grad` (same size as x), so
 // that no separate gradient buffer the size of the activations is needed.

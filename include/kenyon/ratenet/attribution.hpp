@@ -12,6 +12,7 @@
 #include "kenyon/core/table.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/network.hpp"
+#include "kenyon/ratenet/target.hpp"
 
 namespace kenyon::ratenet {
 
@@ -23,19 +24,22 @@ std::string to_string(attribution_method method);
 // d(sum over the neurons of interest of their activations)/d(input), the input's shape
 // (batch, sensory, steps): each entry of neurons_of_interest adds its neuron's activation
 // at its layer in its batch item, or in every batch item if it has none (values and
-// batch_size are not used). input_x_gradient multiplies by the input. With normalize,
-// and only if the largest value anywhere is positive, each batch item whose largest value
-// is positive is divided by it. Throws kenyon::error naming an unknown neuron or layer.
+// batch_size are not used: the input gives the batch). input_x_gradient multiplies by the
+// input. With normalize, and only if the largest value anywhere is positive, each batch
+// item whose largest value is positive is divided by it. Throws item_error naming an
+// entry outside the network.
 std::vector<float> saliency(const network& net, const array_view<const float>& input,
                             const target_activation& neurons_of_interest,
                             attribution_method method = attribution_method::vanilla,
                             bool normalize = false);
 
 struct gradient_params {
-  // Neuron indices, or group names when the network has groups.
+  // Neuron indices, or group names when the network has groups: one row each.
   std::vector<neuron_key> monitor;
-  std::map<int, std::vector<neuron_key>> targets;  // layer -> neurons or groups
-  std::vector<int> monitor_layers;                 // empty: every layer
+  // The neurons whose mean activity is differentiated, each at its layer in its batch item
+  // or in every item (values and batch_size are not used: the input gives the batch).
+  target_activation targets;
+  std::vector<int> monitor_layers;  // empty: every layer
   attribution_method method = attribution_method::vanilla;
   std::vector<std::string> batch_names;  // empty: batch_0, batch_1, ...
   int checkpoint_interval = 0;
@@ -51,8 +55,8 @@ struct gradient_table {
   table to_table() const;
 };
 
-// The gradient of the mean target activity (over every target entry of every target layer
-// and batch item) with respect to each monitored neuron's state at each monitored layer:
+// The gradient of the mean target activity (over every distinct (batch item, layer, neuron)
+// of the targets) with respect to each monitored neuron's state at each monitored layer:
 // the effect through later layers, plus the direct term at a target layer. With groups,
 // a group's rows are summed. input_x_gradient multiplies by the monitored activity (group
 // means); its table has a column per layer, NaN where not monitored (as the original).

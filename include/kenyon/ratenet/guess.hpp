@@ -6,8 +6,8 @@
 #include <span>
 #include <vector>
 
-#include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/inputs.hpp"
+#include "kenyon/ratenet/target.hpp"
 #include "kenyon/sparse/csr.hpp"
 
 namespace kenyon::ratenet {
@@ -52,9 +52,9 @@ signed_connectivity signed_connectivity_by_path_length(const sparse::csr_matrix&
 // has shape (targets.batch_size, sensory_indices.size(), min(longest_plen, max_layer + 1)). For
 // each batch item and each target layer l, with n = min(l + 1, longest_plen), the score for path
 // length p = 1..n, sum_t v_t (E_p[s, t] - I_p[s, t]), is added to column n - p. A batch item
-// without targets gets zeros. Throws parameter_error naming the offending item for no targets at
-// all, a negative layer, a target neuron out of range, longest_plen < 1, and everything
-// signed_connectivity_by_path_length rejects.
+// without targets gets zeros. Throws item_error naming the offending entry (a negative layer, a
+// neuron or batch item out of range, a value that is not finite), parameter_error for no
+// targets at all or longest_plen < 1, and everything signed_connectivity_by_path_length rejects.
 input_array guess_optimal_stimulus(const sparse::csr_matrix& inprop,
                                    std::span<const std::int64_t> sensory_indices,
                                    std::span<const int> idx_to_sign,

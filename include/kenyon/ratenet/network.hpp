@@ -34,10 +34,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "kenyon/core/array_view.hpp"
+#include "kenyon/ratenet/target.hpp"
 #include "kenyon/sparse/csr.hpp"
 
 namespace kenyon::ratenet {
@@ -56,7 +56,7 @@ struct network_params {
   double default_bias = 0;    // default bias b
   double tau = 10;            // default time constant, in steps (1 = no memory); > 0
   // One group name per neuron. Enables the per-group parameters (groups sorted by name)
-  // and group names in manipulations. Without it the scalars above act directly: the
+  // and naming neurons by group (members()). Without it the scalars above act directly: the
   // default bias without abs(), tau without max(1, .).
   std::optional<std::vector<std::string>> idx_to_group;
   // Per-group initial values; groups not listed take the defaults, names that are not
@@ -83,17 +83,6 @@ struct group_parameters {
   std::vector<real> tau_param;          // one per group; the neurons use max(1, tau_param)
   std::vector<real> slope;              // one per group
   std::vector<real> raw_bias;           // one per group; the neurons use |raw_bias|
-};
-
-// Clamping neurons to fixed values after a layer has been computed (after its input
-// addition, threshold and clamp): connectome_interpreter's `manipulate`. A key is a neuron
-// index, or a group name (every neuron of the group; needs idx_to_group).
-using neuron_key = std::variant<std::int64_t, std::string>;
-using layer_values = std::map<int, std::map<neuron_key, double>>;  // layer -> key -> value
-struct manipulation {
-  layer_values every_batch;                        // {layer: {key: value}} for every batch item
-  std::map<std::int64_t, layer_values> per_batch;  // {batch: {layer: {key: value}}}
-  bool empty() const { return every_batch.empty() && per_batch.empty(); }
 };
 
 // The batch size of a network input, shape[0] of a (batch, sensory, steps) view and 1 for a
@@ -138,7 +127,7 @@ namespace detail {
 struct input_dims {
   std::int64_t batch = 1, sensory = 0, steps = 0;
 };
-// A manipulation resolved for one batch size: per layer, state offsets i * batch + b with
+// Clamps resolved for one batch size: per layer, state offsets i * batch + b with
 // their values, sorted by offset.
 template <class real>
 struct clamp_list {
@@ -233,6 +222,10 @@ class basic_network {
   // Throws kenyon::error for an unknown group (or a network without groups).
   std::int32_t group_id(std::string_view group) const;
   std::span<const std::int64_t> group_members(std::string_view group) const;  // ascending
+  // The neurons a key names: the index itself, or every member of the group (ascending).
+  // Throws item_error for an index out of range, unknown_name_error for an unknown group,
+  // kenyon::error for a group name when the network has no groups.
+  std::vector<std::int64_t> members(const neuron_key& key) const;
   const std::vector<std::string>& divisive_pre_groups() const { return div_pre_groups_; }
 
   const sparse::basic_csr<real>& weights() const { return w_; }  // without divisive entries
@@ -249,18 +242,22 @@ class basic_network {
 
   // The activations (batch, N, L) for an input of shape (batch, sensory, steps), or
   // (sensory, steps) for batch 1; steps >= num_layers (columns from num_layers on are
-  // ignored). Throws kenyon::error for an input whose size or shape does not fit
-  // (sensory != num_sensory(), steps < num_layers, batch < 1, not 2-D or 3-D) and for an
-  // unknown neuron, group, layer or batch item in the manipulation.
+  // ignored). `clamps` (connectome_interpreter's `manipulate`) sets neurons to fixed values
+  // after their layer has been computed (after input addition, threshold and clamp); its
+  // batch_size is not used (the input gives the batch), an entry without batch item holds
+  // in every item. Throws kenyon::error for an input whose size or shape does not fit
+  // (sensory != num_sensory(), steps < num_layers, batch < 1, not 2-D or 3-D) and
+  // item_error for a clamp outside the network or not finite.
   std::vector<real> forward(const array_view<const real>& input,
-                            const manipulation& clamps = {}) const;
-  void forward(const array_view<const real>& input, const manipulation& clamps,
+                            const target_activation& clamps = {}) const;
+  void forward(const array_view<const real>& input, const target_activation& clamps,
                std::span<real> activations) const;
 
   // The forward pass, recorded for backward(); writes the activations too if given a
   // (batch, N, L) span.
   basic_trajectory<real> record(const array_view<const real>& input,
-                                const manipulation& clamps = {}, const record_options& options = {},
+                                const target_activation& clamps = {},
+                                const record_options& options = {},
                                 std::span<real> activations = {}) const;
 
   // Backpropagation through time from dLoss/dactivations, (batch, N, L) like forward's
@@ -274,7 +271,7 @@ class basic_network {
 
  private:
   struct run_context;
-  detail::clamp_list<real> compile(const manipulation& clamps, std::int64_t batch) const;
+  detail::clamp_list<real> compile(const target_activation& clamps, std::int64_t batch) const;
   detail::input_dims check_input(const array_view<const real>& input) const;
   void initial_state(const real* input, const detail::input_dims& dims, real* r) const;
   void step(int layer, const real* prev, real* wx, real* out, const run_context& context,

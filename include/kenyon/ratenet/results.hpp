@@ -142,7 +142,8 @@ training_result run_train(model& m, const train_options& options, progress_bar* 
 
 struct saliency_options {
   input_array input;
-  std::vector<neuron_spec> targets;  // whose activity is explained; batch items ignored
+  // Whose activity is explained, in their batch item or, without one, in every item.
+  std::vector<neuron_spec> targets;
   attribution_method method = attribution_method::vanilla;
   bool normalize = false;  // scale each batch item to a maximum of 1
   bool figures = false;
@@ -163,8 +164,9 @@ saliency_result run_saliency(const model& m, const saliency_options& options);
 struct gradients_options {
   input_array input;
   std::vector<std::string> monitor;  // cell types (groups) or ids to attribute to
-  std::vector<neuron_spec> targets;  // batch items ignored
-  std::vector<int> monitor_layers;   // empty: every layer
+  // Whose mean activity is differentiated, in their batch item or, without one, in every item.
+  std::vector<neuron_spec> targets;
+  std::vector<int> monitor_layers;  // empty: every layer
   attribution_method method = attribution_method::vanilla;
   bool normalize_per_layer = false;
   bool figures = false;

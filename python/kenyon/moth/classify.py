@@ -8,27 +8,9 @@ inverts its curves); ROC curves follow sklearn's ``roc_curve`` without needing s
 import numpy as np
 
 from .. import _core
-from ..errors import ParameterError
+from .._check import error, numeric_array
 
 __all__ = ["roc_multi", "classify_digits_log_likelihood", "classify_digits_thresholding"]
-
-
-def _error(field, message):
-    err = ParameterError(f"{field}: {message}")
-    err.field = field
-    return err
-
-
-def _numeric(value, field, ndim):
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{field} must be a numpy array, got {type(value).__name__}")
-    if not np.issubdtype(value.dtype, np.number):
-        raise TypeError(f"{field} must be numeric, got dtype {value.dtype}")
-    if value.ndim != ndim:
-        raise _error(field, f"expected {ndim} dimensions, got {value.ndim}")
-    if not np.all(np.isfinite(value)):
-        raise _error(field, "expected finite values (found NaN or infinity)")
-    return value
 
 
 def roc_multi(true_classes, likelihoods):
@@ -36,18 +18,18 @@ def roc_multi(true_classes, likelihoods):
     0..c-1, ``likelihoods`` [n, c], higher meaning more likely. Returns pymoth's dict:
     ``targets`` (one-hot), and ``fpr``, ``tpr``, ``roc_auc`` keyed by class, "micro" and
     "macro"."""
-    true_classes = _numeric(true_classes, "true_classes", 1)
-    likelihoods = _numeric(likelihoods, "likelihoods", 2)
+    true_classes = numeric_array(true_classes, "true_classes", 1)
+    likelihoods = numeric_array(likelihoods, "likelihoods", 2)
     if true_classes.size == 0:
-        raise _error("true_classes", "expected at least one observation")
+        raise error("true_classes", "expected at least one observation")
     labels = true_classes.astype(int)
     if not np.array_equal(labels, true_classes) or labels.min() < 0:
-        raise _error("true_classes", "expected integer class labels 0, 1, ...")
+        raise error("true_classes", "expected integer class labels 0, 1, ...")
     n_classes = len(set(labels.tolist()))
     if likelihoods.shape[0] != labels.size:
-        raise _error("likelihoods", "expected one row per observation")
+        raise error("likelihoods", "expected one row per observation")
     if likelihoods.shape[1] < n_classes or labels.max() >= likelihoods.shape[1]:
-        raise _error("likelihoods", "expected one column per class")
+        raise error("likelihoods", "expected one column per class")
     roc = _core.moth.roc_one_vs_rest(labels.tolist(), likelihoods.astype(np.float64),
                                      likelihoods.shape[1])
     fpr, tpr, auc = {}, {}, {}
@@ -69,11 +51,11 @@ def _unpack(results):
     for r in results:
         missing = [k for k in keys if k not in r]
         if missing:
-            raise _error("results", f"missing {missing[0]!r}")
+            raise error("results", f"missing {missing[0]!r}")
     flags = np.asarray(results[0]["post_train_resp"])
     inds = np.nonzero(flags >= 0)[0]
     if inds.size == 0:
-        raise _error("results", "no validation digits (post_train_resp >= 0)")
+        raise error("results", "no validation digits (post_train_resp >= 0)")
     truth = np.asarray(results[0]["odor_class"])[inds].astype(int)
     resp = np.stack([np.asarray(r["post_train_resp"], dtype=float)[inds] for r in results], axis=1)
     mu = np.stack([np.asarray(r["post_mean_resp"], dtype=float) for r in results])

@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from .. import _core
-from ..errors import ParameterError
+from .._check import error, numeric_array
 
 __all__ = [
     "load_mnist_dict",
@@ -23,29 +23,10 @@ __all__ = [
 ]
 
 
-def _error(field, message):
-    err = ParameterError(f"{field}: {message}")
-    err.field = field
-    return err
-
-
-def _array(value, field, ndim=None):
-    """`value` as a numeric numpy array; pymoth needs arrays here, so lists are refused."""
-    if not isinstance(value, np.ndarray):
-        raise TypeError(f"{field} must be a numpy array, got {type(value).__name__}")
-    if not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
-        raise TypeError(f"{field} must be numeric, got dtype {value.dtype}")
-    if ndim is not None and value.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
-        raise _error(field, f"expected {ndim} dimensions, got {value.ndim}")
-    if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
-        raise _error(field, "expected finite values (found NaN or infinity)")
-    return value
-
-
 def _contiguous_range(indices, field):
     inds = np.asarray(list(indices), dtype=int)
     if inds.size == 0 or np.any(np.diff(inds) != 1):
-        raise _error(field, "kenyon's pipeline needs a contiguous range of sample indices")
+        raise error(field, "kenyon's pipeline needs a contiguous range of sample indices")
     return int(inds[0]), int(inds[-1])
 
 
@@ -81,15 +62,15 @@ def generate_ds_mnist(max_ind, class_labels, crop, downsample_ratio, downsample_
     max_ind = int(max_ind)
     labels = np.asarray(class_labels)
     if labels.ndim != 1 or not np.array_equal(labels, np.arange(labels.size)):
-        raise _error("class_labels", "expected the labels 0, 1, ..., n - 1")
+        raise error("class_labels", "expected the labels 0, 1, ..., n - 1")
     if downsample_method not in (0, 1):
-        raise _error("downsample_method", f"expected 0 or 1, got {downsample_method!r}")
+        raise error("downsample_method", f"expected 0 or 1, got {downsample_method!r}")
     if not isinstance(crop, (int, np.integer)):
         raise TypeError("crop must be an integer (pixels off every side)")
     ave = _contiguous_range(inds_to_ave, "inds_to_ave")
     rf = _contiguous_range(inds_to_calc_RF, "inds_to_calc_RF")
     if ave != rf or ave[1] != max_ind:
-        raise _error("inds_to_ave", "kenyon needs inds_to_ave == inds_to_calc_RF == "
+        raise error("inds_to_ave", "kenyon needs inds_to_ave == inds_to_calc_RF == "
                      "range(a, max_ind + 1)")
     params = _core.data.FeatureParams()
     params.per_class = max_ind + 1
@@ -100,7 +81,7 @@ def generate_ds_mnist(max_ind, class_labels, crop, downsample_ratio, downsample_
     params.num_features = int(num_features)
     f = _core.data.make_features("mnist", _data_dir(data_dir), params)
     if f["values"].shape[0] != labels.size:
-        raise _error("class_labels", f"the data have {f['values'].shape[0]} classes")
+        raise error("class_labels", f"the data have {f['values'].shape[0]} classes")
     feature_array = np.transpose(f["values"], (2, 1, 0))
     active_pixel_inds = np.asarray(f["active_pixels"], dtype=int)
     len_side = f["image_rows"] * f["image_cols"]
@@ -123,19 +104,19 @@ def extract_mnist_feature_array(mnist, labels, image_indices, phase_label):
     if not isinstance(mnist, dict):
         raise TypeError("mnist must be a dict with train_images and train_labels")
     if phase_label not in ("train", "test"):
-        raise _error("phase_label", f"expected 'train' or 'test', got {phase_label!r}")
-    images = _array(mnist.get(f"{phase_label}_images"), f"{phase_label}_images", 3)
-    targets = _array(mnist.get(f"{phase_label}_labels"), f"{phase_label}_labels", (1, 2)).ravel()
+        raise error("phase_label", f"expected 'train' or 'test', got {phase_label!r}")
+    images = numeric_array(mnist.get(f"{phase_label}_images"), f"{phase_label}_images", 3)
+    targets = numeric_array(mnist.get(f"{phase_label}_labels"), f"{phase_label}_labels", (1, 2)).ravel()
     if targets.size != images.shape[0]:
-        raise _error(f"{phase_label}_labels", "expected one label per image")
+        raise error(f"{phase_label}_labels", "expected one label per image")
     inds = np.asarray(list(image_indices), dtype=int)
     if inds.size == 0 or inds.min() < 0:
-        raise _error("image_indices", "expected non-negative indices")
+        raise error("image_indices", "expected non-negative indices")
     out = np.zeros((inds.max() + 1, images.shape[1], images.shape[2], len(labels)))
     for k, c in enumerate(labels):
         of_class = images[targets == c]
         if of_class.shape[0] <= inds.max():
-            raise _error("image_indices",
+            raise error("image_indices",
                          f"class {c} has only {of_class.shape[0]} images")
         out[inds, :, :, k] = of_class[inds].astype(np.float64) / 256
     return out
@@ -145,16 +126,16 @@ def crop_downsample_vectorize_images(im_stack, crop_val, downsample_ratio, downs
     """Crops, downsamples (mean of blocks) and max-normalises every image of
     ``im_stack`` [images, rows, cols] (or one [rows, cols] image) in C++; returns
     [pixels, images]. ``crop_val``: pixels off every side, or [top, bottom, left, right]."""
-    im_stack = _array(im_stack, "im_stack", (2, 3))
+    im_stack = numeric_array(im_stack, "im_stack", (2, 3))
     if im_stack.ndim == 2:
         im_stack = im_stack[np.newaxis]
     if downsample_method not in (0, 1):
-        raise _error("downsample_method", f"expected 0 or 1, got {downsample_method!r}")
+        raise error("downsample_method", f"expected 0 or 1, got {downsample_method!r}")
     if isinstance(crop_val, (int, np.integer)):
         crop_val = [int(crop_val)] * 4
     crop_val = [int(c) for c in crop_val]
     if len(crop_val) != 4 or min(crop_val) < 0:
-        raise _error("crop_val", "expected a non-negative int or [top, bottom, left, right]")
+        raise error("crop_val", "expected a non-negative int or [top, bottom, left, right]")
     top, bottom, left, right = crop_val
     rows, cols = im_stack.shape[1:]
     cropped = im_stack[:, top:rows - bottom, left:cols - right]
@@ -166,10 +147,10 @@ def average_image_stack(im_stack, indices_to_average):
     """The mean of the images ``indices_to_average`` of a [pixels, images] stack (or the
     columns of a 3-d stack). pymoth divides the sum by the stack's column count; kenyon
     divides by the number of images averaged (the same when all are)."""
-    im_stack = _array(im_stack, "im_stack", (2, 3))
+    im_stack = numeric_array(im_stack, "im_stack", (2, 3))
     inds = np.asarray(list(indices_to_average), dtype=int)
     if inds.size == 0:
-        raise _error("indices_to_average", "expected at least one index")
+        raise error("indices_to_average", "expected at least one index")
     return im_stack[:, inds].mean(axis=1)
 
 
@@ -178,9 +159,9 @@ def select_active_pixels(feature_array, num_features, screen_size, save_image_fo
     """The pixels kept as features (kenyon's ``data::select_active_pixels``): lowers a
     threshold over the class-mean images until ``num_features`` pixels have some class
     mean above it. ``feature_array`` is [pixels, samples per class, classes]."""
-    feature_array = _array(feature_array, "feature_array", 3)
+    feature_array = numeric_array(feature_array, "feature_array", 3)
     if min(feature_array.shape) < 1:
-        raise _error("feature_array", f"expected pixels, samples and classes, got shape "
+        raise error("feature_array", f"expected pixels, samples and classes, got shape "
                      f"{feature_array.shape}")
     class_means = feature_array.mean(axis=1)
     inds = np.asarray(_core.data.select_active_pixels(class_means, int(num_features)), dtype=int)

@@ -6,16 +6,10 @@ import json
 import os
 
 from .. import _core
-from ..errors import ParameterError
+from .._check import error
 from .params import _check_compat
 
 __all__ = ["run", "sweep", "sweep_table"]
-
-
-def _error(field, message):
-    err = ParameterError(f"{field}: {message}")
-    err.field = field
-    return err
 
 
 def _check_out(out):
@@ -24,9 +18,9 @@ def _check_out(out):
         return None
     out = os.fspath(out)
     if not out:
-        raise _error("out", "expected a folder name")
+        raise error("out", "expected a folder name")
     if os.path.exists(out) and not os.path.isdir(out):
-        raise _error("out", f"{out} exists and is not a folder")
+        raise error("out", f"{out} exists and is not a folder")
     return out
 
 
@@ -37,7 +31,7 @@ def _experiment_params(train_per_class, sniffs, val_per_class, seed, compat):
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if seed < 0:
-        raise _error("seed", f"expected a non-negative seed, got {seed}")
+        raise error("seed", f"expected a non-negative seed, got {seed}")
     p.train_per_class = train_per_class
     p.sniffs = sniffs
     p.val_per_class = val_per_class
@@ -80,7 +74,7 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if first_seed < 0:
-        raise _error("first_seed", "expected a non-negative seed")
+        raise error("first_seed", "expected a non-negative seed")
     base = _experiment_params(1, sniffs, val_per_class, 0, compat)
     out = _check_out(out)
     r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,

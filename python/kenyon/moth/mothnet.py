@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from .. import _core
-from ..errors import ParameterError
+from .._check import error
 from .classify import classify_digits_log_likelihood, classify_digits_thresholding, roc_multi
 from .data import generate_ds_mnist
 from .params import ExpParams, ModelParams, _check_compat
@@ -20,12 +20,6 @@ from .sde import collect_stats as _collect_stats
 from .sde import sde_wrap
 
 __all__ = ["MothNet"]
-
-
-def _error(field, message):
-    err = ParameterError(f"{field}: {message}")
-    err.field = field
-    return err
 
 
 class MothNet:
@@ -41,9 +35,7 @@ class MothNet:
                  "data_folder", "data_filename", "seed", "compat", "data_dir", "verbose"}
         unknown = sorted(set(settings) - known)
         if unknown:
-            err = ParameterError(f"settings: unknown key {unknown[0]!r}")
-            err.field = unknown[0]
-            raise err
+            raise error(unknown[0], "an unknown settings key")
         self.SCREEN_SIZE = settings.get("screen_size", (1920, 1080))
         self.NUM_RUNS = int(settings.get("num_runs", 1))
         self.GOAL = settings.get("goal", 15)
@@ -64,12 +56,12 @@ class MothNet:
         self.DATA_DIR = settings.get("data_dir")
         self.VERBOSE = bool(settings.get("verbose", True))
         if self.NUM_NEIGHBORS != 1:
-            raise _error("num_neighbors", "kenyon's nearest-neighbour baseline has k = 1")
+            raise error("num_neighbors", "kenyon's nearest-neighbour baseline has k = 1")
         for name, value, low in (("num_runs", self.NUM_RUNS, 1), ("tr_per_class",
                                  self.TR_PER_CLASS, 1), ("num_sniffs", self.NUM_SNIFFS, 1),
                                  ("seed", self.SEED, 0), ("n_thumbnails", self.N_THUMBNAILS, 0)):
             if value < low:
-                raise _error(name, f"expected at least {low}, got {value}")
+                raise error(name, f"expected at least {low}, got {value}")
         # A relative results folder is under the home directory, as pymoth's.
         self.RESULTS_FOLDER = os.path.join(os.path.expanduser("~"), self.RESULTS_FOLDER)
         if self.SHOW_ACC_PLOTS or self.SHOW_TIME_PLOTS or self.SHOW_ROC_PLOTS or self.N_THUMBNAILS:

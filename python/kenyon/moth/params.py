@@ -9,12 +9,10 @@ and, in ``sde_wrap``, the one-step reset of the network at t = 33 s. The inhibit
 projection neurons (PI) are left out (``nPI = 0``): all their weights are zero for MNIST,
 and their row normalisation is what gives pymoth its NaN moths.
 """
-import numbers
-
 import numpy as np
 
 from .. import _core
-from ..errors import ParameterError
+from .._check import error, integer, positive
 
 __all__ = ["ModelParams", "ExpParams"]
 
@@ -23,32 +21,8 @@ _COMPAT = ("fixed", "pymoth")
 
 def _check_compat(compat):
     if compat not in _COMPAT:
-        err = ParameterError(f"compat: expected 'fixed' or 'pymoth', got {compat!r}")
-        err.field = "compat"
-        raise err
+        raise error("compat", f"expected 'fixed' or 'pymoth', got {compat!r}")
     return compat
-
-
-def _parameter_error(field, message):
-    err = ParameterError(f"{field}: {message}")
-    err.field = field
-    return err
-
-
-def _integer(value, field, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{field} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise _parameter_error(field, f"expected at least {minimum}, got {value}")
-    return int(value)
-
-
-def _positive(value, field):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{field} must be a number, got {type(value).__name__}")
-    if not np.isfinite(value) or value <= 0:
-        raise _parameter_error(field, f"expected a positive number, got {value}")
-    return value
 
 
 class ModelParams:
@@ -60,10 +34,10 @@ class ModelParams:
     """
 
     def __init__(self, nF, goal=15, compat="fixed", seed=0):
-        self.nF = _integer(nF, "nF", 1)
-        self.goal = _positive(goal, "goal")
+        self.nF = integer(nF, "nF", 1)
+        self.goal = positive(goal, "goal")
         self.compat = _check_compat(compat)
-        self.seed = _integer(seed, "seed", 0)
+        self.seed = integer(seed, "seed", 0)
         core = _core.moth.ModelParams()
         self.nG = self.nF
         self.nP = self.nG
@@ -164,25 +138,25 @@ class ModelParams:
         _check_compat(self.compat)
         for name in ("tau_R", "tau_P", "tau_L", "tau_K", "tau_E"):
             if getattr(self, name) != self.tau:
-                raise _parameter_error(name, "kenyon's moth has one decay rate `tau` for all")
+                raise error(name, "kenyon's moth has one decay rate `tau` for all")
         for name in ("cR", "cP", "cL", "cK"):
             if getattr(self, name) != self.C:
-                raise _parameter_error(name, "kenyon's moth has one sigmoid range `C` for all")
+                raise error(name, "kenyon's moth has one sigmoid range `C` for all")
         if not self.nG == self.nP == self.nR == self.nF:
-            raise _parameter_error("nG", "kenyon's moth has nG = nP = nR = nF (one glomerulus "
+            raise error("nG", "kenyon's moth has nG = nP = nR = nF (one glomerulus "
                                    "per feature)")
         if self.nK != self.nK_nG_ratio * self.nG:
-            raise _parameter_error("nK", "set nK_nG_ratio: nK = nK_nG_ratio * nG")
+            raise error("nK", "set nK_nG_ratio: nK = nK_nG_ratio * nG")
         if self.L2L_mult != self.L2P_mult:
-            raise _parameter_error("L2L_mult", "kenyon's moth has L2L_mult = L2P_mult")
+            raise error("L2L_mult", "kenyon's moth has L2L_mult = L2P_mult")
         for name, value in self._derived().items():
             if not np.isclose(getattr(self, name), value, rtol=1e-12, atol=0):
-                raise _parameter_error(
+                raise error(
                     name, f"kenyon's moth uses {name} = {value!r} (derived or not modelled); "
                     "set the parameters it derives from instead")
         p = _core.moth.ModelParams()
-        p.kenyon_per_glomerulus = _integer(self.nK_nG_ratio, "nK_nG_ratio", 1)
-        p.num_readouts = _integer(self.nE, "nE", 2)
+        p.kenyon_per_glomerulus = integer(self.nK_nG_ratio, "nK_nG_ratio", 1)
+        p.num_readouts = integer(self.nE, "nE", 2)
         p.tau = self.tau
         p.sigmoid_range = self.C
         p.sigmoid_slope = self.desired_slope
@@ -203,13 +177,13 @@ class ModelParams:
         p.l2p_numerator = self._lateral_numerator(self.L2P_mult)
         p.sparsity = self.sparsityTarget
         p.octo_sparsity = self.octoSparsityTarget
-        p.p_per_k = _integer(self.numPperK, "numPperK", 1)
+        p.p_per_k = integer(self.numPperK, "numPperK", 1)
         p.p2k_mu = self.P2K_mu
         p.p2k_std = self.P2K_std
         p.p2k_max = self.hebMaxPK
         p.k2e_mu = self.K2E_mu
         p.k2e_max = self.hebMaxKE
-        p.goal = _positive(self.goal, "goal")
+        p.goal = positive(self.goal, "goal")
         p.heb_tau_ke = self.heb_tau_KE / self.goal
         p.die_back_tau_ke = self.die_back_tau_KE / self.goal
         p.heb_tau_pk = self.heb_tau_PK / self.goal
@@ -255,7 +229,7 @@ class ModelParams:
     def to_network(self):
         """kenyon's moth from the (possibly edited) matrices; needs create_connection_matrix."""
         if not hasattr(self, "P2K"):
-            raise _parameter_error(
+            raise error(
                 "model_params", "no connection matrices: call create_connection_matrix() first"
             )
         flat = lambda name: np.ravel(getattr(self, name))  # noqa: E731
@@ -277,17 +251,17 @@ class ExpParams:
         train_classes = np.asarray(train_classes)
         class_labels = np.asarray(class_labels)
         if train_classes.ndim != 1 or train_classes.size == 0:
-            raise _parameter_error("train_classes", "expected a non-empty 1-d array of classes")
+            raise error("train_classes", "expected a non-empty 1-d array of classes")
         if class_labels.ndim != 1 or class_labels.size < 2:
-            raise _parameter_error("class_labels", "expected a 1-d array of at least 2 labels")
+            raise error("class_labels", "expected a 1-d array of at least 2 labels")
         if not np.array_equal(class_labels, np.arange(class_labels.size)):
-            raise _parameter_error("class_labels", "expected the labels 0, 1, ..., n - 1")
+            raise error("class_labels", "expected the labels 0, 1, ..., n - 1")
         if not np.issubdtype(train_classes.dtype, np.number) or np.any(
             (train_classes < 0) | (train_classes >= class_labels.size)
             | (train_classes != np.round(train_classes))
         ):
-            raise _parameter_error("train_classes", "expected class labels 0..n - 1")
-        val_per_class = _integer(val_per_class, "val_per_class", 1)
+            raise error("train_classes", "expected class labels 0..n - 1")
+        val_per_class = integer(val_per_class, "val_per_class", 1)
         proto = _core.moth.ProtocolParams()
         self.val_per_class = val_per_class
         self.stimMag = proto.stimulus_magnitude
@@ -374,7 +348,7 @@ class ExpParams:
         proto = _core.moth.make_protocol(baseline, training, validation, p)
         onsets = np.asarray(proto.onsets)
         if onsets.shape != self.stimStarts.shape or not np.allclose(onsets, self.stimStarts):
-            raise _parameter_error(
+            raise error(
                 "exp_params", "stimStarts were edited away from the protocol's time line; "
                 "kenyon builds the time line from step, trStep, gap and stimLength")
         return proto

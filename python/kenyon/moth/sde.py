@@ -9,16 +9,10 @@ import os
 import numpy as np
 
 from .. import _core
-from ..errors import ParameterError
+from .._check import error
 from .params import ExpParams, ModelParams
 
 __all__ = ["sde_wrap", "sde_evo_mnist", "collect_stats"]
-
-
-def _error(field, message):
-    err = ParameterError(f"{field}: {message}")
-    err.field = field
-    return err
 
 
 def _features(feature_array):
@@ -29,11 +23,11 @@ def _features(feature_array):
     if not np.issubdtype(feature_array.dtype, np.number):
         raise TypeError(f"feature_array must be numeric, got dtype {feature_array.dtype}")
     if feature_array.ndim != 3:
-        raise _error("feature_array", "expected [features, digits per class, classes], got "
+        raise error("feature_array", "expected [features, digits per class, classes], got "
                      f"{feature_array.ndim} dimensions")
     out = np.ascontiguousarray(np.transpose(feature_array, (2, 1, 0)), dtype=np.float32)
     if not np.all(np.isfinite(out)):
-        raise _error("feature_array", "expected finite values (found NaN or infinity)")
+        raise error("feature_array", "expected finite values (found NaN or infinity)")
     return out
 
 
@@ -103,10 +97,10 @@ def sde_evo_mnist(tspan, init_cond, time, class_mag_mat, feature_array, octo_hit
     _check_params(mP, exP)
     seed = int(seed_val)
     if seed < 0:
-        raise _error("seed_val", f"expected a non-negative seed, got {seed}")
+        raise error("seed_val", f"expected a non-negative seed, got {seed}")
     proto = exP.to_protocol()
     if tuple(float(t) for t in tspan) != (float(exP.sim_start), float(exP.sim_stop)):
-        raise _error("tspan", "expected (exP.sim_start, exP.sim_stop)")
+        raise error("tspan", "expected (exP.sim_start, exP.sim_stop)")
     for name, given, expected in (
         ("time", time, proto.times),
         ("init_cond", init_cond, _initial_condition(mP)),
@@ -116,7 +110,7 @@ def sde_evo_mnist(tspan, init_cond, time, class_mag_mat, feature_array, octo_hit
         if not isinstance(given, np.ndarray):
             raise TypeError(f"{name} must be a numpy array, got {type(given).__name__}")
         if given.shape != expected.shape or not np.allclose(given, expected, atol=1e-5):
-            raise _error(name, "differs from the time line kenyon derives from exP")
+            raise error(name, "differs from the time line kenyon derives from exP")
     return _simulate(mP, proto, feature_array, seed)
 
 
@@ -144,9 +138,9 @@ def collect_stats(sim_results, exp_params, class_labels, show_time_plots, show_a
     octo = np.asarray(sim_results["octo_hits"])
     n_en = int(sim_results["nE"])
     if E.ndim != 2 or E.shape != (T.size, n_en) or octo.shape != T.shape:
-        raise _error("sim_results", "expected E [steps, nE], T and octo_hits [steps]")
+        raise error("sim_results", "expected E [steps, nE], T and octo_hits [steps]")
     if not np.all(np.isfinite(E)):
-        raise _error("sim_results", "E holds NaN or infinity")
+        raise error("sim_results", "E holds NaN or infinity")
     octo_times = T[octo > 0] if octo.max() > 0 else np.empty(0)
 
     pre_mask = (exp_params.preHebSpontStart < T) & (T < exp_params.preHebSpontStop)

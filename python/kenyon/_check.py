@@ -1,0 +1,76 @@
+"""Argument checks shared by the package's modules: each failure is a kenyon error naming
+the argument, as the C++ library's parameter_error does ("field: what")."""
+
+import numbers
+
+import numpy as np
+
+from .errors import ParameterError
+
+
+def error(field: str, message: str) -> ParameterError:
+    """A ParameterError "field: message" with ``field`` set."""
+    return ParameterError(f"{field}: {message}", field)
+
+
+def number(value, field: str, kind=float):
+    """value as `kind` (float or int), or a ParameterError naming the field."""
+    if isinstance(value, bool) or isinstance(value, (str, bytes)):
+        raise error(field, f"expected a number, got {value!r}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise error(field, f"expected a number, got {value!r}") from None
+
+
+def integer(value, field: str, minimum=None) -> int:
+    """An integral value (not a bool), at least `minimum` when given."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{field} must be an integer, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise error(field, f"expected at least {minimum}, got {value}")
+    return int(value)
+
+
+def positive(value, field: str):
+    """A finite real number > 0 (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{field} must be a number, got {type(value).__name__}")
+    if not np.isfinite(value) or value <= 0:
+        raise error(field, f"expected a positive number, got {value}")
+    return value
+
+
+def texts(values, field: str) -> list:
+    """A string or an iterable of values as a list of strings."""
+    if isinstance(values, str):
+        values = [values]
+    try:
+        return [str(v) for v in values]
+    except TypeError:
+        raise error(field, f"expected a list of strings, got {values!r}") from None
+
+
+def named_values(mapping, field: str) -> dict:
+    """{name: finite float} from a mapping (None: empty)."""
+    out = {}
+    for name, value in dict(mapping or {}).items():
+        v = number(value, field)
+        if not np.isfinite(v):
+            raise error(field, f"the value of {name!r} is not a finite number")
+        out[str(name)] = v
+    return out
+
+
+def numeric_array(value, field: str, ndim=None) -> np.ndarray:
+    """A numpy array of numbers (or bools) with `ndim` dimensions (an int or a tuple of
+    them) and no NaN or infinity; lists are refused, as pymoth's functions need arrays."""
+    if not isinstance(value, np.ndarray):
+        raise TypeError(f"{field} must be a numpy array, got {type(value).__name__}")
+    if not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
+        raise TypeError(f"{field} must be numeric, got dtype {value.dtype}")
+    if ndim is not None and value.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
+        raise error(field, f"expected {ndim} dimensions, got {value.ndim}")
+    if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+        raise error(field, "expected finite values (found NaN or infinity)")
+    return value

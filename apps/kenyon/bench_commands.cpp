@@ -70,7 +70,9 @@ void add_bench_commands(CLI::App& app, command& selected) {
   auto json = std::make_shared<bool>(false);
   cmd->add_option("--train-per-class", p->train_per_class, "training digits per class")
       ->capture_default_str();
-  cmd->add_option("--seed", p->seed, "seed of the first run")->capture_default_str();
+  cmd->add_option("--seed", p->seed, "seed of the first run")
+      ->check(seed_value())
+      ->capture_default_str();
   cmd->add_option("--repeats", *repeats, "runs to time (seeds seed, seed + 1, ...)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
@@ -130,9 +132,14 @@ void add_bench_commands(CLI::App& app, command& selected) {
       bool json = false;
     };
     auto o = std::make_shared<options>();
-    net_cmd->add_option("--neurons", o->connectome.neurons, "neurons")->capture_default_str();
+    // Bounded so that a mistyped size fails at once instead of after hours or with an
+    // allocation failure: columns are 32-bit, and 2^36 connections need about 800 GB.
+    net_cmd->add_option("--neurons", o->connectome.neurons, "neurons")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{2}, std::int64_t{2147483647}));
     net_cmd->add_option("--connections", o->connectome.connections, "connections")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 36));
     net_cmd->add_option("--layers", o->layers, "unrolled layers")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
@@ -151,6 +158,7 @@ void add_bench_commands(CLI::App& app, command& selected) {
         ->capture_default_str()
         ->check(CLI::Range(0, 100000));
     net_cmd->add_option("--seed", o->connectome.seed, "seed of the connectome and the input")
+        ->check(seed_value())
         ->capture_default_str();
     net_cmd->add_flag("--json", o->json, "print one JSON object");
     net_cmd->callback([o, &selected] {
@@ -247,7 +255,9 @@ void add_bench_commands(CLI::App& app, command& selected) {
     load_cmd->add_option("--rows", o->rows, "connection rows (pre, post, neuropil)")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
-    load_cmd->add_option("--seed", o->seed, "seed of the synthetic file")->capture_default_str();
+    load_cmd->add_option("--seed", o->seed, "seed of the synthetic file")
+        ->check(seed_value())
+        ->capture_default_str();
     load_cmd->add_flag("--json", o->json, "print one JSON object");
     load_cmd->callback([o, &selected] {
       selected = [o] {

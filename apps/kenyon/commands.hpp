@@ -23,6 +23,10 @@ void add_net_commands(CLI::App& app, command& selected);
 // kenyon::error naming the file for an unreadable file or an unknown option.
 std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::string> args);
 
+// Checks a --seed: a decimal integer from 0 to 2^64 - 1. CLI11 reads "-1" into an unsigned
+// option as 2^64 - 1 and a number too large as the largest one; refuse both instead.
+const CLI::Validator& seed_value();
+
 // Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
 inline constexpr int exit_bad_input = 2;
 

@@ -2,6 +2,7 @@
 // `key = value` pairs (key = the option's long name, with - or _) and places them before
 // the command line's own options, which therefore win; list values repeat the option.
 #include <toml++/toml.h>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -61,6 +62,10 @@ nlohmann::json toml_to_json(const toml::node& node) {
 }
 
 nlohmann::json read_config(const std::string& path) {
+  // A folder opens as an empty stream on Linux: it would read as a file with no options.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw file_error(path, "is a folder, not a configuration file");
   std::ifstream in(path);
   if (!in) throw file_error(path, "cannot open the configuration file");
   std::stringstream buffer;

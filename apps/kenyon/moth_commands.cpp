@@ -34,14 +34,6 @@ data::feature_set load_features(const data_options& d) {
   return data::make_features(images);
 }
 
-// CLI11 2.1 reads "-1" into an unsigned option as 2^64 - 1; refuse it instead.
-const CLI::Validator non_negative(
-    [](std::string& value) {
-      return value.find('-') == std::string::npos ? std::string()
-                                                  : "expected a non-negative integer, got " + value;
-    },
-    "", "non-negative");
-
 // Refuses an --out that cannot become a folder before the (long) run, not after it.
 void check_out_folder(const std::string& out) {
   std::error_code ec;
@@ -149,7 +141,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--train-per-class", p->train_per_class, "training digits per class")
         ->capture_default_str();
     cmd->add_option("--seed", p->seed, "seed of every random draw")
-        ->check(non_negative)
+        ->check(seed_value())
         ->capture_default_str();
     add_experiment_options(*cmd, *p, *compat);
     add_data_options(*cmd, *d);
@@ -187,7 +179,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->capture_default_str();
     cmd->add_option("--seeds", s->seeds, "runs per sample count")->capture_default_str();
     cmd->add_option("--first-seed", s->first_seed, "seed of the first run")
-        ->check(non_negative)
+        ->check(seed_value())
         ->capture_default_str();
     cmd->add_option("--threads", s->threads, "runs in parallel (0: all cores)")
         ->capture_default_str();

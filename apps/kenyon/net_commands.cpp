@@ -4,8 +4,10 @@
 // (ratenet/results.hpp), prints the result's summary or lines and writes it under --out.
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -88,7 +90,9 @@ void add_common_options(CLI::App* cmd, common_options& o) {
   cmd->add_option("--threads", o.threads, "OpenMP threads (0: all cores)")
       ->capture_default_str()
       ->check(CLI::Range(0, 4096));
-  cmd->add_option("--seed", o.seed, "seed of every random draw")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "seed of every random draw")
+      ->check(seed_value())
+      ->capture_default_str();
   // Read by expand_config before parsing; declared here for --help and for its checks.
   cmd->add_option("--config", "TOML or JSON file of options (keys are option names)")
       ->type_name("FILE");
@@ -120,7 +124,29 @@ ratenet::model load_model(const common_options& o) {
   for (const auto& s : o.group_tau)
     spec.network.tau_by_group.insert(ratenet::parse_name_value(s, "--group-tau"));
   spec.use_groups = !o.no_groups;
-  return ratenet::load_model(spec);
+  auto m = ratenet::load_model(spec);
+  // The library ignores names that are not groups (as connectome_interpreter does); on the
+  // command line such a name is a typo, and a silently ignored option.
+  const auto& groups = m.net.groups();
+  const std::pair<const char*, const std::map<std::string, double>*> per_group[] = {
+      {"--group-slope", &spec.network.slope_by_group},
+      {"--group-bias", &spec.network.bias_by_group},
+      {"--group-tau", &spec.network.tau_by_group}};
+  for (const auto& [option, values] : per_group)
+    for (const auto& [name, value] : *values) {
+      if (std::binary_search(groups.begin(), groups.end(), name)) continue;
+      if (groups.empty())
+        throw parameter_error(option, "per-cell-type values need cell types: drop --no-groups");
+      try {
+        m.conn.select(name);
+      } catch (const unknown_name_error& e) {
+        throw unknown_name_error(name, "cell type", std::string(option) + ": " + e.what());
+      }
+      throw unknown_name_error(name, "cell type",
+                               std::string(option) + ": '" + name + "' is not a cell type of " +
+                                   m.conn.name + " (a neuron id or pattern names no group)");
+    }
+  return m;
 }
 
 std::vector<ratenet::neuron_spec> parse_specs(const std::vector<std::string>& texts,
@@ -419,6 +445,8 @@ void add_train(CLI::App* net, command& selected) {
       t.input = ratenet::read_network_input(o->input, m.net);
       t.targets = ratenet::read_training_targets_csv(
           o->targets, [&](const std::string& selector) { return m.conn.select(selector); });
+      ratenet::check_training_targets(o->targets, t.targets, t.input.batch, m.net.size(),
+                                      m.net.num_layers());
       t.params = o->train;
       t.params.seed = o->seed;
       t.params.loss = ratenet::parse_loss_kind(o->loss);

@@ -176,6 +176,7 @@ void register_ratenet_results(py::module_& parent) {
         t.input = input_of(input);
         t.targets = read_training_targets_csv(
             targets, [&](const std::string& selector) { return x.conn.select(selector); });
+        check_training_targets(targets, t.targets, t.input.batch, x.net.size(), x.net.num_layers());
         auto& p = t.params;
         p.num_epochs = epochs;
         p.learning_rate = learning_rate;

@@ -363,7 +363,7 @@ edge_totals read_edges(const fs::path& path, const id_index* table, std::size_t 
   std::vector<std::string> labels;
   std::vector<int> label_sign;
   std::vector<std::vector<double>> votes;
-  std::size_t kept_rows = 0;
+  std::size_t rows = 0, kept_rows = 0;
   std::int64_t last_pre_id = 0, last_pre = -1;
 
   auto index_of = [&](const csv_header& h, std::size_t line, std::size_t column,
@@ -414,6 +414,7 @@ edge_totals read_edges(const fs::path& path, const id_index* table, std::size_t 
         }
       },
       [&](const csv_header& h, std::size_t line, std::vector<std::string>& f) {
+        ++rows;
         // Exports are usually grouped by presynaptic neuron: reuse the last lookup.
         const auto pre_id = h.id(line, pre_col, f[pre_col]);
         if (pre_id != last_pre_id || last_pre < 0) {
@@ -444,6 +445,8 @@ edge_totals read_edges(const fs::path& path, const id_index* table, std::size_t 
             {static_cast<std::uint64_t>(pre) << 32 | static_cast<std::uint64_t>(post), count});
         input[static_cast<std::size_t>(post)] += count;
       });
+  // A header and nothing else is a truncated export, not a connectome without synapses.
+  if (rows == 0) throw file_error(path.string(), "a header row and no connections");
   if (!options.neuropils.empty() && kept_rows == 0) {
     std::string list;
     for (const auto& n : options.neuropils) list += (list.empty() ? "'" : ", '") + n + "'";

@@ -43,7 +43,11 @@ double l1_plus_l2_mean(std::span<const float> x, std::span<float> grad, float sc
 
 void actmax_params::validate() const {
   if (num_iterations < 0) throw parameter_error("num_iterations", "expected 0 or more");
-  if (!(learning_rate > 0)) throw parameter_error("learning_rate", "expected a positive number");
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate))
+    throw parameter_error("learning_rate", "expected a positive number");
+  // NaN never compares below the loss spread: early stopping would silently never happen.
+  if (std::isnan(stopping_threshold))
+    throw parameter_error("stopping_threshold", "expected a number, got nan");
   if (!(in_reg_lambda >= 0) || !std::isfinite(in_reg_lambda))
     throw parameter_error("in_reg_lambda", "expected a non-negative number");
   if (!(out_reg_lambda >= 0) || !std::isfinite(out_reg_lambda))

@@ -388,6 +388,11 @@ void check_path_inputs(const sparse::csr_matrix& inprop, std::int64_t neurons,
   check_indices(sensory, neurons, "sensory_indices", true);
   check_mapping_size(o.inidx_mapping, neurons, "inidx_mapping");
   check_mapping_size(o.outidx_mapping, neurons, "outidx_mapping");
+  // A NaN compares false with everything: it would silently keep or drop every neuron.
+  if (std::isnan(o.activation_threshold))
+    throw parameter_error("activation_threshold", "expected a number, got nan");
+  if (std::isnan(o.connectivity_threshold))
+    throw parameter_error("connectivity_threshold", "expected a number, got nan");
 }
 
 table path_table(bool batched) {

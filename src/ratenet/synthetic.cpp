@@ -1,6 +1,8 @@
 #include "kenyon/ratenet/synthetic.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <numeric>
 
 #include "kenyon/core/error.hpp"
@@ -10,6 +12,8 @@ namespace kenyon::ratenet {
 
 void synthetic_params::validate() const {
   if (neurons < 2) throw parameter_error("neurons", "expected at least 2");
+  if (neurons > std::numeric_limits<std::int32_t>::max())
+    throw parameter_error("neurons", "expected at most 2^31 - 1 (32-bit column indices)");
   if (connections < 0) throw parameter_error("connections", "expected a non-negative count");
   if (sensory_divisor < 1) throw parameter_error("sensory_divisor", "expected at least 1");
   if (neurons / sensory_divisor >= neurons)

@@ -186,6 +186,7 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
                            std::to_string(fields.size()),
                        line_number);
     training_target t;
+    t.line = line_number;
     std::vector<std::int64_t> neurons;
     for (std::size_t c = 0; c < fields.size(); ++c) {
       const std::string& text = fields[c];
@@ -230,6 +231,24 @@ std::vector<training_target> read_training_targets_csv(const std::filesystem::pa
   });
   if (!have_header) throw file_error(name, "empty file: missing the header row");
   return out;
+}
+
+void check_training_targets(const std::filesystem::path& path,
+                            const std::vector<training_target>& targets, std::int64_t batch,
+                            std::int64_t neurons, int layers) {
+  const auto outside = [&](std::int64_t v, std::int64_t count, const char* what,
+                           const training_target& t, const char* column) {
+    if (v >= 0 && v < count) return;
+    throw file_error(path.string(),
+                     std::string(what) + " " + std::to_string(v) + " is outside 0 .. " +
+                         std::to_string(count - 1),
+                     t.line, column);
+  };
+  for (const auto& t : targets) {
+    outside(t.batch, batch, "batch item", t, "batch");
+    outside(t.neuron, neurons, "neuron", t, "neuron_idx");
+    if (t.layer) outside(*t.layer, layers, "layer", t, "layer");
+  }
 }
 
 loss_kind parse_loss_kind(std::string_view name) {

@@ -29,6 +29,7 @@ struct training_target {
   std::int64_t neuron = 0;
   std::optional<int> layer;
   double value = 0;
+  std::size_t line = 0;  // the file's line it was read from; 0 when not read from a file
 };
 
 // Reads a target table written like pandas' df.to_csv(index=False): a header row naming the
@@ -47,6 +48,14 @@ struct training_target {
 using neuron_resolver = std::function<std::vector<std::int64_t>(const std::string&)>;
 std::vector<training_target> read_training_targets_csv(const std::filesystem::path& path,
                                                        const neuron_resolver& resolve = {});
+
+// Checks rows read from `path` against an input of `batch` items and a network of `neurons`
+// neurons and `layers` layers: file_error naming the file, the row's line and its column
+// (batch, neuron_idx or layer) for a value out of range, where train_model could only name
+// the row's position.
+void check_training_targets(const std::filesystem::path& path,
+                            const std::vector<training_target>& targets, std::int64_t batch,
+                            std::int64_t neurons, int layers);
 
 // The activation loss over the target rows (connectome_interpreter's activation_loss_fn):
 // mse = mean (predicted - value)^2, its current default; mae = mean |predicted - value|, the

@@ -1,9 +1,42 @@
 // The kenyon command-line tool: parse, validate, call the library, format results.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <map>
+#include <string>
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+
+namespace {
+
+// A parameter_error names the library's field (tanh_steepness, num_epochs, ...), which the
+// Python API spells; on the command line the message names the option typed instead, when
+// the command that ran has one for that field.
+std::string message_of(const CLI::App& app, const kenyon::parameter_error& e) {
+  static const std::map<std::string, std::string> option_of_field = {
+      {"tanh_steepness", "--slope"},
+      {"default_bias", "--bias"},
+      {"num_layers", "--layers"},
+      {"num_iterations", "--iterations"},
+      {"in_reg_lambda", "--in-reg"},
+      {"out_reg_lambda", "--out-reg"},
+      {"checkpoint_interval", "--checkpoint"},
+      {"num_epochs", "--epochs"},
+      {"param_reg_lambda", "--param-reg"},
+      {"neuropils", "--neuropil"}};
+  const std::string what = e.what(), field = e.field();
+  if (field.rfind("--", 0) == 0 || what.rfind(field + ": ", 0) != 0) return what;
+  const auto* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  const auto it = option_of_field.find(field);
+  std::string option = it != option_of_field.end() ? it->second : "--" + field;
+  std::replace(option.begin(), option.end(), '_', '-');
+  if (!command->get_option_no_throw(option)) return what;
+  return option + what.substr(field.size());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"kenyon: insect neural circuits from connectomes"};
@@ -36,6 +69,9 @@ int main(int argc, char** argv) {
   }
   try {
     return selected ? selected() : 0;
+  } catch (const kenyon::parameter_error& e) {
+    std::fprintf(stderr, "kenyon: error: %s\n", message_of(app, e).c_str());
+    return kenyon::cli::exit_bad_input;
   } catch (const kenyon::error& e) {
     std::fprintf(stderr, "kenyon: error: %s\n", e.what());
     return kenyon::cli::exit_bad_input;

@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
@@ -73,8 +76,22 @@ nlohmann::json read_config(const std::string& path) {
   const std::string text = buffer.str();
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
+    // nlohmann keeps the last of two equal keys; TOML refuses them, and so does this.
+    std::vector<std::set<std::string>> keys;
+    std::string repeated;
+    const auto check_keys = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& value) {
+      using event_t = nlohmann::json::parse_event_t;
+      if (event == event_t::object_start) keys.emplace_back();
+      if (event == event_t::object_end) keys.pop_back();
+      if (event == event_t::key && !keys.back().insert(value.get<std::string>()).second &&
+          repeated.empty())
+        repeated = value.get<std::string>();
+      return true;
+    };
     try {
-      return nlohmann::json::parse(text);
+      auto config = nlohmann::json::parse(text, check_keys);
+      if (!repeated.empty()) throw file_error(path, "'" + repeated + "' is given twice");
+      return config;
     } catch (const nlohmann::json::parse_error& e) {
       throw file_error(path, std::string("not valid JSON: ") + e.what());
     }

@@ -227,6 +227,27 @@ const std::vector<bad_case>& cases() {
        {"--format"}},
       {"net_forward__tau_zero", "net forward " + with_stimulus + "--tau 0", {"--tau"}},
       {"net_forward__slope_nan", "net forward " + with_stimulus + "--slope nan", {"--slope"}},
+      {"net_forward__out_below_a_file",
+       "net forward " + with_stimulus + "--out @precious.txt/results",
+       {"precious.txt/results"}},
+      {"net_forward__group_tau_not_a_pair",
+       "net forward " + with_stimulus + "--group-tau A",
+       {"--group-tau", "'A'"}},
+      {"net_forward__group_bias_without_groups",
+       "net forward " + with_stimulus + "--no-groups --group-bias A=1",
+       {"--group-bias", "--no-groups"}},
+      {"net_forward__transmitter_sign_out_of_range",
+       "net forward " + with_stimulus + "--transmitter-sign GLUT=2",
+       {"--transmitter-sign", "GLUT"}},
+      {"net_forward__stimulus_batch_out_of_range",
+       "net forward " + small + "--stimulus 1/S:0=1",
+       {"S", "batch item 1"}},
+      {"net_forward__config_duplicate_key",
+       "net forward " + with_stimulus + "--config @duplicate_key.json",
+       {"duplicate_key.json", "'layers'", "twice"}},
+      {"net_forward__config_date_value",
+       "net forward " + with_stimulus + "--config @date_value.toml",
+       {"date_value.toml", "'layers'"}},
       {"net_forward__no_input", "net forward " + small, {"--input"}},
       {"net_forward__config_is_a_folder",
        "net forward " + with_stimulus + "--config @a_folder",
@@ -550,6 +571,8 @@ class cli_bad_input : public kenyon::test::cli_fixture,
     write("unknown_key.toml", "bogus = 3\n");
     write("table_value.toml", "layers = {a = 1}\n");
     write("negative_layers.toml", "layers = -1\n");
+    write("duplicate_key.json", "{\"layers\": 3, \"tau\": 2, \"layers\": 4}");
+    write("date_value.toml", "layers = 1979-05-27\n");
 
     // Promises 60000 labels, holds two.
     fs::create_directories(dir_ / "truncated_idx");

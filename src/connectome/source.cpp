@@ -61,6 +61,17 @@ connectome load(const source& from) {
   from.options.validate();
   const auto format = from.format == source_format::automatic ? detect(from) : from.format;
   const std::filesystem::path file(from.connectome);
+  // A table the format does not read would be silently ignored (a mistyped format or file).
+  const bool self_contained =
+      format == source_format::shipped || format == source_format::flyvis_json;
+  if (from.neurons && self_contained)
+    throw parameter_error("--neurons", from.connectome +
+                                           " carries its own neuron table; a neuron table (" +
+                                           from.neurons->string() + ") is for connectome files");
+  if (from.classification && format != source_format::codex)
+    throw parameter_error("--classification",
+                          "only FlyWire Codex connections take a classification table; " +
+                              from.connectome + " is not read as one");
   switch (format) {
     case source_format::shipped:
       return load_shipped(from.connectome, from.options);

@@ -1,9 +1,13 @@
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
@@ -32,6 +36,32 @@ data::feature_set load_features(const data_options& d) {
       name, d.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(d.data_dir),
       static_cast<std::size_t>(data::feature_params{}.per_class));
   return data::make_features(images);
+}
+
+// "1,3,5" (or the option repeated) -> {1, 3, 5}; parameter_error for an empty item or one
+// that is not an integer.
+std::vector<int> sample_counts(const std::vector<std::string>& texts) {
+  std::vector<int> out;
+  for (const auto& text : texts) {
+    std::size_t begin = 0;
+    while (true) {
+      const auto end = std::min(text.find(',', begin), text.size());
+      int n = 0;
+      const auto* first = text.data() + begin;
+      const auto* last = text.data() + end;
+      while (first < last && *first == ' ') ++first;
+      while (last > first && last[-1] == ' ') --last;
+      const auto [at, ec] = std::from_chars(first, last, n);
+      if (first == last || ec != std::errc() || at != last)
+        throw parameter_error("train-per-class", "'" + text +
+                                                     "': expected sample counts separated by "
+                                                     "commas, e.g. 1,3,5");
+      out.push_back(n);
+      if (end == text.size()) break;
+      begin = end + 1;
+    }
+  }
+  return out;
 }
 
 // Refuses an --out that cannot become a folder before the (long) run, not after it.
@@ -174,9 +204,13 @@ void add_moth_commands(CLI::App& app, command& selected) {
     auto compat = std::make_shared<std::string>("fixed");
     auto json = std::make_shared<bool>(false);
     auto out = std::make_shared<std::string>();
-    cmd->add_option("--train-per-class", s->train_per_class, "sample counts, comma-separated")
-        ->delimiter(',')
-        ->capture_default_str();
+    // Split here, not by CLI11, which drops empty items: "1,,3" is a typo, not "1,3".
+    auto counts = std::make_shared<std::vector<std::string>>();
+    std::string shown;
+    for (int n : s->train_per_class) shown += (shown.empty() ? "" : ",") + std::to_string(n);
+    cmd->add_option("--train-per-class", *counts, "sample counts, comma-separated")
+        ->type_name("N,N,...")
+        ->default_str(shown);
     cmd->add_option("--seeds", s->seeds, "runs per sample count")->capture_default_str();
     cmd->add_option("--first-seed", s->first_seed, "seed of the first run")
         ->check(seed_value())
@@ -189,6 +223,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_flag("--json", *json, "print one JSON object instead of a table");
     cmd->callback([=, &selected] {
       selected = [=] {
+        if (!counts->empty()) s->train_per_class = sample_counts(*counts);
         check_out_folder(*out);
         s->base.compat = moth::parse_compat_mode(*compat);
         auto features = load_features(*d);

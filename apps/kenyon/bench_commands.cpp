@@ -164,6 +164,7 @@ void add_bench_commands(CLI::App& app, command& selected) {
     net_cmd->callback([o, &selected] {
       selected = [o] {
         if (o->threads > 0) omp_set_num_threads(o->threads);
+        check_fits_in_memory(o->batch, o->connectome.neurons, o->layers);
         const auto start = std::chrono::steady_clock::now();
         auto connectome = ratenet::make_synthetic_connectome(o->connectome);
         const auto nnz = connectome.weights.nonzeros();

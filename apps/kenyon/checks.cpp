@@ -1,10 +1,14 @@
 // Option checks that several commands share.
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <system_error>
 
 #include "commands.hpp"
+#include "kenyon/core/error.hpp"
 
 namespace kenyon::cli {
 
@@ -19,6 +23,21 @@ const CLI::Validator& seed_value() {
       },
       "SEED", "seed");
   return check;
+}
+
+void check_fits_in_memory(std::int64_t batch, std::int64_t neurons, std::int64_t layers) {
+  const double bytes =
+      4.0 * static_cast<double>(batch) * static_cast<double>(neurons) * static_cast<double>(layers);
+  const double memory =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (memory <= 0 || bytes <= memory) return;
+  char what[200];
+  std::snprintf(what, sizeof what,
+                "%lld items x %lld neurons x %lld layers of activations need %.3g GB, more "
+                "than this machine's %.3g GB; lower --batch or --layers",
+                static_cast<long long>(batch), static_cast<long long>(neurons),
+                static_cast<long long>(layers), bytes / 1e9, memory / 1e9);
+  throw parameter_error("--batch", what);
 }
 
 }  // namespace kenyon::cli

@@ -2,6 +2,7 @@
 // The kenyon CLI's subcommands. Each registers its options on a CLI11 app and returns
 // the function that runs it; main() turns errors into messages and exit codes.
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::str
 // Checks a --seed: a decimal integer from 0 to 2^64 - 1. CLI11 reads "-1" into an unsigned
 // option as 2^64 - 1 and a number too large as the largest one; refuse both instead.
 const CLI::Validator& seed_value();
+
+// Refuses a run whose activations (batch x neurons x layers floats) exceed the machine's
+// memory: parameter_error naming --batch and --layers, before anything is allocated.
+void check_fits_in_memory(std::int64_t batch, std::int64_t neurons, std::int64_t layers);
 
 // Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
 inline constexpr int exit_bad_input = 2;

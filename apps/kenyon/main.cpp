@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <new>
 #include <string>
 
 #include "commands.hpp"
@@ -34,6 +35,18 @@ std::string message_of(const CLI::App& app, const kenyon::parameter_error& e) {
   std::replace(option.begin(), option.end(), '_', '-');
   if (!command->get_option_no_throw(option)) return what;
   return option + what.substr(field.size());
+}
+
+// The size options given to the command that ran, for an out-of-memory message.
+std::string sizes_given(const CLI::App& app) {
+  const auto* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  std::string given;
+  for (const char* name : {"--connectome", "--input", "--batch", "--layers", "--neurons",
+                           "--connections", "--rows", "--train-per-class", "--val-per-class"})
+    if (const auto* option = command->get_option_no_throw(name); option && option->count() > 0)
+      given += (given.empty() ? "" : ", ") + std::string(name) + " " + option->as<std::string>();
+  return given.empty() ? "" : " for " + given;
 }
 
 }  // namespace
@@ -74,6 +87,11 @@ int main(int argc, char** argv) {
     return kenyon::cli::exit_bad_input;
   } catch (const kenyon::error& e) {
     std::fprintf(stderr, "kenyon: error: %s\n", e.what());
+    return kenyon::cli::exit_bad_input;
+  } catch (const std::bad_alloc&) {
+    // Sizes the checks let through that still do not fit (a large --input, a large
+    // connectome): the request is too big, not a bug.
+    std::fprintf(stderr, "kenyon: error: out of memory%s\n", sizes_given(app).c_str());
     return kenyon::cli::exit_bad_input;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kenyon: internal error: %s\n", e.what());

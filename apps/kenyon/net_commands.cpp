@@ -205,6 +205,7 @@ ratenet::input_array make_input(const input_options& o, const ratenet::model& m)
   if (!o.input.empty()) return ratenet::read_network_input(o.input, m.net);
   if (o.stimuli.empty())
     throw parameter_error("--input", "no network input: give --input FILE.npy or --stimulus");
+  check_fits_in_memory(o.batch, m.net.size(), m.net.num_layers());
   return ratenet::input_from_specs(m.conn, parse_specs(o.stimuli, "--stimulus"), o.batch,
                                    m.net.num_layers());
 }
@@ -285,6 +286,7 @@ void add_maximise(CLI::App* net, command& selected) {
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
+      check_fits_in_memory(o->batch, m.net.size(), m.net.num_layers());
       ratenet::maximise_options x;
       x.targets = parse_specs(o->targets, "--target");
       x.batch = o->batch;

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, UnknownNameError
 
 
 def error(field: str, message: str) -> ParameterError:
@@ -74,3 +74,10 @@ def numeric_array(value, field: str, ndim=None) -> np.ndarray:
     if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
         raise error(field, "expected finite values (found NaN or infinity)")
     return value
+
+
+def unknown_name(name: str, kind: str, message: str) -> UnknownNameError:
+    """An UnknownNameError (a KeyError) with ``name`` and ``kind`` set, as the C++ one."""
+    err = UnknownNameError(message)
+    err.name, err.kind = name, kind
+    return err

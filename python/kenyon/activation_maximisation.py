@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._check import error, number, unknown_name
+from ._check import error, finite, number, unknown_name
 
 _rn = _core.ratenet
 
@@ -221,14 +221,6 @@ def _flag(value, name) -> bool:
     if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r}")
-
-
-def _finite(value, name) -> float:
-    """A finite number, or a ParameterError naming the argument."""
-    v = number(value, name)
-    if not np.isfinite(v):
-        raise error(name, f"expected a finite number, got {value!r}")
-    return v
 
 
 def _frame_arg(df, name) -> pd.DataFrame:
@@ -1491,7 +1483,7 @@ def _paths(inprop, model_input, out, sensory_indices, inidx, outidx, at, ct, hig
     x = _array(model_input, "opt_in" if batched else "model_input", ndim=dims)
     y = _array(out, "out", ndim=dims)
     s = _indices(sensory_indices, "sensory_indices")
-    at, ct = _finite(at, "activation_threshold"), _finite(ct, "connectivity_threshold")
+    at, ct = finite(at, "activation_threshold"), finite(ct, "connectivity_threshold")
     res = _rn.activations_to_df(m, x, y, s, _mapping_list(inidx, n, "inidx_mapping"),
                                 _mapping_list(outidx, n, "outidx_mapping"), at, ct,
                                 bool(high_ram), batched)
@@ -1563,7 +1555,7 @@ def get_input_activation(model_in, sensory_indices, idx_to_group: dict, selected
         raise error("idx_to_group", f"no group for sensory neuron {missing[0]}")
     sel = [] if selected_indices is None else list(_indices(selected_indices, "selected_indices"))
     names = [] if batch_names is None else [str(b) for b in batch_names]
-    threshold = _finite(activation_threshold, "activation_threshold")
+    threshold = finite(activation_threshold, "activation_threshold")
     return _frame(_rn.get_input_activation(x, list(s), groups, sel, threshold, names))
 
 
@@ -1676,7 +1668,7 @@ def plot_timeseries(df: pd.DataFrame, style: Optional[dict] = None, sizing: Opti
             raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
     if scatter_mode != "none" and not set(str(scatter_mode).split("+")) <= {"lines", "markers", "text"}:
         raise error("scatter_mode", f"expected 'lines', 'markers', 'lines+markers', ... or 'none', got {scatter_mode!r}")
-    if ymin is not None and ymax is not None and not _finite(ymin, "ymin") < _finite(ymax, "ymax"):
+    if ymin is not None and ymax is not None and not finite(ymin, "ymin") < finite(ymax, "ymax"):
         raise error("ymin", f"must be below ymax, got {ymin} and {ymax}")
     st = {"font_type": "Arial", "linecolor": "black", "papercolor": "rgba(255,255,255,255)", **(style or {})}
     sz = {"fig_width": 600, "fig_height": 400, "fig_margin": 0, "fsize_ticks_pt": 12, "fsize_title_pt": 16,

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from .._check import error, integer, number
+from .._check import error, finite, integer, numeric_array
 
 __all__ = ["show_FA_thumbs", "show_acc", "show_timecourse", "plot_roc_multi",
            "show_roc_curves", "show_multi_roc"]
@@ -54,19 +54,6 @@ def _axes(ax):
     return ax
 
 
-def _values(value, field, length=None, ndim=1, allow_nan=False):
-    """An array of numbers with `ndim` dimensions (and `length` rows), finite unless allowed."""
-    a = np.asarray(value)
-    if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
-        raise TypeError(f"{field} must hold numbers, got {a.dtype}")
-    if a.ndim != ndim or (length is not None and a.shape[0] != length):
-        want = f"{length} values" if length is not None and ndim == 1 else f"{ndim} dimensions"
-        raise error(field, f"expected {want}, got shape {a.shape}")
-    if not allow_nan and not np.all(np.isfinite(a)):
-        raise error(field, "contains NaN or infinite values")
-    return a
-
-
 def _index(value, field, size):
     """An integer 0 <= value < size."""
     i = integer(value, field)
@@ -80,7 +67,7 @@ def _curves(fpr, tpr, roc_auc, class_labels):
     for name, d in (("fpr", fpr), ("tpr", tpr), ("roc_auc", roc_auc)):
         if not isinstance(d, dict):
             raise TypeError(f"{name} must be the dict roc_multi returns, got {type(d).__name__}")
-    labels = _values(class_labels, "class_labels")
+    labels = numeric_array(class_labels, "class_labels", 1, lists=True)
     keys = []
     for i, c in enumerate(labels):
         key = int(c) if int(c) in fpr else i
@@ -89,11 +76,9 @@ def _curves(fpr, tpr, roc_auc, class_labels):
                 raise KeyError(f"{name}: no curve for class {int(c)}")
         keys.append(key)
     for key in keys + [k for k in ("micro", "macro") if k in fpr]:
-        f = _values(fpr[key], "fpr")
-        _values(tpr[key], "tpr", len(f))
-        auc = roc_auc.get(key)
-        if isinstance(auc, (str, bytes)) or not np.isfinite(number(auc, "roc_auc")):
-            raise error("roc_auc", f"class {key}: expected a finite number, got {auc!r}")
+        f = numeric_array(fpr[key], "fpr", 1, lists=True)
+        numeric_array(tpr[key], "tpr", 1, len(f), lists=True)
+        finite(roc_auc.get(key), "roc_auc")
     return keys
 
 
@@ -108,7 +93,7 @@ def show_FA_thumbs(feature_array, show_per_class, normalize, title_string, scree
         raise TypeError("feature_array must be a numpy array")
     if feature_array.ndim not in (2, 3):
         raise error("feature_array", f"expected [pixels, samples(, classes)], got shape {feature_array.shape}")
-    _values(feature_array, "feature_array", ndim=feature_array.ndim)
+    numeric_array(feature_array, "feature_array")
     fa = feature_array if feature_array.ndim == 3 else feature_array[:, :, np.newaxis]
     side = int(round(np.sqrt(fa.shape[0])))
     if side * side != fa.shape[0]:
@@ -141,25 +126,25 @@ def show_acc(pre_SA, post_SA, en_ind, pre_mean_resp, pre_median_resp, pre_std_re
              screen_size):
     """One EN's responses per class before and after training (median with std bars; the
     spontaneous level shaded) and the percent change of its mean response."""
-    labels = _values(class_labels, "class_labels")
+    labels = numeric_array(class_labels, "class_labels", 1, lists=True)
     n = labels.size
     en_ind = _index(en_ind, "en_ind", n)
     for name, v in (("pre_mean_resp", pre_mean_resp), ("pre_median_resp", pre_median_resp),
                     ("pre_std_resp", pre_std_resp), ("post_mean_resp", post_mean_resp),
                     ("post_median_resp", post_median_resp), ("post_std_resp", post_std_resp)):
-        _values(v, name, n)
+        numeric_array(v, name, 1, n, lists=True)
     for name, v in (("pre_SA", pre_SA), ("post_SA", post_SA)):
-        sa = _values(v, name)
+        sa = numeric_array(v, name, 1, lists=True)
         if np.any(sa != np.round(sa)) or sa.min(initial=0) < 0 or sa.max(initial=0) >= n:
             raise error(name, f"expected class indices 0..{n - 1}")
-    _values(post_offset, "post_offset", len(post_SA))
-    change = _values(percent_change_mean_resp, "percent_change_mean_resp", allow_nan=True)
+    numeric_array(post_offset, "post_offset", 1, len(post_SA), lists=True)
+    change = numeric_array(percent_change_mean_resp, "percent_change_mean_resp", 1, lists=True,
+                           allow_nan=True)
     if change.size > len(pre_SA):
         raise error("percent_change_mean_resp", f"{change.size} values for {len(pre_SA)} classes in pre_SA")
     for name, v in (("pre_heb_mean", pre_heb_mean), ("pre_heb_std", pre_heb_std),
                     ("post_heb_mean", post_heb_mean), ("post_heb_std", post_heb_std)):
-        if isinstance(v, (str, bytes)) or not np.isfinite(number(v, name)):
-            raise error(name, f"expected a finite number, got {v!r}")
+        finite(v, name)
     figsize = _figsize(screen_size)
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=figsize)
@@ -205,13 +190,13 @@ def show_timecourse(ax, en_ind, sim_results, octo_times, class_list, results, ex
     for key in ("T", "E"):
         if key not in sim_results:
             raise KeyError(f"sim_results has no {key!r}")
-    T = _values(sim_results["T"], "T")
-    E_all = _values(sim_results["E"], "E", T.size, ndim=2)
+    T = numeric_array(sim_results["T"], "T", 1, lists=True)
+    E_all = numeric_array(sim_results["E"], "E", 2, T.size, lists=True)
     en_ind = _index(en_ind, "en_ind", E_all.shape[1])
     E = E_all[:, en_ind]
-    classes = _values(class_list, "class_list")
-    starts = _values(stim_starts, "stim_starts")
-    which = _values(which_class, "which_class", starts.size)
+    classes = numeric_array(class_list, "class_list", 1, lists=True)
+    starts = numeric_array(stim_starts, "stim_starts", 1, lists=True)
+    which = numeric_array(which_class, "which_class", 1, starts.size, lists=True)
     if not np.all(np.isin(which, classes)):
         raise error("which_class", f"class {which[~np.isin(which, classes)][0]} is not in class_list")
     if not isinstance(results, (list, tuple)) or len(results) <= en_ind:

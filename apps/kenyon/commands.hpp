@@ -23,7 +23,9 @@ void add_net_commands(CLI::App& app, command& selected);
 // kenyon::error naming the file for an unreadable file or an unknown option.
 std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::string> args);
 
-// Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
+// Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data),
+// 3 numerical failure (a NaN or infinity; the results are still printed and written).
 inline constexpr int exit_bad_input = 2;
+inline constexpr int exit_numerical_failure = 3;
 
 }  // namespace kenyon::cli

@@ -2,6 +2,7 @@
 the argument, as the C++ library's parameter_error does ("field: what")."""
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -74,3 +75,12 @@ def numeric_array(value, field: str, ndim=None) -> np.ndarray:
     if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
         raise error(field, "expected finite values (found NaN or infinity)")
     return value
+
+
+def warn_non_finite(report, extra: str = ""):
+    """For a numerical failure report (the C++ non_finite_report as a dict, or None): a
+    RuntimeWarning with its message, pointing at the caller's caller; returns the report."""
+    if report:
+        warnings.warn(f"kenyon: numerical failure: {report['message']}{extra}", RuntimeWarning,
+                      stacklevel=3)
+    return report

@@ -219,6 +219,14 @@ experiment_result run_experiment(const data::feature_set& features, const experi
   r.dt = pp.dt;
   r.t_start = pp.t_start;
   r.presentations = proto.presentations;
+  if (sim.non_finite) {
+    // Nothing downstream is meaningful once a rate is not finite.
+    r.non_finite = std::move(sim.non_finite);
+    if (options.keep_trace) r.en_trace = std::move(sim.en);
+    r.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
   r.pre = collect_responses(sim, proto, phase::baseline);
   r.post = collect_responses(sim, proto, phase::validation);
 
@@ -277,6 +285,8 @@ nlohmann::json to_json(const experiment_result& r) {
   j["steps"] = r.steps;
   j["mean_active_kenyon"] = r.mean_active_kenyon;
   j["wall_seconds"] = r.wall_seconds;
+  j["status"] = to_string(r.status());
+  if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
   j["notes"] = {
       {"accuracy",
        "log-likelihood classifier, class statistics fitted on the validation digits being "

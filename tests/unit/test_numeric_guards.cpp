@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "kenyon/core/numeric_status.hpp"
+#include "kenyon/data/dataset.hpp"
+#include "kenyon/moth/experiment.hpp"
 #include "kenyon/moth/network.hpp"
 #include "kenyon/moth/protocol.hpp"
 #include "kenyon/moth/simulate.hpp"
@@ -19,6 +21,7 @@
 #include "kenyon/ratenet/results.hpp"
 #include "kenyon/ratenet/train.hpp"
 #include "reference_case.hpp"
+#include "require.hpp"
 
 namespace kenyon {
 namespace {
@@ -373,6 +376,31 @@ TEST(numeric_guards, moth_names_the_step_population_and_neuron_where_rates_blow_
   EXPECT_EQ(r.non_finite->value, std::numeric_limits<double>::infinity());
   EXPECT_EQ(r.non_finite->message(),
             "moth simulation: rate at time step 1, neuron 3 (readout neurons (E)) is inf");
+}
+
+// A whole run with K->E weights of 1e36: the 2550 Kenyon cells' summed input to every
+// readout neuron overflows at the first step; the run stops there with the report.
+TEST(numeric_guards, moth_experiment_with_blow_up_parameters_stops_with_status_non_finite) {
+  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
+  KENYON_REQUIRE(std::filesystem::exists(dir / "train-labels-idx1-ubyte"),
+                 "MNIST not fetched (run scripts/install_deps.sh)");
+  const auto features =
+      data::make_features(data::load_training_set(data::dataset_name::mnist, dir, 1000));
+  experiment_params p;
+  p.train_per_class = 2;
+  p.val_per_class = 3;
+  run_options options;
+  options.model.k2e_mu = 1e36;
+  const auto r = run_experiment(features, p, options);
+  ASSERT_EQ(r.status(), numeric_status::non_finite);
+  EXPECT_EQ(r.non_finite->step, 1);
+  EXPECT_EQ(r.non_finite->cell_type, "readout neurons (E)");
+  EXPECT_EQ(r.non_finite->neuron, 0);
+  const auto j = to_json(r);
+  EXPECT_EQ(j["status"], "non_finite");
+  EXPECT_EQ(j["non_finite"]["step"], 1);
+  EXPECT_EQ(j["non_finite"]["cell_type"], "readout neurons (E)");
+  EXPECT_EQ(to_json(run_experiment(features, p))["status"], "ok");
 }
 
 }  // namespace

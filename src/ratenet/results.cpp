@@ -490,10 +490,12 @@ saliency_result run_saliency(const model& m, const saliency_options& o) {
   const auto of_interest = resolve_targets(m.conn, o.targets, m.net.num_layers(), in.batch);
   r.shape = in.shape();
   const auto t0 = clock_type::now();
-  r.map = saliency(m.net, in.view(), of_interest, o.method, o.normalize);
+  std::optional<non_finite_report> non_finite;
+  r.map = saliency(m.net, in.view(), of_interest, o.method, o.normalize, &non_finite);
   r.info.seconds = seconds_since(t0);
   r.details = {{"shape", in.shape()}, {"method", to_string(o.method)}};
-  if (o.figures)
+  report_non_finite(r, non_finite);
+  if (o.figures && !r.non_finite)  // the figures need finite values
     for (std::int64_t b = 0; b < in.batch; ++b)
       r.figures.emplace_back(
           "saliency" + batch_suffix(in.batch, b) + ".svg",
@@ -524,7 +526,8 @@ gradients_result run_gradients(const model& m, const gradients_options& o) {
   r.info.seconds = seconds_since(t0);
   const auto& t = r.gradients;
   r.details = {{"rows", t.values.size()}, {"method", to_string(o.method)}};
-  if (o.figures) {
+  report_non_finite(r, t.non_finite);
+  if (o.figures && !r.non_finite) {  // the figures need finite values
     line_plot plot;
     plot.title = "gradient of the targets' activity";
     plot.x_label = "layer";

@@ -17,6 +17,7 @@
 #include "kenyon/moth/protocol.hpp"
 #include "kenyon/moth/simulate.hpp"
 #include "kenyon/ratenet/actmax.hpp"
+#include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/network.hpp"
 #include "kenyon/ratenet/results.hpp"
 #include "kenyon/ratenet/train.hpp"
@@ -168,6 +169,36 @@ TEST(numeric_guards, backward_names_the_layer_of_a_nan_gradient) {
   EXPECT_EQ(r->layer, 1);
   EXPECT_EQ(r->neuron, 4);
   EXPECT_EQ(r->batch, 2);
+}
+
+TEST(numeric_guards, saliency_and_gradients_report_the_forward_state) {
+  // Linear units with slope 1e20 on the chain 0 -> 2 -> 3: neuron 2 reaches about 1e19 at
+  // layer 0 and neuron 3 overflows at layer 1.
+  auto p = linear_grouped(4);
+  p.tanh_steepness = 1e20;
+  p.tau = 1;
+  const network net(small_weights(), {0, 1}, p);
+  const std::vector<float> x(2 * 4, 1.0f);
+  target_activation of_interest;
+  const std::vector<std::int64_t> four{4};
+  of_interest.add(std::nullopt, 3, four, 1.0);
+  std::optional<non_finite_report> r;
+  saliency(net, {x, {1, 2, 4}}, of_interest, attribution_method::vanilla, false, &r);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->where, "forward");
+  EXPECT_EQ(r->layer, 1);
+  EXPECT_EQ(r->neuron, 3);
+  gradient_params g;
+  g.monitor = {std::string("A")};
+  g.targets = of_interest;
+  const auto t = get_gradients(net, {x, {1, 2, 4}}, g);
+  ASSERT_TRUE(t.non_finite);
+  EXPECT_EQ(t.non_finite->layer, 1);
+  EXPECT_EQ(t.non_finite->neuron, 3);
+  // A finite network reports nothing.
+  const network plain(small_weights(), {0, 1}, linear_grouped(4));
+  saliency(plain, {x, {1, 2, 4}}, of_interest, attribution_method::vanilla, false, &r);
+  EXPECT_FALSE(r);
 }
 
 // ---- Activation maximisation

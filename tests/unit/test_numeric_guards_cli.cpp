@@ -122,6 +122,18 @@ TEST_F(numeric_cli_test, TrainingWithOverflowingTargetsCountsSkippedUpdates) {
   EXPECT_THAT(r.err, HasSubstr("kenyon: numerical failure: train: loss at epoch 0 is inf"));
 }
 
+TEST_F(numeric_cli_test, SaliencyAndGradientsExitThree) {
+  const auto expected = library_report();
+  for (const std::string sub : {"saliency", "gradients --monitor A"}) {
+    const auto r = run(overflowing(sub, "--stimulus S:0=1 --target B:3 --json"));
+    EXPECT_EQ(r.code, 3) << sub << r.err;
+    const auto j = json::parse(r.out);
+    EXPECT_EQ(j["status"], "non_finite") << sub;
+    EXPECT_EQ(j["non_finite"]["layer"], expected.layer) << sub;
+    EXPECT_EQ(j["non_finite"]["neuron"], expected.neuron) << sub;
+  }
+}
+
 TEST_F(numeric_cli_test, HelpDocumentsExitCodeThree) {
   const auto r = run("--help");
   EXPECT_EQ(r.code, 0);

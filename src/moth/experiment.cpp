@@ -435,6 +435,15 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
 
   sweep_result out;
   out.params = params;
+  for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
+    for (int s = 0; s < params.seeds; ++s)
+      if (auto& bad = results[r][static_cast<std::size_t>(s)].non_finite) {
+        if (!out.failed_runs++) {
+          out.non_finite = bad;
+          out.failed_train_per_class = params.train_per_class[r];
+          out.failed_seed = params.first_seed + static_cast<std::uint64_t>(s);
+        }
+      }
   for (std::size_t r = 0; r < params.train_per_class.size(); ++r) {
     std::vector<double> acc, thr, honest, naive, nn, svm;
     for (const auto& x : results[r]) {
@@ -476,6 +485,14 @@ nlohmann::json to_json(const sweep_result& s) {
   j["compat"] = to_string(s.params.base.compat);
   j["dataset"] = s.dataset;
   j["wall_seconds"] = s.wall_seconds;
+  j["status"] = to_string(s.status());
+  if (s.non_finite) {
+    j["failed_runs"] = s.failed_runs;
+    auto report = to_json(*s.non_finite);
+    report["train_per_class"] = s.failed_train_per_class;
+    report["seed"] = s.failed_seed;
+    j["non_finite"] = report;
+  }
   j["rows"] = nlohmann::json::array();
   for (const auto& r : s.rows) {
     auto pair = [&](const char* name, const summary& v) {

@@ -432,6 +432,22 @@ TEST(numeric_guards, moth_experiment_with_blow_up_parameters_stops_with_status_n
   EXPECT_EQ(j["non_finite"]["step"], 1);
   EXPECT_EQ(j["non_finite"]["cell_type"], "readout neurons (E)");
   EXPECT_EQ(to_json(run_experiment(features, p))["status"], "ok");
+
+  // A sweep counts its failed runs and names the first (sample count, then seed).
+  sweep_params s;
+  s.train_per_class = {1, 2};
+  s.seeds = 2;
+  s.first_seed = 5;
+  s.base = p;
+  const auto sweep = run_sweep(features, s, options.model);
+  ASSERT_EQ(sweep.status(), numeric_status::non_finite);
+  EXPECT_EQ(sweep.failed_runs, 4);
+  EXPECT_EQ(sweep.failed_train_per_class, 1);
+  EXPECT_EQ(sweep.failed_seed, 5u);
+  const auto js = to_json(sweep);
+  EXPECT_EQ(js["status"], "non_finite");
+  EXPECT_EQ(js["non_finite"]["seed"], 5);
+  EXPECT_EQ(js["non_finite"]["step"], 1);
 }
 
 }  // namespace

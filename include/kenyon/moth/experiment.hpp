@@ -107,6 +107,13 @@ struct sweep_result {
   std::string dataset;
   std::vector<sweep_row> rows;
   double wall_seconds = 0;
+  // Runs stopped by a NaN or infinity (their accuracies count as 0 in the rows), and the
+  // first of them by sample count, then seed, with its report.
+  int failed_runs = 0;
+  int failed_train_per_class = 0;
+  std::uint64_t failed_seed = 0;
+  std::optional<non_finite_report> non_finite;
+  numeric_status status() const { return status_of(non_finite); }
 };
 
 summary summarise(const std::vector<double>& values);

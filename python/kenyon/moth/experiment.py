@@ -85,9 +85,14 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
     out = _check_out(out)
     r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,
                              None if data_dir is None else os.fspath(data_dir))
-    if out is not None:
-        r.write(out)
     d = json.loads(r.to_json())
+    # Runs stopped by a NaN or infinity: warn, write nothing (as the CLI, exit 3).
+    report = d.get("non_finite")
+    if report:
+        warn_non_finite(report, f" (train_per_class {report['train_per_class']}, seed "
+                                f"{report['seed']}; {d['failed_runs']} runs failed, nothing written)")
+    elif out is not None:
+        r.write(out)
     return (d, sweep_table(d)) if table else d
 
 

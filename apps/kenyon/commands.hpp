@@ -32,7 +32,9 @@ const CLI::Validator& seed_value();
 // memory: parameter_error naming --batch and --layers, before anything is allocated.
 void check_fits_in_memory(std::int64_t batch, std::int64_t neurons, std::int64_t layers);
 
-// Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
+// Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data),
+// 3 numerical failure (a NaN or infinity; the results are still printed and written).
 inline constexpr int exit_bad_input = 2;
+inline constexpr int exit_numerical_failure = 3;
 
 }  // namespace kenyon::cli

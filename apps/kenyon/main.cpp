@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   CLI::App app{"kenyon: insect neural circuits from connectomes"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "kenyon 0.1.0");
+  app.footer(
+      "Exit codes: 0 success, 1 internal error, 2 bad input, 3 numerical failure (a NaN or "
+      "infinity, reported with where it first appeared).");
   kenyon::cli::command selected;
   kenyon::cli::add_moth_commands(app, selected);
   kenyon::cli::add_bench_commands(app, selected);

@@ -141,11 +141,19 @@ void print_sweep_table(const moth::sweep_result& s) {
       s.wall_seconds);
 }
 
-// Writes --out, then prints the JSON object or the human summary.
+// Writes --out, then prints the JSON object or the human summary. A run that stopped on a
+// NaN or infinity prints where (its JSON says so too), writes nothing and exits with 3.
 template <class result_type>
 int report(result_type& result, const data_options& d, const std::string& out, bool json,
            void (*print_summary)(const result_type&)) {
   result.dataset = d.dataset;
+  if constexpr (requires { result.non_finite; }) {
+    if (result.non_finite) {
+      if (json) std::cout << moth::to_json(result).dump(2) << std::endl;
+      std::fprintf(stderr, "kenyon: numerical failure: %s\n", result.non_finite->message().c_str());
+      return exit_numerical_failure;
+    }
+  }
   if (!out.empty()) moth::write_outputs(result, out);
   if (json)
     std::cout << moth::to_json(result).dump(2) << std::endl;

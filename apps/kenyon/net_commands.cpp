@@ -162,12 +162,16 @@ std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::strin
   return std::make_unique<progress_bar>(label, total);
 }
 
-// Prints the result (its JSON summary, or the terminal lines) and writes it under --out.
+// Prints the result (its JSON summary, or the terminal lines) and writes it under --out;
+// a numerical failure (the last line, or on stderr with --json) exits with 3.
 int finish(const common_options& o, const ratenet::result_base& r) {
   const auto s = o.out.empty() ? r.summary() : r.write(o.out);
+  const int code = r.non_finite ? exit_numerical_failure : 0;
   if (o.json) {
     std::cout << s.dump(2) << std::endl;
-    return 0;
+    if (r.non_finite)
+      std::fprintf(stderr, "kenyon: numerical failure: %s\n", r.non_finite->message().c_str());
+    return code;
   }
   const auto& i = r.info;
   std::printf("connectome %s: %lld neurons, %lld connections, %lld sensory, loaded in %.2f s\n",
@@ -178,7 +182,7 @@ int finish(const common_options& o, const ratenet::result_base& r) {
   std::printf("%s in %.2f s, peak memory %.0f MB\n", i.command.substr(4).c_str(), i.seconds,
               peak_rss_mb());
   if (!o.out.empty()) std::printf("results in %s\n", o.out.c_str());
-  return 0;
+  return code;
 }
 
 // Where a subcommand's network input comes from: an .npy array or stimulus specs.

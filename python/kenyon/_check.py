@@ -2,6 +2,7 @@
 the argument, as the C++ library's parameter_error does ("field: what")."""
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -94,3 +95,12 @@ def unknown_name(name: str, kind: str, message: str) -> UnknownNameError:
     err = UnknownNameError(message)
     err.name, err.kind = name, kind
     return err
+
+
+def warn_non_finite(report, extra: str = ""):
+    """For a numerical failure report (the C++ non_finite_report as a dict, or None): a
+    RuntimeWarning with its message, pointing at the caller's caller; returns the report."""
+    if report:
+        warnings.warn(f"kenyon: numerical failure: {report['message']}{extra}", RuntimeWarning,
+                      stacklevel=3)
+    return report

@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._check import error, finite, number, unknown_name
+from ._check import error, finite, number, unknown_name, warn_non_finite
 
 _rn = _core.ratenet
 
@@ -374,6 +374,11 @@ class _NetworkBase:
         self.divisive_normalization = divisive_normalization
         self.custom_activation_function = activation_function
         self.activations = None
+        # kenyon's addition: the last activation_maximisation's or train_model's numerical
+        # failure report (a dict: where, quantity, step, layer, neuron, batch, cell_type,
+        # value, message) or None, and train_model's count of skipped updates.
+        self.non_finite = None
+        self.skipped_steps = 0
 
         p = _rn.NetworkParams()
         p.kind = self._kind
@@ -854,6 +859,9 @@ def train_model(
             r = _rn.train_model(model._net, x, batch, neuron, layer, value, params)
         else:
             r = _py_train(model, x, batch, neuron, layer, value, settings, loss)
+    model.skipped_steps = int(r.get("skipped_steps", 0))
+    model.non_finite = warn_non_finite(
+        r.get("non_finite"), f"; {model.skipped_steps} of {int(num_epochs)} updates skipped")
     for k, v in r["parameters"].items():
         if model._values.get(k) is not None:
             model._values[k] = np.array(v, dtype=np.float32)
@@ -1048,6 +1056,7 @@ def activation_maximisation(
         _reg_wrapper(regs["out"], (batch_size, model._net.size, model.num_layers)) if "out" in regs else None)
     model._sync()
     r = _rn.activation_maximisation(model._net, entries, batch_size, params, initial)
+    model.non_finite = warn_non_finite(r["non_finite"], " (the optimisation stopped there)")
     opt_in, out = r["input"], r["activations"]
     snaps = list(r["snapshots"])
     model.activations = out[0] if batch_size == 1 else out

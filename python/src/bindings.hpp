@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kenyon/core/numeric_status.hpp"
 #include "kenyon_docstrings.hpp"
 
 namespace kenyon::python {
@@ -43,6 +44,10 @@ py::array_t<T> to_numpy(std::vector<T>&& values, const std::vector<std::int64_t>
 
 // The header comment of "<area>::<name>" (see tools/header_docs.py).
 inline const char* doc(const char* key) { return header_doc(key); }
+
+// A numerical failure report as a dict (numeric_status.hpp's JSON: where, quantity, value,
+// message and the coordinates that apply), or None.
+py::object non_finite_object(const std::optional<non_finite_report>& report);
 
 void register_core(py::module_& m);
 void register_connectome(py::module_& m);

@@ -19,6 +19,11 @@ void raise(const char* name, const std::exception& e, const py::dict& fields = {
 
 }  // namespace
 
+py::object non_finite_object(const std::optional<non_finite_report>& report) {
+  if (!report) return py::none();
+  return py::module_::import("json").attr("loads")(to_json(*report).dump());
+}
+
 void register_core(py::module_& m) {
   // Most derived first: each C++ type maps to one Python class of kenyon.errors.
   py::register_exception_translator([](std::exception_ptr p) {

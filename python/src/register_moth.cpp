@@ -410,6 +410,7 @@ void register_moth(py::module_& m) {
         out["E"] = to_numpy(std::move(r.en), {r.steps, r.num_readouts});
         out["trained"] = std::move(r.trained);
         out["mean_active_kenyon"] = r.mean_active_kenyon;
+        out["non_finite"] = non_finite_object(r.non_finite);
         return out;
       },
       py::arg("moth"), py::arg("protocol"), py::arg("features"), py::arg("params"),
@@ -505,6 +506,10 @@ void register_moth(py::module_& m) {
       .def_readonly("steps", &experiment_result::steps)
       .def_readonly("wall_seconds", &experiment_result::wall_seconds)
       .def_readonly("simulate_seconds", &experiment_result::simulate_seconds)
+      .def_property_readonly("status",
+                             [](const experiment_result& r) { return to_string(r.status()); })
+      .def_property_readonly(
+          "non_finite", [](const experiment_result& r) { return non_finite_object(r.non_finite); })
       .def_property_readonly("en_trace",
                              [](const experiment_result& r) {
                                const std::int64_t ne = std::max(1, r.num_readouts);

@@ -408,6 +408,8 @@ void register_ratenet(py::module_& parent) {
         d["in_reg"] = r.in_reg;
         d["snapshots"] = snapshots;
         d["iterations"] = r.iterations;
+        d["status"] = to_string(r.status());
+        d["non_finite"] = non_finite_object(r.non_finite);
         return d;
       },
       py::arg("net"), py::arg("targets"), py::arg("batch_size"), py::arg("params"),
@@ -433,6 +435,9 @@ void register_ratenet(py::module_& parent) {
         d["val_loss"] = r.history.val_loss;
         d["train_indices"] = r.train_indices;
         d["val_indices"] = r.val_indices;
+        d["skipped_steps"] = r.skipped_steps;
+        d["status"] = to_string(r.status());
+        d["non_finite"] = non_finite_object(r.non_finite);
         return d;
       },
       py::arg("net"), py::arg("inputs"), py::arg("batch"), py::arg("neuron"), py::arg("layer"),

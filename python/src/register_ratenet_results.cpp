@@ -82,7 +82,10 @@ void register_ratenet_results(py::module_& parent) {
             return to_python(s);
           },
           py::arg("dir"), doc("ratenet::result_base.write"))
-      .def_readonly("lines", &result_base::lines);
+      .def_readonly("lines", &result_base::lines)
+      .def_property_readonly("status", [](const result_base& r) { return to_string(r.status()); })
+      .def_property_readonly("non_finite",
+                             [](const result_base& r) { return non_finite_object(r.non_finite); });
 
   bind_result<forward_result>(m, "ForwardResult")
       .def_property_readonly("input", [](const forward_result& r) { return numpy_of(r.input); })

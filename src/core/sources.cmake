@@ -2,6 +2,7 @@ target_sources(kenyon PRIVATE
   core/error.cpp
   core/files.cpp
   core/npy.cpp
+  core/numeric_status.cpp
   core/plot.cpp
   core/progress.cpp
   core/resources.cpp

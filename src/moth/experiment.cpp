@@ -219,6 +219,14 @@ experiment_result run_experiment(const data::feature_set& features, const experi
   r.dt = pp.dt;
   r.t_start = pp.t_start;
   r.presentations = proto.presentations;
+  if (sim.non_finite) {
+    // Nothing downstream is meaningful once a rate is not finite.
+    r.non_finite = std::move(sim.non_finite);
+    if (options.keep_trace) r.en_trace = std::move(sim.en);
+    r.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
   r.pre = collect_responses(sim, proto, phase::baseline);
   r.post = collect_responses(sim, proto, phase::validation);
 
@@ -277,6 +285,8 @@ nlohmann::json to_json(const experiment_result& r) {
   j["steps"] = r.steps;
   j["mean_active_kenyon"] = r.mean_active_kenyon;
   j["wall_seconds"] = r.wall_seconds;
+  j["status"] = to_string(r.status());
+  if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
   j["notes"] = {
       {"accuracy",
        "log-likelihood classifier, class statistics fitted on the validation digits being "
@@ -425,6 +435,15 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
 
   sweep_result out;
   out.params = params;
+  for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
+    for (int s = 0; s < params.seeds; ++s)
+      if (auto& bad = results[r][static_cast<std::size_t>(s)].non_finite) {
+        if (!out.failed_runs++) {
+          out.non_finite = bad;
+          out.failed_train_per_class = params.train_per_class[r];
+          out.failed_seed = params.first_seed + static_cast<std::uint64_t>(s);
+        }
+      }
   for (std::size_t r = 0; r < params.train_per_class.size(); ++r) {
     std::vector<double> acc, thr, honest, naive, nn, svm;
     for (const auto& x : results[r]) {
@@ -466,6 +485,14 @@ nlohmann::json to_json(const sweep_result& s) {
   j["compat"] = to_string(s.params.base.compat);
   j["dataset"] = s.dataset;
   j["wall_seconds"] = s.wall_seconds;
+  j["status"] = to_string(s.status());
+  if (s.non_finite) {
+    j["failed_runs"] = s.failed_runs;
+    auto report = to_json(*s.non_finite);
+    report["train_per_class"] = s.failed_train_per_class;
+    report["seed"] = s.failed_seed;
+    j["non_finite"] = report;
+  }
   j["rows"] = nlohmann::json::array();
   for (const auto& r : s.rows) {
     auto pair = [&](const char* name, const summary& v) {

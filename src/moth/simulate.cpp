@@ -101,6 +101,23 @@ int readout_input(const float* K, int nk, const float* k2e, int ne, float* e_in)
   return active;
 }
 
+// The first rate of the populations that is not a finite number, at time step `step`.
+std::optional<non_finite_report> check_rates(
+    std::int64_t step,
+    std::initializer_list<std::pair<const char*, const std::vector<float>*>> populations) {
+  for (const auto& [name, rates] : populations) {
+    const auto at = first_non_finite(*rates);
+    if (at < 0) continue;
+    return non_finite_report{.where = "moth simulation",
+                             .quantity = "rate",
+                             .step = step,
+                             .neuron = at,
+                             .cell_type = name,
+                             .value = (*rates)[static_cast<std::size_t>(at)]};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 simulation_result simulate(network moth, const protocol& proto, const data::feature_set& features,
@@ -328,6 +345,13 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     std::copy(E.begin(), E.end(), result.en.begin() + (i + 1) * ne);
 
     const std::int64_t s = i + 1;
+    // In pipeline order, so that the population named is where the failure started.
+    result.non_finite = check_rates(s, {{"receptor neurons (R)", &R},
+                                        {"projection neurons (P)", &P},
+                                        {"lateral neurons (L)", &L},
+                                        {"Kenyon cells (K)", &K},
+                                        {"readout neurons (E)", &E}});
+    if (result.non_finite) break;
     for (auto* w : {calib1, calib2}) {
       w[0].add_if_inside(s, R);
       w[1].add_if_inside(s, P);

@@ -146,9 +146,22 @@ actmax_result activation_maximisation(const network& net, const target_activatio
       grad_x(input_size);
   std::vector<double> totals;
   const float theta = static_cast<float>(net.params().threshold);
+  // Records where the optimisation stops on a value that is not finite.
+  const auto stop = [&](non_finite_report report, int it) {
+    report.where = "actmax";
+    report.step = it;
+    if (report.neuron >= 0 && net.has_groups())
+      report.cell_type = net.groups()[static_cast<std::size_t>(
+          net.group_of()[static_cast<std::size_t>(report.neuron)])];
+    result.non_finite = std::move(report);
+  };
   for (int it = 0; it < params.num_iterations; ++it) {
     const auto trajectory = net.record(
         {x, result.shape}, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
+    if (trajectory.non_finite()) {
+      stop(*trajectory.non_finite(), it);
+      break;
+    }
     if (it % params.snapshot_every == 0) {
       std::vector<float> snap(input_size);
       for (std::size_t k = 0; k < input_size; ++k) snap[k] = x[k] < theta ? 0.0f : std::tanh(x[k]);
@@ -184,15 +197,20 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     std::fill(grad_x.begin(), grad_x.end(), 0.0f);
     const double in_reg = params.in_reg_lambda * params.in_reg(x, grad_x, in_lambda);
     const double total = target_loss + in_reg + out_reg;
+    if (!std::isfinite(total)) {
+      const double parts[] = {target_loss, out_reg, in_reg};
+      const char* names[] = {"target loss", "output regulariser", "input regulariser"};
+      std::size_t k = 0;
+      while (k < 2 && std::isfinite(parts[k])) ++k;
+      stop({.quantity = names[k], .value = parts[k]}, it);
+      break;
+    }
     totals.push_back(total);
     if (params.early_stopping && it > params.n_runs) {
       const auto last = totals.end() - params.n_runs;
       const auto [lo, hi] = std::minmax_element(last, totals.end());
       if (*hi - *lo < params.stopping_threshold) break;
     }
-    result.target_loss.push_back(target_loss);
-    result.out_reg.push_back(out_reg);
-    result.in_reg.push_back(in_reg);
 
     const auto g =
         streamed
@@ -208,7 +226,22 @@ actmax_result activation_maximisation(const network& net, const target_activatio
                                  grad[t.state_at] += 2 * t.weight * (state[t.state_at] - t.value);
                            })
             : net.backward(trajectory, grad_a);
+    if (g.non_finite) {
+      stop(*g.non_finite, it);
+      break;
+    }
     for (std::size_t k = 0; k < input_size; ++k) grad_x[k] += g.input[k];
+    if (const auto at = first_non_finite(grad_x); at >= 0) {
+      // (batch, sensory, layers): column t is added to the sensory neurons after layer t - 1.
+      const auto per_item = static_cast<std::int64_t>(input_size) / batch;
+      const auto sensory = at % per_item / layers;
+      stop({.quantity = "input gradient",
+            .neuron = net.sensory_indices()[static_cast<std::size_t>(sensory)],
+            .batch = at / per_item,
+            .value = grad_x[static_cast<std::size_t>(at)]},
+           it);
+      break;
+    }
     if (params.normalize_gradients) {
       // Per time column t, over batch items and sensory neurons jointly.
       for (int t = 0; t < layers; ++t) {
@@ -220,6 +253,9 @@ actmax_result activation_maximisation(const network& net, const target_activatio
           grad_x[k] *= scale;
       }
     }
+    result.target_loss.push_back(target_loss);
+    result.out_reg.push_back(out_reg);
+    result.in_reg.push_back(in_reg);
     optimiser.step(x, grad_x);
     ++result.iterations;
     if (progress) progress->advance(1);

@@ -33,7 +33,7 @@ attribution_method parse_attribution_method(std::string_view name) {
 
 std::vector<float> saliency(const network& net, const array_view<const float>& input,
                             const target_activation& neurons_of_interest, attribution_method method,
-                            bool normalize) {
+                            bool normalize, std::optional<non_finite_report>* non_finite) {
   const std::int64_t n = net.size(), layers = net.num_layers(), batch = input_batch(input);
   std::vector<float> grad_a(static_cast<std::size_t>(batch * n * layers), 0.0f);
   auto for_input = neurons_of_interest;
@@ -42,7 +42,9 @@ std::vector<float> saliency(const network& net, const array_view<const float>& i
   for (const auto& t : for_input.per_item())
     grad_a[static_cast<std::size_t>((*t.batch * n + t.neuron) * layers + t.layer)] += 1.0f;
   const auto trajectory = net.record(input);
-  auto g = net.backward(trajectory, grad_a).input;
+  auto back = net.backward(trajectory, grad_a);
+  if (non_finite) *non_finite = trajectory.non_finite() ? trajectory.non_finite() : back.non_finite;
+  auto g = std::move(back.input);
   if (method == attribution_method::input_x_gradient)
     for (std::size_t k = 0; k < g.size(); ++k) g[k] *= input.values[k];
   if (normalize && !g.empty() && *std::max_element(g.begin(), g.end()) > 0) {
@@ -121,7 +123,7 @@ gradient_table get_gradients(const network& net, const array_view<const float>& 
   }();
   const auto trajectory =
       net.record(input, {}, {.checkpoint_interval = params.checkpoint_interval});
-  net.backward(
+  const auto back = net.backward(
       trajectory,
       [&](int layer, std::span<const float>, std::span<float> g) {
         const auto it = target_offsets.find(layer);
@@ -184,6 +186,7 @@ gradient_table get_gradients(const network& net, const array_view<const float>& 
                         [static_cast<std::size_t>(l)]);
       table.values.push_back(std::move(v));
     }
+  table.non_finite = trajectory.non_finite() ? trajectory.non_finite() : back.non_finite;
   return table;
 }
 

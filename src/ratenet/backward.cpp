@@ -276,6 +276,7 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
     for (int l = last - 1; l >= first; --l) {
       const real* prev = l == first ? start : state(l - 1);
       if (seed) seed(l, std::span<const real>(state(l), values), std::span<real>(grad));
+      if (!out.non_finite) out.non_finite = check_layer("backward", "gradient", l, grad);
       if (observe) observe(l, std::span<const real>(grad));
       for (auto k = clamps.layer_begin[static_cast<std::size_t>(l)];
            k < clamps.layer_begin[static_cast<std::size_t>(l) + 1]; ++k)

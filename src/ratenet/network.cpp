@@ -585,11 +585,30 @@ bool is_checkpoint(int layer, int layers, int interval) {
 
 }  // namespace
 
-// The unrolled forward pass. Without a trajectory the states alternate between two buffers;
-// with one they go where the trajectory keeps them (every layer, or the checkpoints).
 template <class real>
-void basic_network<real>::run(const run_context& context, basic_trajectory<real>* trajectory,
-                              std::span<real> activations) const {
+std::optional<non_finite_report> basic_network<real>::check_layer(
+    const char* where, const char* quantity, int layer, std::span<const real> values) const {
+  const auto at = first_non_finite(values);
+  if (at < 0) return std::nullopt;
+  const auto batch = static_cast<std::int64_t>(values.size()) / n_;
+  non_finite_report r;
+  r.where = where;
+  r.quantity = quantity;
+  r.layer = layer;
+  r.neuron = at / batch;
+  r.batch = at % batch;
+  if (has_groups()) r.cell_type = groups_[static_cast<std::size_t>(group_of_[r.neuron])];
+  r.value = static_cast<double>(values[static_cast<std::size_t>(at)]);
+  return r;
+}
+
+// The unrolled forward pass. Without a trajectory the states alternate between two buffers;
+// with one they go where the trajectory keeps them (every layer, or the checkpoints). Each
+// layer's state is checked for values that are not finite until the first is found.
+template <class real>
+std::optional<non_finite_report> basic_network<real>::run(const run_context& context,
+                                                          basic_trajectory<real>* trajectory,
+                                                          std::span<real> activations) const {
   const auto batch = context.dims.batch;
   const auto values = static_cast<std::size_t>(n_ * batch);
   const int layers = params_.num_layers;
@@ -601,6 +620,7 @@ void basic_network<real>::run(const run_context& context, basic_trajectory<real>
   const bool keep_all = trajectory && trajectory->interval_ == 0;
   std::vector<real> wx_scratch(keep_all ? 0 : values);
   const real* prev = first.data();
+  std::optional<non_finite_report> found;
   for (int l = 0; l < layers; ++l) {
     real* out;
     real* wx;
@@ -616,9 +636,11 @@ void basic_network<real>::run(const run_context& context, basic_trajectory<real>
         out = prev == second.data() ? first.data() : second.data();
     }
     step(l, prev, wx, out, context, work);
+    if (!found) found = check_layer("forward", "state", l, {out, values});
     if (!activations.empty()) write_layer(out, n_, batch, layers, l, activations.data());
     prev = out;
   }
+  return found;
 }
 
 template <class real>
@@ -631,16 +653,16 @@ std::vector<real> basic_network<real>::forward(const array_view<const real>& inp
 }
 
 template <class real>
-void basic_network<real>::forward(const array_view<const real>& input,
-                                  const target_activation& clamps,
-                                  std::span<real> activations) const {
+std::optional<non_finite_report> basic_network<real>::forward(const array_view<const real>& input,
+                                                              const target_activation& clamps,
+                                                              std::span<real> activations) const {
   const auto dims = check_input(input);
   if (static_cast<std::int64_t>(activations.size()) != dims.batch * n_ * params_.num_layers)
     throw error("forward: room for " + std::to_string(activations.size()) +
                 " activations, expected batch x neurons x layers = " +
                 std::to_string(dims.batch * n_ * params_.num_layers));
   const auto list = compile(clamps, dims.batch);
-  run({input.values.data(), dims, &list}, nullptr, activations);
+  return run({input.values.data(), dims, &list}, nullptr, activations);
 }
 
 template <class real>
@@ -674,7 +696,7 @@ basic_trajectory<real> basic_network<real>::record(const array_view<const real>&
   } else {
     t.states_.resize(values * static_cast<std::size_t>((layers - 1) / t.interval_));
   }
-  run({t.input_.data(), dims, &t.clamps_}, &t, activations);
+  t.non_finite_ = run({t.input_.data(), dims, &t.clamps_}, &t, activations);
   return t;
 }
 

@@ -216,6 +216,14 @@ input_array linear_guess(const model& m, const target_activation& targets, int l
                                 targets, longest_path);
 }
 
+// Records a numerical failure in the result and its last terminal line.
+void report_non_finite(result_base& r, const std::optional<non_finite_report>& report,
+                       const std::string& extra = {}) {
+  if (!report) return;
+  r.non_finite = report;
+  r.lines.push_back("numerical failure: " + report->message() + extra);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- result_base
@@ -233,6 +241,8 @@ nlohmann::json result_base::summary() const {
   s["threads"] = omp_get_max_threads();
   s["seconds"] = info.seconds;
   s["peak_rss_mb"] = peak_rss_mb();
+  s["status"] = to_string(status());
+  if (non_finite) s["non_finite"] = to_json(*non_finite);
   return s;
 }
 
@@ -265,16 +275,21 @@ forward_result run_forward(const model& m, const forward_options& o) {
   forward_result r;
   r.info = info_of(m, "forward");
   const auto t0 = clock_type::now();
-  r.activations = net.forward(in.view(), clamps);
+  r.activations.resize(static_cast<std::size_t>(in.batch * net.size() * net.num_layers()));
+  const auto non_finite = net.forward(in.view(), clamps, r.activations);
   r.info.seconds = seconds_since(t0);
   r.input = in;
+  r.details = {{"batch", in.batch}, {"input_shape", in.shape()}};
+  r.lines.push_back("input " + shape_text(in) + " (batch x sensory x steps)");
+  if (non_finite) {
+    // The per-type summaries and figures need finite activations: the arrays only.
+    report_non_finite(r, non_finite);
+    return r;
+  }
   r.shown = o.show.empty() ? most_active_types(m, r.activations, 8) : o.show;
   const auto layers = static_cast<std::int64_t>(net.num_layers());
   r.group_activations = get_neuron_activation({r.activations, {in.batch, net.size(), layers}},
                                               all_neurons(m), {}, m.conn.idx_to_group());
-
-  r.details = {{"batch", in.batch}, {"input_shape", in.shape()}};
-  r.lines.push_back("input " + shape_text(in) + " (batch x sensory x steps)");
   for (const auto& type : r.shown) {
     const auto g = type_means(m, r.activations, 0, m.conn.select(type));
     std::string line = "  " + type + ", mean activation per layer (batch item 0):";
@@ -308,9 +323,13 @@ forward_result run_forward(const model& m, const forward_options& o) {
 
 std::vector<named_file> forward_result::data_files() const {
   const auto layers = static_cast<std::int64_t>(info.layers);
-  return {{"input.npy", npy_file(input.shape(), input.values)},
-          {"activations.npy", npy_file({input.batch, info.neurons, layers}, activations)},
-          {"group_activations.csv", group_activations.to_csv()}};
+  std::vector<named_file> out = {
+      {"input.npy", npy_file(input.shape(), input.values)},
+      {"activations.npy", npy_file({input.batch, info.neurons, layers}, activations)}};
+  // Not made after a numerical failure.
+  if (!group_activations.columns.empty())
+    out.emplace_back("group_activations.csv", group_activations.to_csv());
+  return out;
 }
 
 // ---------------------------------------------------------------- maximise
@@ -365,6 +384,7 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
                 "from the targets %.4g at the start, %.4g at the end",
                 a.iterations, rate, targets.size(), r.target_loss_start, r.target_loss_end);
   r.lines.emplace_back(line);
+  report_non_finite(r, a.non_finite, " (the optimisation stopped there)");
 
   r.losses = table({"iteration", "target_loss", "out_reg", "in_reg"});
   for (std::size_t k = 0; k < a.target_loss.size(); ++k)
@@ -379,7 +399,7 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
                              std::int64_t{tg.layer}, tg.value, float_cell(activation)});
   }
 
-  if (o.figures) {
+  if (o.figures && !r.non_finite) {  // the figures need finite values
     r.figures.emplace_back("loss.svg", to_svg(loss_curves("activation maximisation", "iteration",
                                                           {{"target loss", a.target_loss},
                                                            {"activity regulariser", a.out_reg},
@@ -428,13 +448,17 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
                {"loss_start", h.loss.empty() ? 0.0 : h.loss.front()},
                {"loss_end", h.loss.empty() ? 0.0 : h.loss.back()},
                {"train_items", r.trained.train_indices.size()},
-               {"validation_items", r.trained.val_indices.size()}};
+               {"validation_items", r.trained.val_indices.size()},
+               {"skipped_steps", r.trained.skipped_steps}};
   if (!h.loss.empty()) {
     char line[160];
     std::snprintf(line, sizeof line, "%zu epochs: loss %.4g -> %.4g", h.loss.size(), h.loss.front(),
                   h.loss.back());
     r.lines.emplace_back(line);
   }
+  report_non_finite(r, r.trained.non_finite,
+                    "; " + std::to_string(r.trained.skipped_steps) + " of " +
+                        std::to_string(h.loss.size()) + " updates skipped");
   const auto& q = r.trained.parameters;
   r.parameters = table({"group", "slope", "bias", "tau"});
   const auto& groups = net.groups();
@@ -445,7 +469,7 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
   for (std::size_t e = 0; e < h.loss.size(); ++e)
     r.history.add_row({static_cast<std::int64_t>(e), h.loss[e], h.activation_loss[e],
                        h.param_reg_loss[e], h.val_loss[e]});
-  if (o.figures)
+  if (o.figures && !r.non_finite)  // the figures need finite values
     r.figures.emplace_back(
         "loss.svg",
         to_svg(loss_curves("training", "epoch",
@@ -466,10 +490,12 @@ saliency_result run_saliency(const model& m, const saliency_options& o) {
   const auto of_interest = resolve_targets(m.conn, o.targets, m.net.num_layers(), in.batch);
   r.shape = in.shape();
   const auto t0 = clock_type::now();
-  r.map = saliency(m.net, in.view(), of_interest, o.method, o.normalize);
+  std::optional<non_finite_report> non_finite;
+  r.map = saliency(m.net, in.view(), of_interest, o.method, o.normalize, &non_finite);
   r.info.seconds = seconds_since(t0);
   r.details = {{"shape", in.shape()}, {"method", to_string(o.method)}};
-  if (o.figures)
+  report_non_finite(r, non_finite);
+  if (o.figures && !r.non_finite)  // the figures need finite values
     for (std::int64_t b = 0; b < in.batch; ++b)
       r.figures.emplace_back(
           "saliency" + batch_suffix(in.batch, b) + ".svg",
@@ -500,7 +526,8 @@ gradients_result run_gradients(const model& m, const gradients_options& o) {
   r.info.seconds = seconds_since(t0);
   const auto& t = r.gradients;
   r.details = {{"rows", t.values.size()}, {"method", to_string(o.method)}};
-  if (o.figures) {
+  report_non_finite(r, t.non_finite);
+  if (o.figures && !r.non_finite) {  // the figures need finite values
     line_plot plot;
     plot.title = "gradient of the targets' activity";
     plot.x_label = "layer";
@@ -532,7 +559,16 @@ paths_result run_paths(const model& m, const paths_options& o) {
   paths_result r;
   r.info = info_of(m, "paths");
   const auto t0 = clock_type::now();
-  const auto activations = net.forward(in.view());
+  std::vector<float> activations(
+      static_cast<std::size_t>(in.batch * net.size() * net.num_layers()));
+  const auto non_finite = net.forward(in.view(), {}, activations);
+  if (non_finite) {
+    // Path tables need finite activations.
+    r.info.seconds = seconds_since(t0);
+    r.details["edges"] = 0;
+    report_non_finite(r, non_finite);
+    return r;
+  }
   path_table_options options;
   options.activation_threshold = o.activation_threshold;
   options.connectivity_threshold = o.connectivity_threshold;

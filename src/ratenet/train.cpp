@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "kenyon/core/error.hpp"
@@ -427,9 +428,37 @@ train_result train_model(network& net, const array_view<const float>& input_view
       result.history.activation_loss.push_back(act_loss);
       result.history.param_reg_loss.push_back(reg);
 
-      if (std::isfinite(loss)) {
-        auto g = net.backward(trajectory, grad_a);
-        auto grad_refs = tensors(g.parameters, params);
+      // The first value that is not finite: a state, the loss, then a gradient.
+      std::optional<non_finite_report> bad = trajectory.non_finite();
+      if (!bad && !std::isfinite(loss))
+        bad = non_finite_report{.quantity = std::isfinite(act_loss) ? "parameter penalty" : "loss",
+                                .value = std::isfinite(act_loss) ? reg : act_loss};
+      std::optional<gradients<float>> g;
+      if (!bad) {
+        g = net.backward(trajectory, grad_a);
+        if (g->non_finite) bad = g->non_finite;
+        const auto grad_refs = tensors(g->parameters, params);
+        for (std::size_t k = 0; k < refs.size() && !bad; ++k) {
+          if (!refs[k].trained) continue;
+          if (const auto at = first_non_finite(*grad_refs[k].values); at >= 0)
+            bad = non_finite_report{
+                .quantity = std::string("gradient of ") + refs[k].name,
+                .cell_type = k == 0 ? net.divisive_pre_groups()[static_cast<std::size_t>(at)]
+                                    : net.groups()[static_cast<std::size_t>(at)],
+                .value = (*grad_refs[k].values)[static_cast<std::size_t>(at)]};
+        }
+      }
+      if (bad) {
+        if (!result.non_finite) {
+          bad->where = "train";
+          bad->step = epoch;
+          // The trajectory's batch items are the training items, in training order.
+          if (bad->batch >= 0) bad->batch = train.items[static_cast<std::size_t>(bad->batch)];
+          result.non_finite = std::move(bad);
+        }
+        ++result.skipped_steps;
+      } else {
+        auto grad_refs = tensors(g->parameters, params);
         std::vector<std::span<float>> trained_grads;
         for (std::size_t k = 0; k < refs.size(); ++k) {
           if (!refs[k].trained || refs[k].values->empty()) continue;

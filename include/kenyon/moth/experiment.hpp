@@ -4,6 +4,7 @@
 // structs are what the CLI prints, what the files under --out hold, and what tests check.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ struct experiment_result {
   int num_readouts = 0;
   double dt = 0, t_start = 0;
   std::vector<presentation> presentations;
+  // A rate that was not a finite number (simulation_result::non_finite): the run stopped
+  // there, and the accuracies, classifications and baselines were not computed.
+  std::optional<non_finite_report> non_finite;
+  numeric_status status() const { return status_of(non_finite); }
 };
 
 struct run_options {
@@ -63,10 +68,12 @@ struct run_options {
 std::int64_t experiment_steps(const experiment_params& params, int num_classes);
 
 // One whole run: draws the digits and the moth from params.seed, simulates, reads out,
-// classifies and scores the baselines. Deterministic for a seed.
+// classifies and scores the baselines. Deterministic for a seed. A NaN or infinity in the
+// simulation ends the run early with status non_finite.
 experiment_result run_experiment(const data::feature_set& features, const experiment_params& params,
                                  const run_options& options = {});
 
+// With "status" ("ok" or "non_finite") and, on a failure, the "non_finite" report.
 nlohmann::json to_json(const experiment_result& result);
 
 // Writes results.json, CSVs (EN time courses, per-digit EN responses, stimuli, ROC
@@ -100,6 +107,13 @@ struct sweep_result {
   std::string dataset;
   std::vector<sweep_row> rows;
   double wall_seconds = 0;
+  // Runs stopped by a NaN or infinity (their accuracies count as 0 in the rows), and the
+  // first of them by sample count, then seed, with its report.
+  int failed_runs = 0;
+  int failed_train_per_class = 0;
+  std::uint64_t failed_seed = 0;
+  std::optional<non_finite_report> non_finite;
+  numeric_status status() const { return status_of(non_finite); }
 };
 
 summary summarise(const std::vector<double>& values);

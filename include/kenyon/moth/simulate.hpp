@@ -2,8 +2,10 @@
 // The moth's firing-rate SDEs, integrated with Euler-Maruyama (spec mothnet.md section 5),
 // with octopamine-gated Hebbian plasticity of P->K and K->E during training.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
+#include "kenyon/core/numeric_status.hpp"
 #include "kenyon/data/preprocess.hpp"
 #include "kenyon/moth/network.hpp"
 #include "kenyon/moth/params.hpp"
@@ -29,12 +31,17 @@ struct simulation_result {
   std::vector<float> en;          // steps x nE, the readout time courses
   network trained;                // the moth after plasticity
   double mean_active_kenyon = 0;  // mean fraction of Kenyon cells active per step
+  // The first rate that was not a finite number (step = the time step whose state held it,
+  // cell_type = the population, e.g. "readout neurons (E)"); the simulation stopped there
+  // and the later readout values are 0.
+  std::optional<non_finite_report> non_finite;
   float en_at(std::int64_t step, int e) const {
     return en[static_cast<std::size_t>(step) * num_readouts + e];
   }
 };
 
 // Runs the whole protocol on one moth. `features` supplies the digits the protocol names.
+// Every step's rates are checked; a NaN or infinity stops the run (result.non_finite).
 simulation_result simulate(network moth, const protocol& proto, const data::feature_set& features,
                            const model_params& params, const simulation_options& options = {});
 

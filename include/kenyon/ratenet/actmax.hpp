@@ -52,7 +52,11 @@ struct actmax_result {
   // One entry per iteration done, each for the input before that iteration's update.
   std::vector<double> target_loss, out_reg, in_reg;
   std::vector<std::vector<float>> snapshots;  // (batch, sensory, L) each
-  int iterations = 0;                         // done (early stopping may end sooner)
+  int iterations = 0;  // done (early stopping, or a value that is not finite, may end sooner)
+  // The first state, loss or gradient value that was not a finite number (step = the
+  // iteration); the optimisation stopped there, before that iteration's update.
+  std::optional<non_finite_report> non_finite;
+  numeric_status status() const { return status_of(non_finite); }
 };
 
 // The target loss activation_maximisation reports, for (batch, N, L) activations: per batch
@@ -63,8 +67,9 @@ double target_loss(const network& net, const target_activation& targets,
                    std::span<const float> activations);
 
 // Runs Adam on the input. `initial` (batch, sensory, num_layers) is used if given, otherwise
-// the input starts uniform in [0, 1) from params.seed. Throws kenyon::error for targets out
-// of range or an initial input of the wrong size.
+// the input starts uniform in [0, 1) from params.seed. Stops at the first state, loss or
+// gradient that is not a finite number and reports it in the result's non_finite. Throws
+// kenyon::error for targets out of range or an initial input of the wrong size.
 actmax_result activation_maximisation(const network& net, const target_activation& targets,
                                       const actmax_params& params = {},
                                       std::optional<std::span<const float>> initial = {},

@@ -4,6 +4,7 @@
 // target's mean activity with respect to monitored neurons at each layer.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,11 +28,13 @@ std::string to_string(attribution_method method);
 // batch_size are not used: the input gives the batch). input_x_gradient multiplies by the
 // input. With normalize, and only if the largest value anywhere is positive, each batch
 // item whose largest value is positive is divided by it. Throws item_error naming an
-// entry outside the network.
+// entry outside the network. If `non_finite` is given it receives the first state (forward)
+// or gradient (backward) value that was not a finite number, or nothing.
 std::vector<float> saliency(const network& net, const array_view<const float>& input,
                             const target_activation& neurons_of_interest,
                             attribution_method method = attribution_method::vanilla,
-                            bool normalize = false);
+                            bool normalize = false,
+                            std::optional<non_finite_report>* non_finite = nullptr);
 
 struct gradient_params {
   // Neuron indices, or group names when the network has groups: one row each.
@@ -51,6 +54,8 @@ struct gradient_table {
   std::vector<std::string> group, batch_name;  // row labels
   std::vector<int> layers;                     // the columns, time_<layer>
   std::vector<std::vector<double>> values;     // [row][column]; NaN where not computed
+  // The first state (forward) or gradient (backward) value that was not a finite number.
+  std::optional<non_finite_report> non_finite;
   // Columns group, batch_name, time_<layer>...; NaN cells are written empty.
   table to_table() const;
 };

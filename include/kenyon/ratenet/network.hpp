@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "kenyon/core/array_view.hpp"
+#include "kenyon/core/numeric_status.hpp"
 #include "kenyon/ratenet/target.hpp"
 #include "kenyon/sparse/csr.hpp"
 
@@ -165,6 +166,10 @@ class basic_trajectory {
   std::span<const real> state(int layer) const;
   // (batch, N, L) activations; needs checkpoint_interval 0 (else record's `activations`).
   std::vector<real> activations() const;
+  // The first state entry that was not a finite number (the lowest layer, then neuron,
+  // then batch item), if any; the pass itself lets it propagate.
+  const std::optional<non_finite_report>& non_finite() const { return non_finite_; }
+  numeric_status status() const { return status_of(non_finite_); }
 
  private:
   friend class basic_network<real>;
@@ -177,12 +182,16 @@ class basic_trajectory {
   std::vector<real> states_;  // interval 0: every layer; else the checkpoint layers
   std::vector<real> wx_;      // interval 0 only: W a_{l-1} for every layer
   detail::clamp_list<real> clamps_;
+  std::optional<non_finite_report> non_finite_;
 };
 
 template <class real>
 struct gradients {
   std::vector<real> input;            // dLoss/dinput, (batch, sensory, steps)
   group_parameters<real> parameters;  // dLoss/d each parameter; empty without groups
+  // The first dLoss/da_layer entry that was not a finite number, from the last layer down
+  // (quantity "gradient"), if any.
+  std::optional<non_finite_report> non_finite;
 };
 
 // Adds dLoss/da_layer into `grad` (N x batch, neuron-major) given the state a_layer. Called
@@ -247,11 +256,14 @@ class basic_network {
   // batch_size is not used (the input gives the batch), an entry without batch item holds
   // in every item. Throws kenyon::error for an input whose size or shape does not fit
   // (sensory != num_sensory(), steps < num_layers, batch < 1, not 2-D or 3-D) and
-  // item_error for a clamp outside the network or not finite.
+  // item_error for a clamp outside the network or not finite. The numbers are not
+  // changed: a NaN propagates as in the original; the second form also reports the first
+  // state entry that is not a finite number (see basic_trajectory::non_finite).
   std::vector<real> forward(const array_view<const real>& input,
                             const target_activation& clamps = {}) const;
-  void forward(const array_view<const real>& input, const target_activation& clamps,
-               std::span<real> activations) const;
+  std::optional<non_finite_report> forward(const array_view<const real>& input,
+                                           const target_activation& clamps,
+                                           std::span<real> activations) const;
 
   // The forward pass, recorded for backward(); writes the activations too if given a
   // (batch, N, L) span.
@@ -276,8 +288,13 @@ class basic_network {
   void initial_state(const real* input, const detail::input_dims& dims, real* r) const;
   void step(int layer, const real* prev, real* wx, real* out, const run_context& context,
             detail::workspace<real>& work) const;
-  void run(const run_context& context, basic_trajectory<real>* trajectory,
-           std::span<real> activations) const;
+  std::optional<non_finite_report> run(const run_context& context,
+                                       basic_trajectory<real>* trajectory,
+                                       std::span<real> activations) const;
+  // The first entry of a layer's N x batch values that is not finite, with its neuron,
+  // batch item and cell type, or nothing; `where` and `quantity` name the pass and array.
+  std::optional<non_finite_report> check_layer(const char* where, const char* quantity, int layer,
+                                               std::span<const real> values) const;
   void sensory_rows(const real* grad_wx, const real* grad_divisive, const real* leaky,
                     const real* r, const detail::input_dims& dims, real* input_grad,
                     double* acc_strength) const;

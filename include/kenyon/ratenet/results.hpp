@@ -46,10 +46,16 @@ struct result_base {
   nlohmann::json details = nlohmann::json::object();  // the operation's own summary fields
   std::vector<std::string> lines;                     // what a terminal shows, one per line
   std::vector<named_file> figures;                    // SVGs (and their data), if asked for
+  // The first value that was not a finite number (numeric_status.hpp), if any: the
+  // summary's "status" is then "non_finite" and its "non_finite" object says where, and the
+  // last terminal line gives the message. The kenyon CLI exits with 3.
+  std::optional<non_finite_report> non_finite;
+  numeric_status status() const { return status_of(non_finite); }
 
   // The JSON summary: command, connectome {name, neurons, connections, sensory,
   // load_seconds}, layers, network_seconds, seconds, threads and peak_rss_mb (of the
-  // process so far), and the operation's details.
+  // process so far), status ("ok" or "non_finite", with the "non_finite" report), and the
+  // operation's details.
   nlohmann::json summary() const;
   // Writes files() and then summary.json (the summary plus "outputs", the names written)
   // into `dir` atomically (core/files.hpp: all or nothing); returns that summary.

@@ -119,6 +119,12 @@ struct train_result {
   train_history history;
   std::vector<std::int64_t> train_indices;  // in training order
   std::vector<std::int64_t> val_indices;    // ascending
+  // Epochs whose update was skipped because a state, the loss or a gradient was not a
+  // finite number, and the first of them (step = the epoch; batch = the item's index in
+  // the full input).
+  int skipped_steps = 0;
+  std::optional<non_finite_report> non_finite;
+  numeric_status status() const { return status_of(non_finite); }
 };
 
 // Trains the network's per-group parameters on `inputs` (batch, sensory, steps) towards
@@ -132,12 +138,14 @@ struct train_result {
 //   2. activation loss over those rows: params.loss (mse, mae or custom_loss);
 //   3. param reg = param_reg_lambda * sum over the parameter tensors (divisive strengths if
 //      any, tau_param, slope, raw biases; raw values) of mean |p - p_initial|;
-//   4. loss = activation + param reg; if it is not finite the update is skipped;
+//   4. loss = activation + param reg; if it (or a state of the forward pass) is not finite
+//      the update is skipped, counted in skipped_steps and the first reported;
 //   5. gradient of the activation loss (for mae torch's sign(0) = 0; of the penalty too
 //      only with param_reg_gradient), only for the selected tensors; the others
 //      get none and stay exactly as they are; the joint L2 norm of the selected gradients
 //      is clipped to 1 (clip_grad_norm); one Adam step per selected tensor (PyTorch's
-//      arithmetic, one optimiser state per tensor);
+//      arithmetic, one optimiser state per tensor); a gradient that is not finite skips
+//      the update as in 4 (the original would write NaN into the parameters);
 //   6. forward on the validation items -> the same loss on the validation rows.
 // Throws kenyon::error naming the offending item for a network without groups (nothing to
 // train), inputs whose size or shape do not fit the network, a target row with a batch

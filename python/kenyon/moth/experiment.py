@@ -6,7 +6,7 @@ import json
 import os
 
 from .. import _core
-from .._check import error
+from .._check import error, warn_non_finite
 from .params import _check_compat
 
 __all__ = ["run", "sweep", "sweep_table"]
@@ -47,14 +47,20 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
     confusion matrix, settings, timing). With ``out`` writes results.json, the CSVs and the
     SVG plots there, as ``--out``. ``result=True`` returns ``(dict, RunResult)``, the
     library's result object (EN trace when ``out`` is given, ``to_json()``, ``write(dir)``).
+    The dict's ``status`` is "ok", or "non_finite" when a rate became NaN or infinite; then
+    ``non_finite`` says where (time step, population, neuron), a RuntimeWarning repeats it
+    and nothing is written.
     The simulation runs in C++ without the GIL."""
     p = _experiment_params(train_per_class, sniffs, val_per_class, seed, compat)
     out = _check_out(out)
     r = _core.moth.run_experiment(p, dataset, None if data_dir is None else os.fspath(data_dir),
                                   keep_trace=out is not None)
+    d = json.loads(r.to_json())
+    # A run stopped by a NaN or infinity has no accuracies to write (as the CLI, exit 3).
+    if warn_non_finite(d.get("non_finite"), " (the run stopped there; nothing written)"):
+        return (d, r) if result else d
     if out is not None:
         r.write(out)
-    d = json.loads(r.to_json())
     return (d, r) if result else d
 
 
@@ -79,9 +85,14 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
     out = _check_out(out)
     r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,
                              None if data_dir is None else os.fspath(data_dir))
-    if out is not None:
-        r.write(out)
     d = json.loads(r.to_json())
+    # Runs stopped by a NaN or infinity: warn, write nothing (as the CLI, exit 3).
+    report = d.get("non_finite")
+    if report:
+        warn_non_finite(report, f" (train_per_class {report['train_per_class']}, seed "
+                                f"{report['seed']}; {d['failed_runs']} runs failed, nothing written)")
+    elif out is not None:
+        r.write(out)
     return (d, sweep_table(d)) if table else d
 
 

@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 from .. import _core
-from .._check import error, integer, numeric_array
+from .._check import error, integer, numeric_array, warn_non_finite
 from .params import ExpParams, ModelParams
 
 __all__ = ["sde_wrap", "sde_evo_mnist", "collect_stats"]
@@ -70,6 +70,7 @@ def sde_wrap(model_params, exp_params, feature_array):
         "K2Efinal": run["K2Efinal"],
         "P2Kfinal": run["P2Kfinal"],
         "nE": model_params.nE,
+        "non_finite": run["non_finite"],
     }
 
 
@@ -78,8 +79,10 @@ def _simulate(mP, proto, feature_array, seed):
     out = _core.moth.simulate(mP.to_network(), proto, features, mP.to_core(), seed,
                               reset_at_33s=mP.compat == "pymoth")
     trained = out["trained"]
+    # A NaN or infinity stops the C++ simulation (the later E values stay 0): say where.
+    warn_non_finite(out["non_finite"], " (the simulation stopped there)")
     return {"T": proto.times, "E": out["E"], "P2Kfinal": trained.P2K,
-            "K2Efinal": trained.K2E, "Y": []}
+            "K2Efinal": trained.K2E, "Y": [], "non_finite": out["non_finite"]}
 
 
 def sde_evo_mnist(tspan, init_cond, time, class_mag_mat, feature_array, octo_hits, mP, exP,

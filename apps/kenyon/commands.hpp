@@ -18,12 +18,20 @@ void add_bench_commands(CLI::App& app, command& selected);
 // kenyon net forward | maximise | train | saliency | gradients | paths | guess
 void add_net_commands(CLI::App& app, command& selected);
 
+// kenyon rerun FILE [--out DIR]
+void add_rerun_command(CLI::App& app, command& selected);
+
+// Parses `args` (the program's name first) and runs the selected command; returns the exit
+// code. main() is this; kenyon rerun calls it with a recorded command line.
+int run_command_line(std::vector<std::string> args);
+
 // Replaces `--config FILE` (TOML or JSON: option = value pairs) in the arguments by the
 // options it sets, placed before the command line's own so that those win. Throws
 // kenyon::error naming the file for an unreadable file or an unknown option.
 std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::string> args);
 
-// Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data).
+// Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data), 128 + the
+// signal for a command stopped by SIGINT (130) or SIGTERM (143) that saved its work.
 inline constexpr int exit_bad_input = 2;
 
 }  // namespace kenyon::cli

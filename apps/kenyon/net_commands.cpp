@@ -5,16 +5,21 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/interrupt.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/resources.hpp"
+#include "kenyon/ratenet/checkpoint.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/results.hpp"
+#include "provenance.hpp"
 
 namespace kenyon::cli {
 namespace {
@@ -36,11 +41,13 @@ struct common_options {
   bool json = false, plots = false, quiet = false;
   int threads = 0;
   std::uint64_t seed = 0;
+  const CLI::App* cmd = nullptr;  // the subcommand, for the provenance of its results
 
   bool figures() const { return plots && !out.empty(); }
 };
 
 void add_common_options(CLI::App* cmd, common_options& o) {
+  o.cmd = cmd;
   cmd->add_option("--connectome,-c", o.connectome,
                   "shipped name (larva, flyvis, hemibrain-mb) or file: edge list, Codex "
                   "connections, neuPrint adjacency, .npz, flyvis .json")
@@ -137,7 +144,9 @@ std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::strin
 }
 
 // Prints the result (its JSON summary, or the terminal lines) and writes it under --out.
-int finish(const common_options& o, const ratenet::result_base& r) {
+template <class result_type>
+int finish(const common_options& o, result_type&& r) {
+  r.provenance = provenance(*o.cmd);
   const auto s = o.out.empty() ? r.summary() : r.write(o.out);
   if (o.json) {
     std::cout << s.dump(2) << std::endl;
@@ -218,8 +227,9 @@ void add_maximise(CLI::App* net, command& selected) {
     std::vector<std::string> targets;
     std::int64_t batch = 1;
     ratenet::actmax_params am;
-    bool no_early_stopping = false;
+    bool no_early_stopping = false, resume = false;
     std::string init = "random", reg = "mean";
+    int save_every = 100;
   };
   auto o = std::make_shared<options>();
   add_common_options(cmd, *o);
@@ -256,6 +266,12 @@ void add_maximise(CLI::App* net, command& selected) {
       ->capture_default_str();
   cmd->add_option("--init", o->init, "initial input: random, guess, or an .npy file")
       ->capture_default_str();
+  cmd->add_option("--save-every", o->save_every,
+                  "iterations between checkpoints under --out (0: only when stopped)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000000));
+  cmd->add_flag("--resume", o->resume,
+                "continue the run that SIGINT or SIGTERM stopped, from --out's checkpoint");
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
@@ -277,10 +293,37 @@ void add_maximise(CLI::App* net, command& selected) {
                                         std::to_string(m.net.num_layers()) + ")");
       }
       x.figures = o->figures();
+      // With --out, a stop request saves the optimiser's state there for --resume.
+      const auto checkpoint = std::filesystem::path(o->out) / "checkpoint.json";
+      const auto made_by = provenance(*o->cmd);
+      std::optional<ratenet::actmax_state> saved;
+      if (o->resume) {
+        if (o->out.empty()) throw parameter_error("--resume", "needs --out, the stopped run's");
+        if (auto state = load_checkpoint(checkpoint, made_by))
+          saved = ratenet::actmax_state_from_json(*state);
+        else
+          std::fprintf(stderr, "kenyon: no checkpoint in %s, starting from the beginning\n",
+                       o->out.c_str());
+      }
+      if (!o->out.empty()) {
+        x.control.resume = saved ? &*saved : nullptr;
+        x.control.stop = stop_requested;
+        x.control.save_every = o->save_every;
+        x.control.save = [&](const ratenet::actmax_state& s) {
+          save_checkpoint(checkpoint, made_by, ratenet::to_json(s));
+        };
+        catch_stop_signals();
+      }
       auto bar = make_bar(*o, "maximise", static_cast<std::uint64_t>(x.params.num_iterations));
-      const auto r = ratenet::run_maximise(m, x, bar.get());
+      auto r = ratenet::run_maximise(m, x, bar.get());
       bar.reset();
-      return finish(*o, r);
+      if (r.optimised.stopped)
+        return report_stopped(r.optimised.iterations, x.params.num_iterations, "iterations",
+                              o->out);
+      const int code = finish(*o, std::move(r));
+      std::error_code ignored;  // the finished run's folder holds no checkpoint
+      std::filesystem::remove(checkpoint, ignored);
+      return code;
     };
   });
 }
@@ -428,7 +471,7 @@ void add_train(CLI::App* net, command& selected) {
       t.params.train_tau = !o->fixed_tau;
       t.figures = o->figures();
       auto bar = make_bar(*o, "train", static_cast<std::uint64_t>(t.params.num_epochs));
-      const auto r = ratenet::run_train(m, t, bar.get());
+      auto r = ratenet::run_train(m, t, bar.get());
       bar.reset();
       return finish(*o, r);
     };

@@ -100,7 +100,7 @@ double target_loss(const network& net, const target_activation& targets,
 actmax_result activation_maximisation(const network& net, const target_activation& targets,
                                       const actmax_params& params,
                                       std::optional<std::span<const float>> initial,
-                                      progress_bar* progress) {
+                                      progress_bar* progress, const actmax_control* control) {
   params.validate();
   const std::int64_t n = net.size(), batch = targets.batch_size;
   const int layers = net.num_layers();
@@ -141,8 +141,27 @@ actmax_result activation_maximisation(const network& net, const target_activatio
   std::vector<float> activations(streamed ? 0 : act_size), grad_a(streamed ? 0 : act_size),
       grad_x(input_size);
   std::vector<double> totals;
+  if (control && control->resume) {
+    const auto& saved = control->resume->partial;
+    if (saved.shape != result.shape || saved.input.size() != input_size)
+      throw error("activation maximisation: the saved state is for another input shape");
+    result = saved;
+    optimiser.restore(control->resume->optimiser);
+    // The early-stopping window, summed as below.
+    for (std::size_t k = 0; k < result.target_loss.size(); ++k)
+      totals.push_back(result.target_loss[k] + result.in_reg[k] + result.out_reg[k]);
+    if (progress) progress->advance(static_cast<std::uint64_t>(result.iterations));
+  }
+  auto save = [&] {
+    if (control->save) control->save({result, optimiser.state()});
+  };
   const float theta = static_cast<float>(net.params().threshold);
-  for (int it = 0; it < params.num_iterations; ++it) {
+  for (int it = result.iterations; it < params.num_iterations; ++it) {
+    if (control && control->stop && control->stop()) {
+      result.stopped = true;
+      save();
+      return result;
+    }
     const auto trajectory = net.record(
         {x, result.shape}, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
     if (it % params.snapshot_every == 0) {
@@ -219,6 +238,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     optimiser.step(x, grad_x);
     ++result.iterations;
     if (progress) progress->advance(1);
+    if (control && control->save_every > 0 && result.iterations % control->save_every == 0) save();
   }
   for (auto& v : x) v = std::clamp(v, -1.0f, 1.0f);
   result.activations = net.forward({x, result.shape});

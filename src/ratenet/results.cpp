@@ -233,6 +233,7 @@ nlohmann::json result_base::summary() const {
   s["threads"] = omp_get_max_threads();
   s["seconds"] = info.seconds;
   s["peak_rss_mb"] = peak_rss_mb();
+  if (provenance.is_object()) s.update(provenance);
   return s;
 }
 
@@ -344,9 +345,11 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
   const auto t0 = clock_type::now();
   r.optimised = activation_maximisation(
       net, r.targets, o.params,
-      initial ? std::optional<std::span<const float>>(*initial) : std::nullopt, progress);
+      initial ? std::optional<std::span<const float>>(*initial) : std::nullopt, progress,
+      &o.control);
   r.info.seconds = seconds_since(t0);
   const auto& a = r.optimised;
+  if (a.stopped) return r;
 
   // The target loss of the starting input (the first iteration's) and of the result.
   r.target_loss_start = a.target_loss.empty() ? 0.0 : a.target_loss.front();

@@ -46,6 +46,9 @@ struct result_base {
   nlohmann::json details = nlohmann::json::object();  // the operation's own summary fields
   std::vector<std::string> lines;                     // what a terminal shows, one per line
   std::vector<named_file> figures;                    // SVGs (and their data), if asked for
+  // How the result was made (kenyon version, command line, configuration), set by the
+  // command-line tool and merged into the summary; null: not recorded.
+  nlohmann::json provenance;
 
   // The JSON summary: command, connectome {name, neurons, connections, sensory,
   // load_seconds}, layers, network_seconds, seconds, threads and peak_rss_mb (of the
@@ -101,6 +104,9 @@ struct maximise_options {
   enum class start { random, guess } init = start::random;
   std::optional<input_array> initial;  // overrides init when given
   bool figures = false;
+  // Stopping, saving and resuming (actmax.hpp). A stopped run returns right away with
+  // optimised.stopped set and nothing else filled in.
+  actmax_control control;
 };
 
 struct maximise_result : result_base {

@@ -164,6 +164,64 @@ int finish(const common_options& o, result_type&& r) {
   return 0;
 }
 
+// maximise and train stop between iterations or epochs on SIGINT or SIGTERM and continue
+// with --resume from DIR/checkpoint.json (only with --out).
+struct resume_options {
+  bool resume = false;
+  int save_every = 0;
+};
+
+void add_resume_options(CLI::App* cmd, resume_options& r, const std::string& units) {
+  cmd->add_option("--save-every", r.save_every,
+                  units + " between checkpoints under --out (0: only when stopped)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000000));
+  cmd->add_flag("--resume", r.resume,
+                "continue the run that SIGINT or SIGTERM stopped, from --out's checkpoint.json");
+}
+
+std::filesystem::path checkpoint_file(const common_options& o) {
+  return std::filesystem::path(o.out) / "checkpoint.json";
+}
+
+// Sets `control` (an actmax_control or train_control) to stop on a signal and save the
+// state under --out, and to continue from `saved`, read there, with --resume.
+template <class state_type, class control_type>
+void use_checkpoints(const common_options& o, const resume_options& r, control_type& control,
+                     std::optional<state_type>& saved,
+                     state_type (*from_json)(const nlohmann::json&)) {
+  if (r.resume && o.out.empty())
+    throw parameter_error("--resume", "needs --out, the stopped run's");
+  if (o.out.empty()) return;
+  const auto file = checkpoint_file(o);
+  const auto made_by = provenance(*o.cmd);
+  if (r.resume) {
+    if (auto state = load_checkpoint(file, made_by))
+      saved = from_json(*state);
+    else
+      std::fprintf(stderr, "kenyon: no checkpoint in %s, starting from the beginning\n",
+                   o.out.c_str());
+  }
+  control.resume = saved ? &*saved : nullptr;
+  control.stop = stop_requested;
+  control.save_every = r.save_every;
+  control.save = [file, made_by](const state_type& s) {
+    save_checkpoint(file, made_by, ratenet::to_json(s));
+  };
+  catch_stop_signals();
+}
+
+// finish() for a run that may have saved checkpoints: the finished folder holds none.
+template <class result_type>
+int finish_resumable(const common_options& o, result_type&& r) {
+  const int code = finish(o, std::forward<result_type>(r));
+  if (!o.out.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(checkpoint_file(o), ignored);
+  }
+  return code;
+}
+
 // Where a subcommand's network input comes from: an .npy array or stimulus specs.
 struct input_options {
   std::string input;
@@ -223,13 +281,12 @@ void add_maximise(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "maximise", "find the sensory input that drives target neurons (activation maximisation)");
   cmd->alias("maximize");
-  struct options : common_options {
+  struct options : common_options, resume_options {
     std::vector<std::string> targets;
     std::int64_t batch = 1;
     ratenet::actmax_params am;
-    bool no_early_stopping = false, resume = false;
+    bool no_early_stopping = false;
     std::string init = "random", reg = "mean";
-    int save_every = 100;
   };
   auto o = std::make_shared<options>();
   add_common_options(cmd, *o);
@@ -266,12 +323,8 @@ void add_maximise(CLI::App* net, command& selected) {
       ->capture_default_str();
   cmd->add_option("--init", o->init, "initial input: random, guess, or an .npy file")
       ->capture_default_str();
-  cmd->add_option("--save-every", o->save_every,
-                  "iterations between checkpoints under --out (0: only when stopped)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100000000));
-  cmd->add_flag("--resume", o->resume,
-                "continue the run that SIGINT or SIGTERM stopped, from --out's checkpoint");
+  o->save_every = 100;
+  add_resume_options(cmd, *o, "iterations");
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
@@ -293,37 +346,15 @@ void add_maximise(CLI::App* net, command& selected) {
                                         std::to_string(m.net.num_layers()) + ")");
       }
       x.figures = o->figures();
-      // With --out, a stop request saves the optimiser's state there for --resume.
-      const auto checkpoint = std::filesystem::path(o->out) / "checkpoint.json";
-      const auto made_by = provenance(*o->cmd);
       std::optional<ratenet::actmax_state> saved;
-      if (o->resume) {
-        if (o->out.empty()) throw parameter_error("--resume", "needs --out, the stopped run's");
-        if (auto state = load_checkpoint(checkpoint, made_by))
-          saved = ratenet::actmax_state_from_json(*state);
-        else
-          std::fprintf(stderr, "kenyon: no checkpoint in %s, starting from the beginning\n",
-                       o->out.c_str());
-      }
-      if (!o->out.empty()) {
-        x.control.resume = saved ? &*saved : nullptr;
-        x.control.stop = stop_requested;
-        x.control.save_every = o->save_every;
-        x.control.save = [&](const ratenet::actmax_state& s) {
-          save_checkpoint(checkpoint, made_by, ratenet::to_json(s));
-        };
-        catch_stop_signals();
-      }
+      use_checkpoints(*o, *o, x.control, saved, ratenet::actmax_state_from_json);
       auto bar = make_bar(*o, "maximise", static_cast<std::uint64_t>(x.params.num_iterations));
       auto r = ratenet::run_maximise(m, x, bar.get());
       bar.reset();
       if (r.optimised.stopped)
         return report_stopped(r.optimised.iterations, x.params.num_iterations, "iterations",
                               o->out);
-      const int code = finish(*o, std::move(r));
-      std::error_code ignored;  // the finished run's folder holds no checkpoint
-      std::filesystem::remove(checkpoint, ignored);
-      return code;
+      return finish_resumable(*o, std::move(r));
     };
   });
 }
@@ -429,7 +460,7 @@ void add_gradients(CLI::App* net, command& selected) {
 void add_train(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "train", "fit per-cell-type slopes, biases and time constants to recorded activity");
-  struct options : common_options {
+  struct options : common_options, resume_options {
     std::string input, targets, loss = "mse";
     ratenet::train_params train;
     bool fixed_slopes = false, fixed_biases = false, fixed_divisive = false, fixed_tau = false;
@@ -455,6 +486,8 @@ void add_train(CLI::App* net, command& selected) {
   cmd->add_flag("--fixed-biases", o->fixed_biases, "do not train the biases");
   cmd->add_flag("--fixed-divisive", o->fixed_divisive, "do not train divisive strengths");
   cmd->add_flag("--fixed-tau", o->fixed_tau, "do not train the time constants");
+  o->save_every = 10;
+  add_resume_options(cmd, *o, "epochs");
   cmd->callback([o, &selected] {
     selected = [o] {
       auto m = load_model(*o);
@@ -470,10 +503,15 @@ void add_train(CLI::App* net, command& selected) {
       t.params.train_divisive_strength = !o->fixed_divisive;
       t.params.train_tau = !o->fixed_tau;
       t.figures = o->figures();
+      std::optional<ratenet::train_state> saved;
+      use_checkpoints(*o, *o, t.control, saved, ratenet::train_state_from_json);
       auto bar = make_bar(*o, "train", static_cast<std::uint64_t>(t.params.num_epochs));
       auto r = ratenet::run_train(m, t, bar.get());
       bar.reset();
-      return finish(*o, r);
+      if (r.trained.stopped)
+        return report_stopped(static_cast<std::int64_t>(r.trained.history.loss.size()),
+                              t.params.num_epochs, "epochs", o->out);
+      return finish_resumable(*o, std::move(r));
     };
   });
 }

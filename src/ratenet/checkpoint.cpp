@@ -47,4 +47,51 @@ actmax_state actmax_state_from_json(const nlohmann::json& j) {
   return s;
 }
 
+nlohmann::json to_json(const train_state& s) {
+  const auto& h = s.history;
+  const auto& p = s.parameters;
+  nlohmann::json optimisers = nlohmann::json::array();
+  for (const auto& o : s.optimisers)
+    optimisers.push_back({{"m", exact_array(o.m)}, {"v", exact_array(o.v)}, {"steps", o.steps}});
+  return {{"loss", exact_array(h.loss)},
+          {"activation_loss", exact_array(h.activation_loss)},
+          {"param_reg_loss", exact_array(h.param_reg_loss)},
+          {"val_loss", exact_array(h.val_loss)},
+          {"divisive_strength", exact_array(p.divisive_strength)},
+          {"tau_param", exact_array(p.tau_param)},
+          {"slope", exact_array(p.slope)},
+          {"raw_bias", exact_array(p.raw_bias)},
+          {"optimisers", optimisers}};
+}
+
+train_state train_state_from_json(const nlohmann::json& j) {
+  train_state s;
+  auto& h = s.history;
+  auto& p = s.parameters;
+  auto field = [&](const char* key) {
+    return j.is_object() ? j.value(key, nlohmann::json()) : nlohmann::json();
+  };
+  h.loss = exact_doubles(field("loss"), "loss");
+  h.activation_loss = exact_doubles(field("activation_loss"), "activation_loss");
+  h.param_reg_loss = exact_doubles(field("param_reg_loss"), "param_reg_loss");
+  h.val_loss = exact_doubles(field("val_loss"), "val_loss");
+  p.divisive_strength = exact_floats(field("divisive_strength"), "divisive_strength");
+  p.tau_param = exact_floats(field("tau_param"), "tau_param");
+  p.slope = exact_floats(field("slope"), "slope");
+  p.raw_bias = exact_floats(field("raw_bias"), "raw_bias");
+  const auto optimisers = field("optimisers");
+  if (!optimisers.is_array()) throw error("training checkpoint: no optimisers");
+  for (const auto& o : optimisers) {
+    if (!o.is_object() || !o.contains("steps") || !o["steps"].is_number_integer())
+      throw error("training checkpoint: an optimiser without its step count");
+    s.optimisers.push_back({exact_floats(o.value("m", nlohmann::json()), "m"),
+                            exact_floats(o.value("v", nlohmann::json()), "v"),
+                            o["steps"].get<int>()});
+  }
+  const auto n = h.loss.size();
+  if (h.activation_loss.size() != n || h.param_reg_loss.size() != n || h.val_loss.size() != n)
+    throw error("training checkpoint: the loss histories have different lengths");
+  return s;
+}
+
 }  // namespace kenyon::ratenet

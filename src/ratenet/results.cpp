@@ -423,8 +423,9 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
   training_result r;
   r.info = info_of(m, "train");
   const auto t0 = clock_type::now();
-  r.trained = train_model(net, in.view(), o.targets, o.params, progress);
+  r.trained = train_model(net, in.view(), o.targets, o.params, progress, &o.control);
   r.info.seconds = seconds_since(t0);
+  if (r.trained.stopped) return r;
   const auto& h = r.trained.history;
   r.details = {{"epochs", h.loss.size()},
                {"loss", to_string(o.params.loss)},

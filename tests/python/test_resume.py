@@ -2,7 +2,7 @@
 SIGTERM, must exit 130 or 143 leaving only complete files, and `--resume` must then finish
 with exactly the numbers of an uninterrupted run. `kenyon rerun` repeats a recorded run.
 
-The signal is sent when the process shows progress on disk (a checkpoint, a finished run),
+`kenyon net train` likewise. The signal is sent when the process shows progress on disk (a checkpoint, a finished run),
 never after a fixed delay, so a slow or loaded machine changes only where it stops."""
 import json
 import os
@@ -82,6 +82,36 @@ def test_maximise_stopped_and_resumed_matches_an_uninterrupted_run(cli, tmp_path
     names = same_results(full, part, "summary.json")
     assert "optimised_input.npy" in names and "losses.csv" in names
     assert len((part / "losses.csv").read_text().splitlines()) == 2001
+
+
+def test_training_stopped_and_resumed_matches_an_uninterrupted_run(cli, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    import kenyon.datasets as kd
+
+    larva = kd.larva()
+    x = np.zeros((4, len(larva.sensory_indices()), 4), np.float32)
+    x[0, :40, 0], x[1, 40:120, 1], x[2, 10:90, 2], x[3, :, 0] = 1, 0.7, 0.5, 0.3
+    np.save(tmp_path / "x.npy", x)
+    mbon = list(larva.select("MBON")[:6])
+    pd.DataFrame({"batch": np.repeat(range(4), 6), "neuron_idx": mbon * 4, "layer": 3,
+                  "value": np.repeat([0.2, 0.6, 0.4, 0.1], 6)}).to_csv(tmp_path / "t.csv",
+                                                                        index=False)
+    args = [cli, "net", "train", "--connectome", "larva", "--layers", "4", "--input",
+            str(tmp_path / "x.npy"), "--targets", str(tmp_path / "t.csv"), "--epochs", "600",
+            "--threads", "1", "-q", "--save-every", "5"]
+    full, part = tmp_path / "full", tmp_path / "part"
+    subprocess.run([*args, "--out", str(full)], check=True, capture_output=True)
+    code, err = stop_when([*args, "--out", str(part)], (part / "checkpoint.json").exists,
+                          signal.SIGTERM)
+    assert code == 143 and "epochs" in err, err
+    assert sorted(p.name for p in part.iterdir()) == ["checkpoint.json"]
+    done = subprocess.run([*args, "--out", str(part), "--resume"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert same_results(full, part, "summary.json") == ["history.csv", "parameters.csv",
+                                                        "summary.json"]
 
 
 def test_resume_refuses_other_options(cli, tmp_path):

@@ -1,6 +1,7 @@
-// Stopping and continuing activation maximisation (actmax_control): a run stopped after k
-// iterations, saved through its JSON checkpoint and resumed, ends with the same bits as a
-// run never stopped, with early stopping on (its window of losses is part of the state).
+// Stopping and continuing activation maximisation (actmax_control) and training
+// (train_control): a run stopped midway, saved through its JSON checkpoint and resumed, ends
+// with the same bits as a run never stopped (for activation maximisation with early stopping
+// on: its window of losses is part of the state).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/checkpoint.hpp"
+#include "kenyon/ratenet/train.hpp"
 #include "reference_case.hpp"
 
 namespace kenyon::ratenet {
@@ -85,6 +87,42 @@ TEST(resume, a_state_for_another_shape_is_refused) {
   actmax_control control;
   control.resume = &state;
   EXPECT_THROW(activation_maximisation(c.net, c.targets, {}, c.init, nullptr, &control), error);
+}
+
+TEST(resume, training_stopped_saved_and_resumed_is_bit_identical) {
+  const auto x = test::reference_floats("train_X");
+  const auto targets = read_training_targets_csv(test::reference_dir() / "train_targets.csv");
+  const std::vector<std::int64_t> shape{10, 40, 6};
+  train_params p;
+  p.num_epochs = 12;
+  p.param_reg_gradient = true;
+  network whole_net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  const auto whole = train_model(whole_net, {x, shape}, targets, p);
+
+  int polls = 0;
+  nlohmann::json saved;
+  train_control stopping;
+  stopping.stop = [&] { return polls++ == 5; };
+  stopping.save = [&](const train_state& s) { saved = to_json(s); };
+  network first_net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  const auto first = train_model(first_net, {x, shape}, targets, p, nullptr, &stopping);
+  ASSERT_TRUE(first.stopped);
+  EXPECT_EQ(first.history.loss.size(), 5u);
+
+  // A fresh network, as a new process has: the state carries the parameters reached.
+  const auto state = train_state_from_json(nlohmann::json::parse(saved.dump()));
+  train_control resuming;
+  resuming.resume = &state;
+  network net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  const auto r = train_model(net, {x, shape}, targets, p, nullptr, &resuming);
+  EXPECT_FALSE(r.stopped);
+  EXPECT_EQ(r.history.loss, whole.history.loss);
+  EXPECT_EQ(r.history.param_reg_loss, whole.history.param_reg_loss);
+  EXPECT_EQ(r.history.val_loss, whole.history.val_loss);
+  EXPECT_EQ(r.parameters.slope, whole.parameters.slope);
+  EXPECT_EQ(r.parameters.raw_bias, whole.parameters.raw_bias);
+  EXPECT_EQ(r.parameters.tau_param, whole.parameters.tau_param);
+  EXPECT_EQ(r.parameters.divisive_strength, whole.parameters.divisive_strength);
 }
 
 TEST(resume, exact_arrays_keep_every_bit) {

@@ -130,6 +130,9 @@ struct train_options {
   std::vector<training_target> targets;
   train_params params;
   bool figures = false;
+  // Stopping, saving and resuming (train.hpp). A stopped run returns right away with
+  // trained.stopped set and nothing else filled in.
+  train_control control;
 };
 
 struct training_result : result_base {

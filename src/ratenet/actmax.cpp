@@ -146,6 +146,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     if (saved.shape != result.shape || saved.input.size() != input_size)
       throw error("activation maximisation: the saved state is for another input shape");
     result = saved;
+    result.stopped = false;
     optimiser.restore(control->resume->optimiser);
     // The early-stopping window, summed as below.
     for (std::size_t k = 0; k < result.target_loss.size(); ++k)

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "kenyon/core/checkpoint.hpp"
 #include "kenyon/core/error.hpp"
@@ -64,6 +65,17 @@ TEST(resume, actmax_stopped_saved_and_resumed_is_bit_identical) {
     resuming.resume = &state;
     expect_same(activation_maximisation(c.net, c.targets, p, c.init, nullptr, &resuming), whole);
   }
+  // The state as saved, without the JSON round trip, continues the same way.
+  int polls = 0;
+  std::optional<actmax_state> kept;
+  actmax_control stopping;
+  stopping.stop = [&] { return polls++ == 4; };
+  stopping.save = [&](const actmax_state& s) { kept = s; };
+  activation_maximisation(c.net, c.targets, p, c.init, nullptr, &stopping);
+  ASSERT_TRUE(kept);
+  actmax_control resuming;
+  resuming.resume = &*kept;
+  expect_same(activation_maximisation(c.net, c.targets, p, c.init, nullptr, &resuming), whole);
 }
 
 TEST(resume, actmax_saves_every_k_iterations) {

@@ -56,7 +56,7 @@ void check_same_configuration(const nlohmann::json& saved, const nlohmann::json&
   if (differ.empty()) return;
   const auto& key = differ.front();
   auto text = [&](const nlohmann::json& c) {
-    return c.contains(key) ? c[key].dump() : std::string("(not an option)");
+    return c.contains(key) ? c[key].dump() : std::string("absent");
   };
   throw parameter_error("--" + key, "was " + text(a) + " in the stopped run and is " + text(b) +
                                         " now; --resume needs the same options");

@@ -148,12 +148,32 @@ def test_sweep_stopped_and_resumed_matches_an_uninterrupted_run(cli, tmp_path):
     for name in finished:  # complete records
         assert set(json.loads((runs / name).read_text())) >= {"accuracy", "svm", "seed"}
 
+    other = subprocess.run([cli, *SWEEP[:-1], "4", "--out", str(part), "--resume"],
+                           capture_output=True, text=True)
+    assert other.returncode == 2 and "--seeds" in other.stderr, other.stderr
+
     # The thread count may change on resume: it changes the order of the runs only.
     done = subprocess.run([cli, *SWEEP, "--threads", "2", "--out", str(part), "--resume"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     names = same_results(full, part, "results.json")
     assert {"accuracy.csv", "accuracy.svg", "results.json", "runs/train2_seed2.json"} <= set(names)
+
+
+@needs_mnist
+def test_a_second_signal_ends_at_once(cli, tmp_path):
+    runs = tmp_path / "out" / "runs"
+    p = subprocess.Popen([cli, "moth", "sweep", "--train-per-class", "20", "--seeds", "3",
+                          "--threads", "1", "--out", str(tmp_path / "out")],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not (runs.is_dir() and any(n.startswith("train") for n in os.listdir(runs))):
+        assert p.poll() is None
+        time.sleep(0.005)
+    p.send_signal(signal.SIGINT)  # the run under way (seconds) would be finished first
+    time.sleep(0.3)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=300) == -signal.SIGTERM
+    assert not (tmp_path / "out" / "results.json").exists()
 
 
 def test_rerun_repeats_a_maximisation(cli, tmp_path):

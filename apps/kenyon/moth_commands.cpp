@@ -78,6 +78,8 @@ moth::sweep_control sweep_control(const CLI::App& cmd, const std::string& out, b
   if (resume && fs::exists(runs / "sweep.json", ec)) {
     // The thread count changes the order of the runs, not their numbers.
     check_same_configuration(read_json_file(runs / "sweep.json"), made_by, {"threads"});
+    remove_write_leftovers(runs);
+    remove_write_leftovers(out);
     for (const auto& entry : fs::directory_iterator(runs)) {
       const auto name = entry.path().filename().string();
       if (name.starts_with("train") && entry.path().extension() == ".json")

@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
 #include "kenyon/core/interrupt.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/resources.hpp"
@@ -196,6 +197,7 @@ void use_checkpoints(const common_options& o, const resume_options& r, control_t
   const auto file = checkpoint_file(o);
   const auto made_by = provenance(*o.cmd);
   if (r.resume) {
+    remove_write_leftovers(o.out);
     if (auto state = load_checkpoint(file, made_by))
       saved = from_json(*state);
     else

@@ -10,10 +10,12 @@
 
 #include "kenyon/core/checkpoint.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/checkpoint.hpp"
 #include "kenyon/ratenet/train.hpp"
 #include "reference_case.hpp"
+#include "temp_dir.hpp"
 
 namespace kenyon::ratenet {
 namespace {
@@ -148,6 +150,20 @@ TEST(resume, exact_arrays_keep_every_bit) {
   EXPECT_EQ(d2, d);
   EXPECT_THROW(exact_floats(exact_array(d), "d"), error);  // float64 is not float32
   EXPECT_THROW(exact_doubles(nlohmann::json::array(), "x"), error);
+}
+
+class write_leftovers : public test::temporary_folder_test {};
+
+TEST_F(write_leftovers, a_killed_writes_leftovers_are_removed_and_nothing_else) {
+  write("checkpoint.json", "{}");
+  write("checkpoint.json.tmp-123", "{");
+  std::filesystem::create_directories(dir_ / ".kenyon-staging-77");
+  write(".kenyon-staging-77/summary.json", "{");
+  remove_write_leftovers(dir_);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir_))
+    names.push_back(e.path().filename().string());
+  EXPECT_EQ(names, std::vector<std::string>{"checkpoint.json"});
 }
 
 }  // namespace

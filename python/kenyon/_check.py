@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, UnknownNameError
 
 
 def error(field: str, message: str) -> ParameterError:
@@ -62,15 +62,35 @@ def named_values(mapping, field: str) -> dict:
     return out
 
 
-def numeric_array(value, field: str, ndim=None) -> np.ndarray:
+def finite(value, field: str) -> float:
+    """A finite number (not text, not a bool), or a ParameterError naming the field."""
+    v = number(value, field)
+    if not np.isfinite(v):
+        raise error(field, f"expected a finite number, got {value!r}")
+    return v
+
+
+def numeric_array(value, field: str, ndim=None, length=None, lists=False, allow_nan=False) -> np.ndarray:
     """A numpy array of numbers (or bools) with `ndim` dimensions (an int or a tuple of
-    them) and no NaN or infinity; lists are refused, as pymoth's functions need arrays."""
-    if not isinstance(value, np.ndarray):
+    them), `length` rows when given, and no NaN or infinity unless allowed. Lists are refused
+    unless `lists` (pymoth's data functions need arrays; its figures take array-likes)."""
+    if lists:
+        value = np.asarray(value)
+    elif not isinstance(value, np.ndarray):
         raise TypeError(f"{field} must be a numpy array, got {type(value).__name__}")
     if not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
         raise TypeError(f"{field} must be numeric, got dtype {value.dtype}")
     if ndim is not None and value.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
         raise error(field, f"expected {ndim} dimensions, got {value.ndim}")
-    if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+    if length is not None and value.shape[0] != length:
+        raise error(field, f"expected {length} values, got shape {value.shape}")
+    if not allow_nan and np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
         raise error(field, "expected finite values (found NaN or infinity)")
     return value
+
+
+def unknown_name(name: str, kind: str, message: str) -> UnknownNameError:
+    """An UnknownNameError (a KeyError) with ``name`` and ``kind`` set, as the C++ one."""
+    err = UnknownNameError(message)
+    err.name, err.kind = name, kind
+    return err

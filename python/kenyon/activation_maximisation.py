@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._check import error
+from ._check import error, finite, number, unknown_name
 
 _rn = _core.ratenet
 
@@ -207,6 +207,26 @@ def _indices(x, name) -> np.ndarray:
         raise error(name, "expected a list of indices, got None")
     a = _array(list(x) if isinstance(x, (set, range)) else x, name, dtype=np.int64, ndim=1)
     return a
+
+
+def _model(model, name="model"):
+    """The model, or a TypeError naming what was passed instead of a network."""
+    if not isinstance(model, _NetworkBase):
+        raise TypeError(f"{name} must be a MultilayeredNetwork or LinearNetwork, got {type(model).__name__}")
+    return model
+
+
+def _flag(value, name) -> bool:
+    """A yes/no argument: a bool (numpy's too) or the integer 0 or 1."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer)) and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _frame_arg(df, name) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    return df
 
 
 def _group_list(idx_to_group, n: int, name="idx_to_group") -> List[str]:
@@ -624,8 +644,17 @@ def legacy_activation_function_linear(self, x, x_previous=None):
 
 
 def _legacy(self, x, x_previous, nonlinear):
-    x = np.asarray(x, np.float32)
-    x_previous = np.zeros_like(x) if x_previous is None else np.asarray(x_previous, np.float32)
+    # NaN passes through (as in the forward pass); shapes and types are checked.
+    _model(self, "self")
+    x = _array(x, "x", ndim=2, allow_nan=True)
+    if x.shape[0] != self._net.size:
+        raise error("x", f"expected ({self._net.size}, batch), got shape {x.shape}")
+    if x_previous is None:
+        x_previous = np.zeros_like(x)
+    else:
+        x_previous = _array(x_previous, "x_previous", ndim=2, allow_nan=True)
+        if x_previous.shape != x.shape:
+            raise error("x_previous", f"expected the shape of x {x.shape}, got {x_previous.shape}")
     slope = self.tanh_steepness if self.slope is None else self.slope[self.indices][:, None]
     slope = self.divnorm(slope, x_previous)
     bias = self.default_bias if self.raw_biases is None else np.abs(self.raw_biases)[self.indices][:, None]
@@ -674,6 +703,9 @@ legacy_activation_function_linear.vjp = lambda self, x, p, g: _legacy_vjp(self, 
 @contextlib.contextmanager
 def training_mode(model, train_slopes=True, train_biases=True, divisive_strength=True, train_tau=True):
     """Marks parameters as trained inside the block, as the original's context manager."""
+    _model(model)
+    train_slopes, train_biases = _flag(train_slopes, "train_slopes"), _flag(train_biases, "train_biases")
+    divisive_strength, train_tau = _flag(divisive_strength, "divisive_strength"), _flag(train_tau, "train_tau")
     model.set_param_grads(slopes=train_slopes, raw_biases=train_biases, divisive_strength=divisive_strength, tau=train_tau)
     try:
         yield model
@@ -777,6 +809,7 @@ def train_model(
     """
     if wandb:
         raise ValueError("wandb logging is not supported by kenyon; use wandb=False")
+    _model(model)
     if model._values is None:
         raise error('train_model', "the model has no per-group parameters to train (build it with idx_to_group)")
     if not isinstance(targets, pd.DataFrame):
@@ -981,6 +1014,7 @@ def activation_maximisation(
     losses, output regularisation losses, input regularisation losses, snapshots every 5
     iterations); with batch_size 1 the arrays lose their batch dimension.
     """
+    _model(model)
     _check_device(device)
     if wandb:
         raise ValueError("wandb logging is not supported by kenyon; use wandb=False")
@@ -1228,6 +1262,7 @@ def saliency(model, input_tensor, neurons_of_interest: Dict[int, List[int]], met
     input's shape; "input_x_gradient" multiplies by the input; with normalize each batch
     item is divided by its largest value (when positive). Returns numpy (a tensor if given
     one)."""
+    _model(model)
     _check_device(device)
     if method not in ("vanilla", "input_x_gradient"):
         raise ValueError(f"method must be 'vanilla' or 'input_x_gradient', got {method!r}")
@@ -1264,6 +1299,7 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
     """The gradient of the mean target activity with respect to each monitored neuron (or
     group) at each monitored layer: a DataFrame with columns group, batch_name, time_0 ..
     time_{L-1} (NaN where not monitored with input_x_gradient)."""
+    _model(model)
     _check_device(device)
     if method not in ("vanilla", "input_x_gradient"):
         raise ValueError(f"method must be 'vanilla' or 'input_x_gradient', got {method!r}")
@@ -1364,6 +1400,8 @@ def _py_get_gradients(model, x, monitor, targets, monitor_layers, method, batch_
 def add_sign(inprop, idx_to_sign: dict):
     """The signed weights: entries of presynaptic neurons with sign -1 negated, transposed
     so that presynaptic neurons are in the columns (scipy COO, as the original)."""
+    if inprop is None:
+        raise error("inprop", "expected a matrix, got None")
     m = _csr(inprop, "inprop")
     signs = _sign_array(idx_to_sign, m.rows)
     w = _core.sparse.signed_from_inprop(m, signs)
@@ -1374,10 +1412,10 @@ def _sign_array(idx_to_sign, n):
     if isinstance(idx_to_sign, dict):
         s = np.ones(n, np.int32)
         for k, v in idx_to_sign.items():
-            k = int(k)
+            k = int(number(k, "idx_to_sign", int))
             if not 0 <= k < n:
                 raise error('idx_to_sign', f"index {k} outside 0..{n - 1}")
-            s[k] = -1 if v == -1 else 1
+            s[k] = -1 if number(v, "idx_to_sign") == -1 else 1
         return s
     a = _array(idx_to_sign, "idx_to_sign", dtype=np.int32, ndim=1)
     if a.size != n:
@@ -1404,6 +1442,10 @@ def input_from_df(df: pd.DataFrame, sensory_indices: list, idx_to_group: dict, n
             raise error('idx_to_group', f"no group for sensory neuron {missing[0]}")
     else:
         groups = [str(g) for g in idx_to_group]
+    known = {groups[int(i)] for i in s if int(i) < len(groups)}
+    unknown = [str(g) for g in df.index if str(g) not in known]
+    if unknown:
+        raise unknown_name(unknown[0], "group", f"df: no sensory neuron is in group {unknown[0]!r}")
     values = _array(df.to_numpy(), "df", dtype=np.float64, ndim=2)
     out = _rn.input_from_table([str(g) for g in df.index], [str(c) for c in df.columns], values, s, groups,
                                int(num_layers), tps)
@@ -1441,8 +1483,9 @@ def _paths(inprop, model_input, out, sensory_indices, inidx, outidx, at, ct, hig
     x = _array(model_input, "opt_in" if batched else "model_input", ndim=dims)
     y = _array(out, "out", ndim=dims)
     s = _indices(sensory_indices, "sensory_indices")
+    at, ct = finite(at, "activation_threshold"), finite(ct, "connectivity_threshold")
     res = _rn.activations_to_df(m, x, y, s, _mapping_list(inidx, n, "inidx_mapping"),
-                                _mapping_list(outidx, n, "outidx_mapping"), float(at), float(ct),
+                                _mapping_list(outidx, n, "outidx_mapping"), at, ct,
                                 bool(high_ram), batched)
     for w in res[2]:
         print(w)
@@ -1469,6 +1512,7 @@ def _cells(df: pd.DataFrame):
 def get_activations_for_path(path: pd.DataFrame, activations, model_in=None, sensory_indices=None,
                              idx_to_group: dict | None = None, activation_start: int = 0) -> pd.DataFrame:
     """Adds pre_activation and post_activation to a path table (pre, post, layer, ...)."""
+    _frame_arg(path, "path")
     a = _array(activations, "activations", ndim=2)
     n = a.shape[0]
     mi = None if model_in is None else _array(model_in, "model_in", ndim=2)
@@ -1481,7 +1525,7 @@ def get_activations_for_path(path: pd.DataFrame, activations, model_in=None, sen
 def activated_path_for_ngl(path: pd.DataFrame) -> pd.DataFrame:
     """A long table neuron_id, layer, activation from a path with activations (for
     neuroglancer)."""
-    cols, rows = _cells(path)
+    cols, rows = _cells(_frame_arg(path, "path"))
     return _frame(_rn.activated_path_for_ngl(cols, rows))
 
 
@@ -1506,15 +1550,23 @@ def get_input_activation(model_in, sensory_indices, idx_to_group: dict, selected
     s = _indices(sensory_indices, "sensory_indices")
     n = max(int(s.max()) + 1 if s.size else 0, _n_from_mapping(idx_to_group) if isinstance(idx_to_group, dict) else len(idx_to_group))
     groups = _group_list_partial(idx_to_group, n)
+    missing = [int(i) for i in s if not groups[int(i)]]
+    if missing:
+        raise error("idx_to_group", f"no group for sensory neuron {missing[0]}")
     sel = [] if selected_indices is None else list(_indices(selected_indices, "selected_indices"))
     names = [] if batch_names is None else [str(b) for b in batch_names]
-    return _frame(_rn.get_input_activation(x, list(s), groups, sel, float(activation_threshold), names))
+    threshold = finite(activation_threshold, "activation_threshold")
+    return _frame(_rn.get_input_activation(x, list(s), groups, sel, threshold, names))
 
 
-def _group_list_partial(idx_to_group, n):
+def _group_list_partial(idx_to_group, n, name="idx_to_group"):
     """Group names per neuron; neurons without one get '' (for functions that only need some)."""
     if isinstance(idx_to_group, dict):
+        if idx_to_group and _n_from_mapping(idx_to_group) > n:
+            raise error(name, f"names neuron {_n_from_mapping(idx_to_group) - 1}, but there are {n} neurons")
         return [str(idx_to_group.get(i, idx_to_group.get(str(i), ""))) for i in range(n)]
+    if idx_to_group is None:
+        raise TypeError(f"{name} must be a dict from neuron index to group, got None")
     return [str(g) for g in idx_to_group]
 
 
@@ -1525,11 +1577,13 @@ def activity_by_column(activity, idx_to_group: dict, idx_to_column: dict, select
     a = _array(activity, "activity", ndim=2)
     n = a.shape[0]
     groups = _group_list_partial(idx_to_group, n)
+    if not isinstance(idx_to_column, dict):
+        raise TypeError(f"idx_to_column must be a dict from neuron index to column id, got {type(idx_to_column).__name__}")
     cols = np.full(n, -1, np.int64)
     for k, v in idx_to_column.items():
-        k = int(k)
+        k = int(number(k, "idx_to_column", int))
         if 0 <= k < n and v is not None and not (isinstance(v, float) and np.isnan(v)):
-            cols[k] = int(v)
+            cols[k] = int(number(v, "idx_to_column", int))
     sel = [str(g) for g in ([selected_group] if isinstance(selected_group, str) else selected_group)]
     mi = None if model_input is None else _array(model_input, "model_input", ndim=2)
     s = [] if sensory_indices is None else list(_indices(sensory_indices, "sensory_indices"))
@@ -1608,6 +1662,14 @@ def plot_timeseries(df: pd.DataFrame, style: Optional[dict] = None, sizing: Opti
     import plotly.graph_objects as go
     from plotly.colors import qualitative
 
+    _frame_arg(df, "df")
+    for name, value in (("style", style), ("sizing", sizing)):
+        if value is not None and not isinstance(value, dict):
+            raise TypeError(f"{name} must be a dict, got {type(value).__name__}")
+    if scatter_mode != "none" and not set(str(scatter_mode).split("+")) <= {"lines", "markers", "text"}:
+        raise error("scatter_mode", f"expected 'lines', 'markers', 'lines+markers', ... or 'none', got {scatter_mode!r}")
+    if ymin is not None and ymax is not None and not finite(ymin, "ymin") < finite(ymax, "ymax"):
+        raise error("ymin", f"must be below ymax, got {ymin} and {ymax}")
     st = {"font_type": "Arial", "linecolor": "black", "papercolor": "rgba(255,255,255,255)", **(style or {})}
     sz = {"fig_width": 600, "fig_height": 400, "fig_margin": 0, "fsize_ticks_pt": 12, "fsize_title_pt": 16,
           "markersize": 8, "ticklen": 5, "tickwidth": 1, "axislinewidth": 1.5, "markerlinewidth": 1, **(sizing or {})}
@@ -1622,7 +1684,7 @@ def plot_timeseries(df: pd.DataFrame, style: Optional[dict] = None, sizing: Opti
     elif slider_dim not in ("batch", "group", None):
         raise ValueError("slider_dim must be 'batch', 'group', or None.")
     xs = [int(str(c).split("_")[1]) for c in time_cols]
-    y_all = df[time_cols].to_numpy(dtype=float)
+    y_all = _array(df[time_cols].to_numpy(), "df", dtype=np.float64, allow_nan=True)
     y_range = [ymin if ymin is not None else float(np.nanmin(y_all)), ymax if ymax is not None else float(np.nanmax(y_all))]
     axis = dict(linecolor=st["linecolor"], linewidth=sz["axislinewidth"], ticklen=sz["ticklen"], tickwidth=sz["tickwidth"])
     fig = go.Figure(layout=dict(

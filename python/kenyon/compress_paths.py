@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._check import error
+from ._check import error, number
 from .activation_maximisation import _csr, _indices, _scipy
 
 __all__ = ["signed_conn_by_path_length_data"]
@@ -133,11 +133,8 @@ def signed_conn_by_path_length_data(
     entry.
     """
     if combining_method not in _METHODS:
-        raise error(
-            "combining_method",
-            f"combining_method must be 'mean', 'sum' or 'median', got {combining_method!r}"
-        )
-    if int(n) < 1:
+        raise error("combining_method", f"expected 'mean', 'sum' or 'median', got {combining_method!r}")
+    if int(number(n, "n", int)) < 1:
         raise error("n", f"expected at least 1 hop, got {n}")
     n = int(n)
     m = _csr(inprop, "inprop")

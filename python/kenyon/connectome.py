@@ -13,6 +13,7 @@ columns are read-only views of kenyon's own arrays, not copies.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import pathlib
 from typing import Iterator, Mapping, Optional, Sequence
@@ -20,7 +21,7 @@ from typing import Iterator, Mapping, Optional, Sequence
 import numpy as np
 
 from . import _core
-from ._check import error, number
+from ._check import error, number, texts
 
 __all__ = ["Connectome", "load", "network", "shipped"]
 
@@ -38,6 +39,9 @@ class Connectome:
     """
 
     def __init__(self, core: "_core.Connectome"):
+        if not isinstance(core, _core.Connectome):
+            raise TypeError("a Connectome comes from kenyon.connectome.load or kenyon.datasets, "
+                            f"not from a {type(core).__name__}")
         self._core = core
         self._inprop = None
         self._neurons = None
@@ -101,6 +105,8 @@ class Connectome:
 
     def select(self, selector: str) -> np.ndarray:
         """Neuron indices for a cell type, a shell pattern over types ("MBON*") or an id."""
+        if isinstance(selector, bool) or not isinstance(selector, (str, numbers.Integral)):
+            raise TypeError(f"selector must be a cell type, pattern or id, got {type(selector).__name__}")
         return self._core.select(str(selector))
 
     def signed_weights(self):
@@ -146,10 +152,15 @@ def load(connectome: str | os.PathLike, neurons: Optional[str | os.PathLike] = N
     def path(p):
         return None if p is None else os.fspath(p)
 
+    if format == "shipped" and (neurons is not None or classification is not None):
+        raise error("neurons" if neurons is not None else "classification",
+                    f"the shipped connectome {os.fspath(connectome)!r} comes with its own neuron table")
+    signs = {str(k): number(v, "transmitter_sign", int) for k, v in dict(transmitter_sign or {}).items()}
+
     core = _core.load_connectome(
         os.fspath(connectome), path(neurons), path(classification), format,
         number(min_synapses, "min_synapses"), [str(n) for n in neuropils],
-        dict(transmitter_sign or {}), number(default_sign, "default_sign", int),
+        signs, number(default_sign, "default_sign", int),
         bool(input_proportion))
     return Connectome(core)
 
@@ -166,8 +177,10 @@ def network(connectome: Connectome, num_layers: int = 2, sensory: Optional[Seque
     """
     from . import activation_maximisation as am
 
-    if isinstance(sensory, str):
-        sensory = [sensory]
+    if not isinstance(connectome, Connectome):
+        raise TypeError(f"connectome must be a kenyon Connectome (kenyon.connectome.load), got "
+                        f"{type(connectome).__name__}")
+    sensory = None if sensory is None else texts(sensory, "sensory")
     if sensory:
         inputs = np.unique(np.concatenate([connectome.select(s) for s in sensory]))
     else:

@@ -240,7 +240,8 @@ table activity_by_column(const array_view<const float>& activity,
         ++in_count;
       }
     }
-    if (!in_group) throw parameter_error("selected_groups", "no neuron is in group " + group);
+    if (!in_group)
+      throw unknown_name_error(group, "group", "selected_groups: no neuron is in group " + group);
     if (columns.empty())
       throw parameter_error("idx_to_column", "no neuron of group " + group + " has a column");
     const double largest = static_cast<double>(columns.rbegin()->first);

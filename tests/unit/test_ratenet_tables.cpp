@@ -516,8 +516,13 @@ TEST(ratenet_tables, bad_arguments_name_the_argument) {
             "activations");
   // activity_by_column.
   const std::vector<std::string> unknown{"nope"};
-  EXPECT_EQ(field_of([&] { activity_by_column(c.output2(), c.group, column_map(), unknown); }),
-            "selected_groups");
+  try {
+    activity_by_column(c.output2(), c.group, column_map(), unknown);
+    ADD_FAILURE() << "no error for an unknown group";
+  } catch (const unknown_name_error& e) {
+    EXPECT_EQ(e.name(), "nope");
+    EXPECT_EQ(e.kind(), "group");
+  }
   const std::vector<std::string> s1{"S1"};
   EXPECT_EQ(
       field_of([&] { activity_by_column(c.output2(), c.group, column_map(), s1, c.input2()); }),

@@ -8,7 +8,7 @@ inverts its curves); ROC curves follow sklearn's ``roc_curve`` without needing s
 import numpy as np
 
 from .. import _core
-from .._check import error, numeric_array
+from .._check import error, number, numeric_array
 
 __all__ = ["roc_multi", "classify_digits_log_likelihood", "classify_digits_thresholding"]
 
@@ -44,22 +44,47 @@ def roc_multi(true_classes, likelihoods):
 def _unpack(results):
     """(responses [digits, ENs], true classes, mean and std [ENs, classes]) of the
     validation digits in collect_stats' list of per-EN dicts."""
-    if not isinstance(results, (list, tuple)) or not results or not all(
-            isinstance(r, dict) for r in results):
+    if isinstance(results, (list, tuple)) and not results:
+        raise error("results", "expected one dict per EN, got an empty list")
+    if not isinstance(results, (list, tuple)) or not all(isinstance(r, dict) for r in results):
         raise TypeError("results must be the list of per-EN dicts collect_stats returns")
     keys = ("post_train_resp", "odor_class", "post_mean_resp", "post_std_resp")
-    for r in results:
+    for en, r in enumerate(results):
         missing = [k for k in keys if k not in r]
         if missing:
-            raise error("results", f"missing {missing[0]!r}")
-    flags = np.asarray(results[0]["post_train_resp"])
+            raise error("results", f"EN {en} has no {missing[0]!r}")
+
+    def field(en, key, length=None, allow_nan=False):
+        value = np.asarray(results[en][key])
+        if not np.issubdtype(value.dtype, np.number):
+            raise TypeError(f"results[{en}][{key!r}] must hold numbers, got dtype {value.dtype}")
+        if value.ndim != 1 or (length is not None and value.size != length):
+            raise error(key, f"EN {en}: expected {length or 'a vector of'} values, got shape {value.shape}")
+        if not allow_nan and not np.all(np.isfinite(value)):
+            raise error(key, f"EN {en}: contains NaN or infinite values")
+        return value.astype(float)
+
+    flags = field(0, "post_train_resp", allow_nan=True)
     inds = np.nonzero(flags >= 0)[0]
     if inds.size == 0:
         raise error("results", "no validation digits (post_train_resp >= 0)")
-    truth = np.asarray(results[0]["odor_class"])[inds].astype(int)
-    resp = np.stack([np.asarray(r["post_train_resp"], dtype=float)[inds] for r in results], axis=1)
-    mu = np.stack([np.asarray(r["post_mean_resp"], dtype=float) for r in results])
-    sig = np.stack([np.asarray(r["post_std_resp"], dtype=float) for r in results])
+    classes = field(0, "odor_class", flags.size)
+    if np.any(classes != np.round(classes)) or classes.min() < 0:
+        raise error("odor_class", "expected class labels 0, 1, ...")
+    for en in range(1, len(results)):
+        if not np.array_equal(field(en, "odor_class", flags.size), classes):
+            raise error("odor_class", f"EN {en}: differs from EN 0's (every EN sees the same digits)")
+    truth = classes[inds].astype(int)
+    n_classes = len(field(0, "post_mean_resp"))
+    if truth.max() >= n_classes:
+        raise error("odor_class", f"class {truth.max()} but post_mean_resp has {n_classes} classes")
+    resp = np.stack([field(en, "post_train_resp", flags.size, allow_nan=True)[inds]
+                     for en in range(len(results))], axis=1)
+    bad = np.argwhere(~np.isfinite(resp))
+    if bad.size:
+        raise error("post_train_resp", f"EN {bad[0][1]}: validation digit {inds[bad[0][0]]} is NaN or infinite")
+    mu = np.stack([field(en, "post_mean_resp", n_classes) for en in range(len(results))])
+    sig = np.stack([field(en, "post_std_resp", n_classes) for en in range(len(results))])
     return resp, truth, mu, sig
 
 
@@ -98,9 +123,13 @@ def classify_digits_thresholding(results, home_advantage, home_thresh_sigmas,
     divided by ``above_home_thresh_reward`` above ``home_thresh_sigmas``. Returns the
     log-likelihood dict plus home_advantage and home_thresh_sigmas."""
     resp, truth, mu, sig = _unpack(results)
+    reward = number(above_home_thresh_reward, "above_home_thresh_reward")
+    if not (np.isfinite(reward) and reward > 0):  # the C++ field is "reward"
+        raise error("above_home_thresh_reward", f"must be positive and finite, got {reward}")
     c = _core.moth.classify_thresholding(resp, truth.tolist(), mu, sig,
-                                         float(home_advantage), float(home_thresh_sigmas),
-                                         float(above_home_thresh_reward))
+                                         number(home_advantage, "home_advantage"),
+                                         number(home_thresh_sigmas, "home_thresh_sigmas"),
+                                         reward)
     out = _output(c, truth, -np.asarray(c["scores"]))
     out["home_advantage"] = home_advantage
     out["home_thresh_sigmas"] = home_thresh_sigmas

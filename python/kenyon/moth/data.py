@@ -11,7 +11,7 @@ import os
 import numpy as np
 
 from .. import _core
-from .._check import error, numeric_array
+from .._check import error, integer, numeric_array
 
 __all__ = [
     "load_mnist_dict",
@@ -31,6 +31,8 @@ def _contiguous_range(indices, field):
 
 
 def _data_dir(data_dir):
+    if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
+        raise TypeError(f"data_dir must be a folder name, got {type(data_dir).__name__}")
     if data_dir in (None, "", "/tmp"):
         return None  # kenyon's search: $KENYON_DATA_DIR, data/cache
     return os.path.join(os.path.expanduser("~"), data_dir)
@@ -148,9 +150,13 @@ def average_image_stack(im_stack, indices_to_average):
     columns of a 3-d stack). pymoth divides the sum by the stack's column count; kenyon
     divides by the number of images averaged (the same when all are)."""
     im_stack = numeric_array(im_stack, "im_stack", (2, 3))
-    inds = np.asarray(list(indices_to_average), dtype=int)
+    inds = np.asarray(list(indices_to_average))
     if inds.size == 0:
         raise error("indices_to_average", "expected at least one index")
+    if not np.issubdtype(inds.dtype, np.integer):
+        raise TypeError(f"indices_to_average must be integers, got {inds.dtype}")
+    if inds.min() < 0 or inds.max() >= im_stack.shape[1]:
+        raise error("indices_to_average", f"expected indices 0..{im_stack.shape[1] - 1}, got {inds.min()}..{inds.max()}")
     return im_stack[:, inds].mean(axis=1)
 
 
@@ -163,8 +169,9 @@ def select_active_pixels(feature_array, num_features, screen_size, save_image_fo
     if min(feature_array.shape) < 1:
         raise error("feature_array", f"expected pixels, samples and classes, got shape "
                      f"{feature_array.shape}")
+    num_features = integer(num_features, "num_features", 1)
     class_means = feature_array.mean(axis=1)
-    inds = np.asarray(_core.data.select_active_pixels(class_means, int(num_features)), dtype=int)
+    inds = np.asarray(_core.data.select_active_pixels(class_means, num_features), dtype=int)
     if show_thumbnails and save_image_folder:
         from .show_figs import show_FA_thumbs
 

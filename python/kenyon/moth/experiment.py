@@ -90,7 +90,17 @@ def sweep_table(result):
     (the columns of accuracy.csv, plus the thresholding accuracy and each seed's run)."""
     import pandas as pd
 
-    if not isinstance(result, dict) or "rows" not in result:
-        raise TypeError("result must be the dict kenyon.moth.sweep returns")
+    if not isinstance(result, dict):
+        raise TypeError(f"result must be the dict kenyon.moth.sweep returns, got {type(result).__name__}")
+    if "rows" not in result:
+        raise KeyError("result has no 'rows' (expected the dict kenyon.moth.sweep returns)")
+    if not isinstance(result["rows"], (list, tuple)) or not all(isinstance(r, dict) for r in result["rows"]):
+        raise TypeError("result['rows'] must be a list of dicts, one per training-set size")
+    for i, row in enumerate(result["rows"]):
+        for key in ("train_per_class", "accuracy_mean"):
+            if key not in row:
+                raise KeyError(f"result['rows'][{i}] has no {key!r}")
+            if isinstance(row[key], (str, bytes)):
+                raise TypeError(f"result['rows'][{i}][{key!r}] must be a number, got {row[key]!r}")
     rows = [{k: v for k, v in row.items() if k != "baselines"} for row in result["rows"]]
     return pd.DataFrame(rows).set_index("train_per_class")

@@ -12,7 +12,8 @@ import os
 import numpy as np
 
 from .. import _core
-from .._check import error
+from .._check import error, number
+from ..errors import Error
 from .classify import classify_digits_log_likelihood, classify_digits_thresholding, roc_multi
 from .data import generate_ds_mnist
 from .params import ExpParams, ModelParams, _check_compat
@@ -26,6 +27,8 @@ class MothNet:
     """A moth brain model trained on a few downsampled MNIST digits (pymoth's API)."""
 
     def __init__(self, settings=None):
+        if settings is not None and not isinstance(settings, dict):
+            raise TypeError(f"settings must be a dict, got {type(settings).__name__}")
         settings = dict(settings or {})
         if not all(isinstance(k, str) for k in settings):
             raise TypeError("settings keys must be strings")
@@ -36,14 +39,17 @@ class MothNet:
         unknown = sorted(set(settings) - known)
         if unknown:
             raise error(unknown[0], "an unknown settings key")
+        def whole(key, default):
+            return number(settings.get(key, default), key, int)
+
         self.SCREEN_SIZE = settings.get("screen_size", (1920, 1080))
-        self.NUM_RUNS = int(settings.get("num_runs", 1))
+        self.NUM_RUNS = whole("num_runs", 1)
         self.GOAL = settings.get("goal", 15)
-        self.TR_PER_CLASS = int(settings.get("tr_per_class", 1))
-        self.NUM_SNIFFS = int(settings.get("num_sniffs", 1))
-        self.NUM_NEIGHBORS = int(settings.get("num_neighbors", 1))
-        self.BOX_CONSTRAINT = float(settings.get("box_constraint", 1e1))
-        self.N_THUMBNAILS = int(settings.get("n_thumbnails", 1))
+        self.TR_PER_CLASS = whole("tr_per_class", 1)
+        self.NUM_SNIFFS = whole("num_sniffs", 1)
+        self.NUM_NEIGHBORS = whole("num_neighbors", 1)
+        self.BOX_CONSTRAINT = number(settings.get("box_constraint", 1e1), "box_constraint")
+        self.N_THUMBNAILS = whole("n_thumbnails", 1)
         self.SHOW_ACC_PLOTS = bool(settings.get("show_acc_plots", True))
         self.SHOW_TIME_PLOTS = bool(settings.get("show_time_plots", True))
         self.SHOW_ROC_PLOTS = bool(settings.get("show_roc_plots", True))
@@ -51,7 +57,7 @@ class MothNet:
         self.RESULTS_FILENAME = settings.get("results_filename", "results")
         self.DATA_FOLDER = settings.get("data_folder", "/tmp")
         self.DATA_FILENAME = settings.get("data_filename", "MNIST_all")
-        self.SEED = int(settings.get("seed", 0))
+        self.SEED = whole("seed", 0)
         self.COMPAT = _check_compat(settings.get("compat", "fixed"))
         self.DATA_DIR = settings.get("data_dir")
         self.VERBOSE = bool(settings.get("verbose", True))
@@ -71,6 +77,11 @@ class MothNet:
     def _print(self, *args):
         if self.VERBOSE:
             print(*args)
+
+    def _need(self, attribute, step):
+        """A clear error for a step called before the one that provides `attribute`."""
+        if not hasattr(self, attribute):
+            raise Error(f"MothNet: call {step}() first")
 
     def _experiment_params(self):
         p = _core.moth.ExperimentParams()
@@ -142,6 +153,7 @@ class MothNet:
         Returns train_X, test_X, train_y, test_y (labels as [n, 1] columns)."""
         if not isinstance(feature_array, np.ndarray) or feature_array.ndim != 3:
             raise TypeError("feature_array must be the 3-d array load_mnist returns")
+        self._need("_val_per_class", "load_mnist")
         v, tr = self._val_per_class, self.TR_PER_CLASS
         test_first = v + tr if self.COMPAT == "pymoth" else v + tr * self.NUM_SNIFFS
         n_f = feature_array.shape[0]
@@ -159,17 +171,21 @@ class MothNet:
     # -- 3. moth and experiment ------------------------------------------------------------
     def load_moth(self):
         """Draws this run's moth (kenyon's make_network, seeded) into self.model_params."""
+        self._need("_active_pixel_inds", "load_mnist")
         self.model_params = ModelParams(len(self._active_pixel_inds), self.GOAL,
                                         compat=self.COMPAT, seed=self.SEED + max(self._run, 0))
         self.model_params.create_connection_matrix()
 
     def load_exp(self):
         """The experiment's time line into self.experiment_params."""
+        self._need("_tr_classes", "load_mnist")
         self.experiment_params = ExpParams(self._tr_classes, self._class_labels,
                                            self._val_per_class)
 
     def simulate(self, feature_array):
         """Runs the SDE evolution in C++ (sde_wrap); returns pymoth's sim_results dict."""
+        self._need("model_params", "load_moth")
+        self._need("experiment_params", "load_exp")
         self._print(f"\nStarting sim for goal = {self.GOAL}, tr_per_class = "
                     f"{self.TR_PER_CLASS}, numSniffsPerSample = {self.NUM_SNIFFS}")
         return sde_wrap(self.model_params, self.experiment_params, feature_array)
@@ -187,6 +203,8 @@ class MothNet:
         """Accuracy before (naive) and after training, with the log-likelihood and the
         thresholding classifiers; sets output_trained_log_loss, output_trained_thresholding
         (and the naive ones) and prints them."""
+        if not isinstance(EN_resp_trained, (list, tuple)) or not all(isinstance(r, dict) for r in EN_resp_trained):
+            raise TypeError("EN_resp_trained must be the list of per-EN dicts collect_stats returns")
         naive = []
         for r in EN_resp_trained:
             n = dict(r)

@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 from .. import _core
-from .._check import error
+from .._check import error, integer, numeric_array
 from .params import ExpParams, ModelParams
 
 __all__ = ["sde_wrap", "sde_evo_mnist", "collect_stats"]
@@ -129,19 +129,30 @@ def collect_stats(sim_results, exp_params, class_labels, show_time_plots, show_a
     (``pre_train_resp``, ``post_train_resp``, ``odor_class``, ``pre_mean_resp``,
     ``pre_std_resp``, ``post_mean_resp``, ``post_std_resp``, ``percent_change_mean_resp``,
     ...). Optionally draws the accuracy and time-course figures into ``images_folder``."""
-    if not isinstance(sim_results, dict) or not {"T", "E", "octo_hits", "nE"} <= set(sim_results):
+    if not isinstance(sim_results, dict):
         raise TypeError("sim_results must be the dict sde_wrap returns")
+    missing = [k for k in ("T", "E", "octo_hits", "nE") if k not in sim_results]
+    if missing:
+        raise KeyError(f"sim_results has no {missing[0]!r} (expected the dict sde_wrap returns)")
     if not isinstance(exp_params, ExpParams):
         raise TypeError("exp_params must be a kenyon.moth.ExpParams")
-    T = np.asarray(sim_results["T"], dtype=float)
-    E = np.asarray(sim_results["E"])
-    octo = np.asarray(sim_results["octo_hits"])
-    n_en = int(sim_results["nE"])
-    if E.ndim != 2 or E.shape != (T.size, n_en) or octo.shape != T.shape:
-        raise error("sim_results", "expected E [steps, nE], T and octo_hits [steps]")
-    if not np.all(np.isfinite(E)):
-        raise error("sim_results", "E holds NaN or infinity")
+    T = np.asarray(numeric_array(np.asarray(sim_results["T"]), "T", 1), dtype=float)
+    E = numeric_array(np.asarray(sim_results["E"]), "E", 2)
+    octo = numeric_array(np.asarray(sim_results["octo_hits"]), "octo_hits", 1)
+    n_en = integer(sim_results["nE"], "nE", 1)
+    if E.shape != (T.size, n_en):
+        raise error("E", f"expected [steps, nE] = ({T.size}, {n_en}), got {E.shape}")
+    if octo.shape != T.shape:
+        raise error("octo_hits", f"expected one value per time step ({T.size}), got {octo.shape}")
+    labels = numeric_array(np.asarray(class_labels), "class_labels", 1)
+    if not np.all(np.isin(np.unique(exp_params.whichClass), labels)):
+        raise error("class_labels", "does not hold every class of exp_params")
     octo_times = T[octo > 0] if octo.max() > 0 else np.empty(0)
+    for name, start, stop in (("pre", exp_params.preHebSpontStart, exp_params.preHebSpontStop),
+                              ("post", exp_params.postHebSpontStart, exp_params.postHebSpontStop)):
+        if not np.any((start < T) & (T < stop)):
+            raise error("T", f"the simulation does not cover exp_params' {name}-training spontaneous window "
+                             f"({start}, {stop})")
 
     pre_mask = (exp_params.preHebSpontStart < T) & (T < exp_params.preHebSpontStop)
     post_mask = (exp_params.postHebSpontStart < T) & (T < exp_params.postHebSpontStop)

@@ -35,7 +35,9 @@ nlohmann::json provenance(const CLI::App& cmd) {
     if (names.empty() || names[0] == "help" || names[0] == "config") continue;
     configuration[names[0]] = option_value(*opt);
   }
+  std::error_code ec;
   return {{"kenyon_version", KENYON_VERSION},
+          {"working_directory", std::filesystem::current_path(ec).string()},
           {"command_line", recorded_command_line},
           {"configuration", configuration}};
 }

@@ -15,7 +15,8 @@ namespace kenyon::cli {
 // sets it before the selected command runs.
 void set_command_line(std::vector<std::string> args);
 
-// {"kenyon_version", "command_line", "configuration"}: the configuration holds every option
+// {"kenyon_version", "working_directory", "command_line", "configuration"}: relative paths
+// in the command line are relative to the working directory; the configuration holds every option
 // of the subcommand `cmd` after defaults and config files (its long name -> its value as
 // text, a list for repeated options, true/false for flags).
 nlohmann::json provenance(const CLI::App& cmd);

@@ -1,6 +1,8 @@
 // kenyon rerun FILE: runs again the command that wrote a result file (a summary.json or
 // results.json records its command line after config files were expanded), so that the
 // same version gives the same numbers.
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "commands.hpp"
@@ -50,10 +52,22 @@ void add_rerun_command(CLI::App& app, command& selected) {
         throw file_error(*file,
                          "records no command line to run again (not written by kenyon's "
                          "command-line tool)");
+      // Relative paths in the command line are read from its working directory; a new
+      // --out from here.
+      std::error_code ec;
+      const auto new_out =
+          out->empty() ? std::string() : std::filesystem::absolute(*out, ec).string();
+      if (j.contains("working_directory") && j["working_directory"].is_string()) {
+        const std::string wd = j["working_directory"];
+        std::filesystem::current_path(wd, ec);
+        if (ec)
+          std::fprintf(stderr, "kenyon: cannot enter %s (%s); relative paths are read from here\n",
+                       wd.c_str(), ec.message().c_str());
+      }
       std::vector<std::string> args = {"kenyon"};
       try {
         for (const auto& a :
-             rerun_arguments(j["command_line"].get<std::vector<std::string>>(), *out))
+             rerun_arguments(j["command_line"].get<std::vector<std::string>>(), new_out))
           args.push_back(a);
       } catch (const nlohmann::json::exception&) {
         throw file_error(*file, "its command_line is not a list of strings");

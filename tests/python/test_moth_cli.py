@@ -16,7 +16,7 @@ from kenyon import moth
 from test_moth import needs_mnist
 
 # The wall-clock time, and how the CLI was invoked (which Python's results do not record).
-TIMING = {"wall_seconds", "kenyon_version", "command_line", "configuration"}
+TIMING = {"wall_seconds", "kenyon_version", "working_directory", "command_line", "configuration"}
 
 
 def cli_json(cli, *args):

@@ -16,7 +16,8 @@ from test_moth import needs_mnist
 
 # Fields that legitimately differ between two runs: times, and how the run was invoked.
 VARYING = {"load_seconds", "network_seconds", "seconds", "peak_rss_mb", "wall_seconds",
-           "iterations_per_second", "command_line", "configuration", "threads"}
+           "iterations_per_second", "working_directory", "command_line", "configuration",
+           "threads"}
 
 MAXIMISE = ["net", "maximise", "--connectome", "larva", "--target", "MBON:5=1.0", "--layers",
             "6", "--iterations", "2000", "--no-early-stopping", "--threads", "1", "-q",
@@ -208,6 +209,26 @@ def test_rerun_repeats_a_moth_run(cli, tmp_path):
     subprocess.run([cli, "rerun", str(first / "results.json"), "--out", str(again)],
                    check=True, capture_output=True)
     same_results(first, again, "results.json")
+
+
+def test_rerun_reads_relative_paths_from_the_original_directory(cli, tmp_path):
+    import numpy as np
+
+    import kenyon.datasets as kd
+
+    x = np.zeros((1, len(kd.larva().sensory_indices()), 3), np.float32)
+    x[0, :5, 0] = 1
+    np.save(tmp_path / "x.npy", x)
+    subprocess.run([cli, "net", "forward", "--connectome", "larva", "--layers", "3", "-q",
+                    "--input", "x.npy", "--out", "first"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert summary["working_directory"] == str(tmp_path)
+    (tmp_path / "other").mkdir()
+    # --input x.npy is read from tmp_path; --out again is made in other/.
+    subprocess.run([cli, "rerun", "../first/summary.json", "--out", "again"],
+                   cwd=tmp_path / "other", check=True, capture_output=True)
+    same_results(tmp_path / "first", tmp_path / "other" / "again", "summary.json")
 
 
 def test_rerun_refuses_a_file_without_a_command_line(cli, tmp_path):

@@ -57,7 +57,8 @@ class cli_test : public kenyon::test::cli_fixture {
 // The JSON numbers of a run, without the timings that differ from run to run.
 // Without the wall-clock time and how the run was invoked (command line, options).
 json without_timings(json j) {
-  for (const char* k : {"wall_seconds", "command_line", "configuration"}) j.erase(k);
+  for (const char* k : {"wall_seconds", "working_directory", "command_line", "configuration"})
+    j.erase(k);
   return j;
 }
 

@@ -19,6 +19,13 @@ void add_bench_commands(CLI::App& app, command& selected);
 // kenyon net forward | maximise | train | saliency | gradients | paths | guess
 void add_net_commands(CLI::App& app, command& selected);
 
+// kenyon rerun FILE [--out DIR]
+void add_rerun_command(CLI::App& app, command& selected);
+
+// Parses `args` (the program's name first) and runs the selected command; returns the exit
+// code. main() is this; kenyon rerun calls it with a recorded command line.
+int run_command_line(std::vector<std::string> args);
+
 // Replaces `--config FILE` (TOML or JSON: option = value pairs) in the arguments by the
 // options it sets, placed before the command line's own so that those win. Throws
 // kenyon::error naming the file for an unreadable file or an unknown option.
@@ -33,7 +40,9 @@ const CLI::Validator& seed_value();
 void check_fits_in_memory(std::int64_t batch, std::int64_t neurons, std::int64_t layers);
 
 // Exit codes: 0 success, 1 internal failure, 2 bad input (options, files, data),
-// 3 numerical failure (a NaN or infinity; the results are still printed and written).
+// 3 numerical failure (a NaN or infinity; the results are still printed and written),
+// 128 + the signal for a command stopped by SIGINT (130) or SIGTERM (143) that saved its
+// work.
 inline constexpr int exit_bad_input = 2;
 inline constexpr int exit_numerical_failure = 3;
 

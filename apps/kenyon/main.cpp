@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+#include "provenance.hpp"
 
 namespace {
 
@@ -51,24 +52,26 @@ std::string sizes_given(const CLI::App& app) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int kenyon::cli::run_command_line(std::vector<std::string> args) {
   CLI::App app{"kenyon: insect neural circuits from connectomes"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "kenyon 0.1.0");
+  app.set_version_flag("--version", "kenyon " KENYON_VERSION);
   app.footer(
       "Exit codes: 0 success, 1 internal error, 2 bad input, 3 numerical failure (a NaN or "
-      "infinity, reported with where it first appeared).");
+      "infinity, reported with where it first appeared), 130/143 stopped by SIGINT/SIGTERM "
+      "after saving (continue with --resume).");
   kenyon::cli::command selected;
   kenyon::cli::add_moth_commands(app, selected);
   kenyon::cli::add_bench_commands(app, selected);
   kenyon::cli::add_net_commands(app, selected);
-  std::vector<std::string> args(argv, argv + argc);
+  kenyon::cli::add_rerun_command(app, selected);
   try {
     args = kenyon::cli::expand_config(app, std::move(args));
   } catch (const kenyon::error& e) {
     std::fprintf(stderr, "kenyon: error: %s\n", e.what());
     return kenyon::cli::exit_bad_input;
   }
+  kenyon::cli::set_command_line({args.begin() + (args.empty() ? 0 : 1), args.end()});
   std::vector<char*> arg_pointers;
   for (auto& a : args) arg_pointers.push_back(a.data());
   try {
@@ -100,4 +103,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "kenyon: internal error: %s\n", e.what());
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  return kenyon::cli::run_command_line(std::vector<std::string>(argv, argv + argc));
 }

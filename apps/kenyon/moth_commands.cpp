@@ -10,11 +10,15 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "kenyon/core/checkpoint.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
+#include "kenyon/core/interrupt.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
 #include "kenyon/moth/experiment.hpp"
+#include "provenance.hpp"
 
 namespace kenyon::cli {
 namespace {
@@ -81,6 +85,46 @@ void add_experiment_options(CLI::App& cmd, moth::experiment_params& p, std::stri
       ->capture_default_str();
 }
 
+// With --out, each finished run of a sweep is saved as runs/train<N>_seed<S>.json beside
+// runs/sweep.json (the sweep's provenance), and a stop request skips the runs not started;
+// --resume reads them back after checking that the options are the same.
+moth::sweep_control sweep_control(const CLI::App& cmd, const std::string& out, bool resume) {
+  namespace fs = std::filesystem;
+  moth::sweep_control control;
+  if (resume && out.empty()) throw parameter_error("--resume", "needs --out, the stopped sweep's");
+  if (out.empty()) return control;
+  const fs::path runs = fs::path(out) / "runs";
+  const auto made_by = provenance(cmd);
+  std::error_code ec;
+  if (resume && fs::exists(runs / "sweep.json", ec)) {
+    // The thread count changes the order of the runs, not their numbers.
+    check_same_configuration(read_json_file(runs / "sweep.json"), made_by, {"threads"});
+    remove_write_leftovers(runs);
+    remove_write_leftovers(out);
+    for (const auto& entry : fs::directory_iterator(runs)) {
+      const auto name = entry.path().filename().string();
+      if (name.starts_with("train") && entry.path().extension() == ".json")
+        control.done.push_back(moth::sweep_run_from_json(read_json_file(entry.path())));
+    }
+    std::fprintf(stderr, "kenyon: resuming: %zu runs done in %s\n", control.done.size(),
+                 runs.string().c_str());
+  } else {
+    fs::remove_all(runs, ec);  // another sweep's runs
+    if (ec) throw file_error(runs.string(), "cannot clear: " + ec.message());
+  }
+  fs::create_directories(runs, ec);
+  if (ec) throw file_error(runs.string(), "cannot create: " + ec.message());
+  write_json_atomic(runs / "sweep.json", made_by);
+  control.stop = stop_requested;
+  control.finished = [runs](const moth::sweep_run& run) {
+    write_json_atomic(runs / ("train" + std::to_string(run.train_per_class) + "_seed" +
+                              std::to_string(run.seed) + ".json"),
+                      moth::to_json(run));
+  };
+  catch_stop_signals();
+  return control;
+}
+
 void print_run_summary(const moth::experiment_result& r) {
   const auto& p = r.params;
   std::printf(
@@ -144,9 +188,10 @@ void print_sweep_table(const moth::sweep_result& s) {
 // Writes --out, then prints the JSON object or the human summary. A run that stopped on a
 // NaN or infinity prints where (its JSON says so too), writes nothing and exits with 3.
 template <class result_type>
-int report(result_type& result, const data_options& d, const std::string& out, bool json,
-           void (*print_summary)(const result_type&)) {
+int report(result_type& result, const CLI::App& cmd, const data_options& d, const std::string& out,
+           bool json, void (*print_summary)(const result_type&)) {
   result.dataset = d.dataset;
+  result.provenance = provenance(cmd);
   if constexpr (requires { result.non_finite; }) {
     if (result.non_finite) {
       if (json) std::cout << moth::to_json(result).dump(2) << std::endl;
@@ -198,7 +243,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         options.progress = &*bar;
         auto result = moth::run_experiment(features, *p, options);
         bar.reset();
-        return report(result, *d, *out, *json, print_run_summary);
+        return report(result, *cmd, *d, *out, *json, print_run_summary);
       };
     });
   }
@@ -219,6 +264,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--train-per-class", *counts, "sample counts, comma-separated")
         ->type_name("N,N,...")
         ->default_str(shown);
+    auto resume = std::make_shared<bool>(false);
     cmd->add_option("--seeds", s->seeds, "runs per sample count")->capture_default_str();
     cmd->add_option("--first-seed", s->first_seed, "seed of the first run")
         ->check(seed_value())
@@ -227,8 +273,13 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->capture_default_str();
     add_experiment_options(*cmd, s->base, *compat);
     add_data_options(*cmd, *d);
-    cmd->add_option("--out", *out, "folder for results.json, accuracy.csv and accuracy.svg");
+    cmd->add_option("--out", *out,
+                    "folder for results.json, accuracy.csv, accuracy.svg and runs/ (one file "
+                    "per finished run)");
     cmd->add_flag("--json", *json, "print one JSON object instead of a table");
+    cmd->add_flag("--resume", *resume,
+                  "continue the sweep that SIGINT or SIGTERM stopped: run only what --out's "
+                  "runs/ lacks");
     cmd->callback([=, &selected] {
       selected = [=] {
         if (!counts->empty()) s->train_per_class = sample_counts(*counts);
@@ -236,17 +287,25 @@ void add_moth_commands(CLI::App& app, command& selected) {
         s->base.compat = moth::parse_compat_mode(*compat);
         auto features = load_features(*d);
         s->validate(features.per_class);
+        const auto control = sweep_control(*cmd, *out, *resume);
         std::int64_t total = 0;
         for (int n : s->train_per_class) {
           auto p = s->base;
           p.train_per_class = n;
-          total += moth::experiment_steps(p, features.num_classes) / 1000 * s->seeds;
+          const auto done =
+              std::count_if(control.done.begin(), control.done.end(),
+                            [&](const auto& run) { return run.train_per_class == n; });
+          total += moth::experiment_steps(p, features.num_classes) / 1000 * (s->seeds - done);
         }
         std::optional<progress_bar> bar;
         bar.emplace("moth sweep", total);
-        auto result = moth::run_sweep(features, *s, {}, &*bar);
+        auto result = moth::run_sweep(features, *s, {}, &*bar, &control);
         bar.reset();
-        return report(result, *d, *out, *json, print_sweep_table);
+        if (result.stopped)
+          return report_stopped(result.runs_done,
+                                static_cast<std::int64_t>(s->train_per_class.size()) * s->seeds,
+                                "runs", *out);
+        return report(result, *cmd, *d, *out, *json, print_sweep_table);
       };
     });
   }

@@ -6,17 +6,23 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
+#include "kenyon/core/interrupt.hpp"
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/resources.hpp"
+#include "kenyon/ratenet/checkpoint.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/results.hpp"
+#include "provenance.hpp"
 
 namespace kenyon::cli {
 namespace {
@@ -38,11 +44,13 @@ struct common_options {
   bool json = false, plots = false, quiet = false;
   int threads = 0;
   std::uint64_t seed = 0;
+  const CLI::App* cmd = nullptr;  // the subcommand, for the provenance of its results
 
   bool figures() const { return plots && !out.empty(); }
 };
 
 void add_common_options(CLI::App* cmd, common_options& o) {
+  o.cmd = cmd;
   cmd->add_option("--connectome,-c", o.connectome,
                   "shipped name (larva, flyvis, hemibrain-mb) or file: edge list, Codex "
                   "connections, neuPrint adjacency, .npz, flyvis .json")
@@ -164,7 +172,9 @@ std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::strin
 
 // Prints the result (its JSON summary, or the terminal lines) and writes it under --out;
 // a numerical failure (the last line, or on stderr with --json) exits with 3.
-int finish(const common_options& o, const ratenet::result_base& r) {
+template <class result_type>
+int finish(const common_options& o, result_type&& r) {
+  r.provenance = provenance(*o.cmd);
   const auto s = o.out.empty() ? r.summary() : r.write(o.out);
   const int code = r.non_finite ? exit_numerical_failure : 0;
   if (o.json) {
@@ -182,6 +192,65 @@ int finish(const common_options& o, const ratenet::result_base& r) {
   std::printf("%s in %.2f s, peak memory %.0f MB\n", i.command.substr(4).c_str(), i.seconds,
               peak_rss_mb());
   if (!o.out.empty()) std::printf("results in %s\n", o.out.c_str());
+  return code;
+}
+
+// maximise and train stop between iterations or epochs on SIGINT or SIGTERM and continue
+// with --resume from DIR/checkpoint.json (only with --out).
+struct resume_options {
+  bool resume = false;
+  int save_every = 0;
+};
+
+void add_resume_options(CLI::App* cmd, resume_options& r, const std::string& units) {
+  cmd->add_option("--save-every", r.save_every,
+                  units + " between checkpoints under --out (0: only when stopped)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000000));
+  cmd->add_flag("--resume", r.resume,
+                "continue the run that SIGINT or SIGTERM stopped, from --out's checkpoint.json");
+}
+
+std::filesystem::path checkpoint_file(const common_options& o) {
+  return std::filesystem::path(o.out) / "checkpoint.json";
+}
+
+// Sets `control` (an actmax_control or train_control) to stop on a signal and save the
+// state under --out, and to continue from `saved`, read there, with --resume.
+template <class state_type, class control_type>
+void use_checkpoints(const common_options& o, const resume_options& r, control_type& control,
+                     std::optional<state_type>& saved,
+                     state_type (*from_json)(const nlohmann::json&)) {
+  if (r.resume && o.out.empty())
+    throw parameter_error("--resume", "needs --out, the stopped run's");
+  if (o.out.empty()) return;
+  const auto file = checkpoint_file(o);
+  const auto made_by = provenance(*o.cmd);
+  if (r.resume) {
+    remove_write_leftovers(o.out);
+    if (auto state = load_checkpoint(file, made_by))
+      saved = from_json(*state);
+    else
+      std::fprintf(stderr, "kenyon: no checkpoint in %s, starting from the beginning\n",
+                   o.out.c_str());
+  }
+  control.resume = saved ? &*saved : nullptr;
+  control.stop = stop_requested;
+  control.save_every = r.save_every;
+  control.save = [file, made_by](const state_type& s) {
+    save_checkpoint(file, made_by, ratenet::to_json(s));
+  };
+  catch_stop_signals();
+}
+
+// finish() for a run that may have saved checkpoints: the finished folder holds none.
+template <class result_type>
+int finish_resumable(const common_options& o, result_type&& r) {
+  const int code = finish(o, std::forward<result_type>(r));
+  if (!o.out.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove(checkpoint_file(o), ignored);
+  }
   return code;
 }
 
@@ -245,7 +314,7 @@ void add_maximise(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "maximise", "find the sensory input that drives target neurons (activation maximisation)");
   cmd->alias("maximize");
-  struct options : common_options {
+  struct options : common_options, resume_options {
     std::vector<std::string> targets;
     std::int64_t batch = 1;
     ratenet::actmax_params am;
@@ -287,6 +356,8 @@ void add_maximise(CLI::App* net, command& selected) {
       ->capture_default_str();
   cmd->add_option("--init", o->init, "initial input: random, guess, or an .npy file")
       ->capture_default_str();
+  o->save_every = 100;
+  add_resume_options(cmd, *o, "iterations");
   cmd->callback([o, &selected] {
     selected = [o] {
       const auto m = load_model(*o);
@@ -309,10 +380,15 @@ void add_maximise(CLI::App* net, command& selected) {
                                         std::to_string(m.net.num_layers()) + ")");
       }
       x.figures = o->figures();
+      std::optional<ratenet::actmax_state> saved;
+      use_checkpoints(*o, *o, x.control, saved, ratenet::actmax_state_from_json);
       auto bar = make_bar(*o, "maximise", static_cast<std::uint64_t>(x.params.num_iterations));
-      const auto r = ratenet::run_maximise(m, x, bar.get());
+      auto r = ratenet::run_maximise(m, x, bar.get());
       bar.reset();
-      return finish(*o, r);
+      if (r.optimised.stopped)
+        return report_stopped(r.optimised.iterations, x.params.num_iterations, "iterations",
+                              o->out);
+      return finish_resumable(*o, std::move(r));
     };
   });
 }
@@ -418,7 +494,7 @@ void add_gradients(CLI::App* net, command& selected) {
 void add_train(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "train", "fit per-cell-type slopes, biases and time constants to recorded activity");
-  struct options : common_options {
+  struct options : common_options, resume_options {
     std::string input, targets, loss = "mse";
     ratenet::train_params train;
     bool fixed_slopes = false, fixed_biases = false, fixed_divisive = false, fixed_tau = false;
@@ -444,6 +520,8 @@ void add_train(CLI::App* net, command& selected) {
   cmd->add_flag("--fixed-biases", o->fixed_biases, "do not train the biases");
   cmd->add_flag("--fixed-divisive", o->fixed_divisive, "do not train divisive strengths");
   cmd->add_flag("--fixed-tau", o->fixed_tau, "do not train the time constants");
+  o->save_every = 10;
+  add_resume_options(cmd, *o, "epochs");
   cmd->callback([o, &selected] {
     selected = [o] {
       auto m = load_model(*o);
@@ -461,10 +539,15 @@ void add_train(CLI::App* net, command& selected) {
       t.params.train_divisive_strength = !o->fixed_divisive;
       t.params.train_tau = !o->fixed_tau;
       t.figures = o->figures();
+      std::optional<ratenet::train_state> saved;
+      use_checkpoints(*o, *o, t.control, saved, ratenet::train_state_from_json);
       auto bar = make_bar(*o, "train", static_cast<std::uint64_t>(t.params.num_epochs));
-      const auto r = ratenet::run_train(m, t, bar.get());
+      auto r = ratenet::run_train(m, t, bar.get());
       bar.reset();
-      return finish(*o, r);
+      if (r.trained.stopped)
+        return report_stopped(static_cast<std::int64_t>(r.trained.history.loss.size()),
+                              t.params.num_epochs, "epochs", o->out);
+      return finish_resumable(*o, std::move(r));
     };
   });
 }

@@ -67,6 +67,18 @@ void write_folder_atomic(const std::filesystem::path& dir,
   clean_up();
 }
 
+void remove_write_leftovers(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> leftovers;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.find(".tmp-") != std::string::npos || name.starts_with(".kenyon-staging-"))
+      leftovers.push_back(entry.path());
+  }
+  for (const auto& p : leftovers) fs::remove_all(p, ec);
+}
+
 std::string trim(const std::string& s) {
   const auto first = s.find_first_not_of(" \t");
   if (first == std::string::npos) return {};

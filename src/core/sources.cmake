@@ -1,6 +1,8 @@
 target_sources(kenyon PRIVATE
+  core/checkpoint.cpp
   core/error.cpp
   core/files.cpp
+  core/interrupt.cpp
   core/npy.cpp
   core/numeric_status.cpp
   core/plot.cpp

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <exception>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "kenyon/core/error.hpp"
@@ -287,6 +288,7 @@ nlohmann::json to_json(const experiment_result& r) {
   j["wall_seconds"] = r.wall_seconds;
   j["status"] = to_string(r.status());
   if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
+  if (r.provenance.is_object()) j.update(r.provenance);
   j["notes"] = {
       {"accuracy",
        "log-likelihood classifier, class statistics fitted on the validation digits being "
@@ -392,28 +394,59 @@ summary summarise(const std::vector<double>& values) {
   return s;
 }
 
+nlohmann::json to_json(const sweep_run& r) {
+  return {{"train_per_class", r.train_per_class},
+          {"seed", r.seed},
+          {"accuracy", r.accuracy},
+          {"accuracy_thresholding", r.accuracy_thresholding},
+          {"accuracy_honest", r.accuracy_honest},
+          {"accuracy_naive", r.accuracy_naive},
+          {"nearest_neighbour", r.nearest_neighbour},
+          {"svm", r.svm}};
+}
+
+sweep_run sweep_run_from_json(const nlohmann::json& j) {
+  try {
+    return {j.at("train_per_class").get<int>(),      j.at("seed").get<std::uint64_t>(),
+            j.at("accuracy").get<double>(),          j.at("accuracy_thresholding").get<double>(),
+            j.at("accuracy_honest").get<double>(),   j.at("accuracy_naive").get<double>(),
+            j.at("nearest_neighbour").get<double>(), j.at("svm").get<double>()};
+  } catch (const nlohmann::json::exception& e) {
+    throw error(std::string("a sweep run's record: ") + e.what());
+  }
+}
+
 sweep_result run_sweep(const data::feature_set& features, const sweep_params& params,
-                       const model_params& model, progress_bar* progress) {
+                       const model_params& model, progress_bar* progress,
+                       const sweep_control* control) {
   const auto start = std::chrono::steady_clock::now();
   params.validate(features.per_class);
   struct task {
     std::size_t row;
     int seed_index;
   };
+  std::vector<std::vector<std::optional<sweep_run>>> results(
+      params.train_per_class.size(), std::vector<std::optional<sweep_run>>(params.seeds));
+  if (control)
+    for (const auto& run : control->done)
+      for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
+        if (run.train_per_class == params.train_per_class[r] && run.seed >= params.first_seed &&
+            run.seed - params.first_seed < static_cast<std::uint64_t>(params.seeds))
+          results[r][run.seed - params.first_seed] = run;
   std::vector<task> tasks;
   for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
-    for (int s = 0; s < params.seeds; ++s) tasks.push_back({r, s});
+    for (int s = 0; s < params.seeds; ++s)
+      if (!results[r][s]) tasks.push_back({r, s});
   // Longest runs first, for a better spread over the cores.
   std::stable_sort(tasks.begin(), tasks.end(), [&](const task& a, const task& b) {
     return params.train_per_class[a.row] > params.train_per_class[b.row];
   });
 
-  std::vector<std::vector<experiment_result>> results(params.train_per_class.size(),
-                                                      std::vector<experiment_result>(params.seeds));
   std::exception_ptr failure;
   const int threads = params.threads > 0 ? params.threads : omp_get_num_procs();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (control && control->stop && control->stop()) continue;
     try {
       experiment_params p = params.base;
       p.train_per_class = params.train_per_class[tasks[t].row];
@@ -422,10 +455,13 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
       run_options options;
       options.model = model;
       options.progress = progress;
-      auto r = run_experiment(features, p, options);
-      r.pre = {};
-      r.post = {};
-      results[tasks[t].row][tasks[t].seed_index] = std::move(r);
+      const auto r = run_experiment(features, p, options);
+      const sweep_run run{p.train_per_class, p.seed,           r.accuracy,
+                          r.accuracy_thresholding, r.accuracy_honest, r.accuracy_naive,
+                          r.nearest_neighbour, r.svm,          r.non_finite};
+      // A failed run is not kept for --resume: run again, it fails the same way.
+      if (control && control->finished && !run.non_finite) control->finished(run);
+      results[tasks[t].row][tasks[t].seed_index] = run;
     } catch (...) {
 #pragma omp critical
       if (!failure) failure = std::current_exception();
@@ -435,18 +471,23 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
 
   sweep_result out;
   out.params = params;
-  for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
+  for (const auto& row : results)
+    out.runs_done +=
+        static_cast<int>(std::count_if(row.begin(), row.end(), [](const auto& x) { return !!x; }));
+  out.stopped = out.runs_done < static_cast<int>(params.train_per_class.size()) * params.seeds;
+  for (std::size_t r = 0; r < params.train_per_class.size() && !out.stopped; ++r)
     for (int s = 0; s < params.seeds; ++s)
-      if (auto& bad = results[r][static_cast<std::size_t>(s)].non_finite) {
+      if (const auto& bad = results[r][static_cast<std::size_t>(s)]->non_finite) {
         if (!out.failed_runs++) {
           out.non_finite = bad;
           out.failed_train_per_class = params.train_per_class[r];
           out.failed_seed = params.first_seed + static_cast<std::uint64_t>(s);
         }
       }
-  for (std::size_t r = 0; r < params.train_per_class.size(); ++r) {
+  for (std::size_t r = 0; r < params.train_per_class.size() && !out.stopped; ++r) {
     std::vector<double> acc, thr, honest, naive, nn, svm;
-    for (const auto& x : results[r]) {
+    for (const auto& run : results[r]) {
+      const auto& x = *run;
       acc.push_back(x.accuracy);
       thr.push_back(x.accuracy_thresholding);
       honest.push_back(x.accuracy_honest);
@@ -493,6 +534,7 @@ nlohmann::json to_json(const sweep_result& s) {
     report["seed"] = s.failed_seed;
     j["non_finite"] = report;
   }
+  if (s.provenance.is_object()) j.update(s.provenance);
   j["rows"] = nlohmann::json::array();
   for (const auto& r : s.rows) {
     auto pair = [&](const char* name, const summary& v) {

@@ -104,7 +104,7 @@ double target_loss(const network& net, const target_activation& targets,
 actmax_result activation_maximisation(const network& net, const target_activation& targets,
                                       const actmax_params& params,
                                       std::optional<std::span<const float>> initial,
-                                      progress_bar* progress) {
+                                      progress_bar* progress, const actmax_control* control) {
   params.validate();
   const std::int64_t n = net.size(), batch = targets.batch_size;
   const int layers = net.num_layers();
@@ -145,9 +145,24 @@ actmax_result activation_maximisation(const network& net, const target_activatio
   std::vector<float> activations(streamed ? 0 : act_size), grad_a(streamed ? 0 : act_size),
       grad_x(input_size);
   std::vector<double> totals;
+  if (control && control->resume) {
+    const auto& saved = control->resume->partial;
+    if (saved.shape != result.shape || saved.input.size() != input_size)
+      throw error("activation maximisation: the saved state is for another input shape");
+    result = saved;
+    result.stopped = false;
+    optimiser.restore(control->resume->optimiser);
+    // The early-stopping window, summed as below.
+    for (std::size_t k = 0; k < result.target_loss.size(); ++k)
+      totals.push_back(result.target_loss[k] + result.in_reg[k] + result.out_reg[k]);
+    if (progress) progress->advance(static_cast<std::uint64_t>(result.iterations));
+  }
+  auto save = [&] {
+    if (control->save) control->save({result, optimiser.state()});
+  };
   const float theta = static_cast<float>(net.params().threshold);
   // Records where the optimisation stops on a value that is not finite.
-  const auto stop = [&](non_finite_report report, int it) {
+  const auto halt = [&](non_finite_report report, int it) {
     report.where = "actmax";
     report.step = it;
     if (report.neuron >= 0 && net.has_groups())
@@ -155,11 +170,16 @@ actmax_result activation_maximisation(const network& net, const target_activatio
           net.group_of()[static_cast<std::size_t>(report.neuron)])];
     result.non_finite = std::move(report);
   };
-  for (int it = 0; it < params.num_iterations; ++it) {
+  for (int it = result.iterations; it < params.num_iterations; ++it) {
+    if (control && control->stop && control->stop()) {
+      result.stopped = true;
+      save();
+      return result;
+    }
     const auto trajectory = net.record(
         {x, result.shape}, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
     if (trajectory.non_finite()) {
-      stop(*trajectory.non_finite(), it);
+      halt(*trajectory.non_finite(), it);
       break;
     }
     if (it % params.snapshot_every == 0) {
@@ -202,7 +222,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
       const char* names[] = {"target loss", "output regulariser", "input regulariser"};
       std::size_t k = 0;
       while (k < 2 && std::isfinite(parts[k])) ++k;
-      stop({.quantity = names[k], .value = parts[k]}, it);
+      halt({.quantity = names[k], .value = parts[k]}, it);
       break;
     }
     totals.push_back(total);
@@ -227,7 +247,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
                            })
             : net.backward(trajectory, grad_a);
     if (g.non_finite) {
-      stop(*g.non_finite, it);
+      halt(*g.non_finite, it);
       break;
     }
     for (std::size_t k = 0; k < input_size; ++k) grad_x[k] += g.input[k];
@@ -235,7 +255,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
       // (batch, sensory, layers): column t is added to the sensory neurons after layer t - 1.
       const auto per_item = static_cast<std::int64_t>(input_size) / batch;
       const auto sensory = at % per_item / layers;
-      stop({.quantity = "input gradient",
+      halt({.quantity = "input gradient",
             .neuron = net.sensory_indices()[static_cast<std::size_t>(sensory)],
             .batch = at / per_item,
             .value = grad_x[static_cast<std::size_t>(at)]},
@@ -259,6 +279,7 @@ actmax_result activation_maximisation(const network& net, const target_activatio
     optimiser.step(x, grad_x);
     ++result.iterations;
     if (progress) progress->advance(1);
+    if (control && control->save_every > 0 && result.iterations % control->save_every == 0) save();
   }
   for (auto& v : x) v = std::clamp(v, -1.0f, 1.0f);
   result.activations = net.forward({x, result.shape});

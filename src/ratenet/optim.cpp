@@ -1,6 +1,7 @@
 #include "kenyon/ratenet/optim.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "kenyon/core/error.hpp"
 
@@ -38,6 +39,16 @@ void adam<real>::step(std::span<real> param, std::span<const real> grad) {
     const real denom = std::sqrt(v_[i]) / c2 + eps;
     param[i] = param[i] + step_size * (m_[i] / denom);
   }
+}
+
+template <class real>
+void adam<real>::restore(const adam_state<real>& s) {
+  if (s.m.size() != m_.size() || s.v.size() != v_.size() || s.steps < 0)
+    throw error("adam: the saved state has " + std::to_string(s.m.size()) + " and " +
+                std::to_string(s.v.size()) + " moments, expected " + std::to_string(m_.size()));
+  m_ = s.m;
+  v_ = s.v;
+  step_ = s.steps;
 }
 
 template <class real>

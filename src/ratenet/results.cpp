@@ -243,6 +243,7 @@ nlohmann::json result_base::summary() const {
   s["peak_rss_mb"] = peak_rss_mb();
   s["status"] = to_string(status());
   if (non_finite) s["non_finite"] = to_json(*non_finite);
+  if (provenance.is_object()) s.update(provenance);
   return s;
 }
 
@@ -363,9 +364,11 @@ maximise_result run_maximise(const model& m, const maximise_options& o, progress
   const auto t0 = clock_type::now();
   r.optimised = activation_maximisation(
       net, r.targets, o.params,
-      initial ? std::optional<std::span<const float>>(*initial) : std::nullopt, progress);
+      initial ? std::optional<std::span<const float>>(*initial) : std::nullopt, progress,
+      &o.control);
   r.info.seconds = seconds_since(t0);
   const auto& a = r.optimised;
+  if (a.stopped) return r;
 
   // The target loss of the starting input (the first iteration's) and of the result.
   r.target_loss_start = a.target_loss.empty() ? 0.0 : a.target_loss.front();
@@ -440,8 +443,9 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
   training_result r;
   r.info = info_of(m, "train");
   const auto t0 = clock_type::now();
-  r.trained = train_model(net, in.view(), o.targets, o.params, progress);
+  r.trained = train_model(net, in.view(), o.targets, o.params, progress, &o.control);
   r.info.seconds = seconds_since(t0);
+  if (r.trained.stopped) return r;
   const auto& h = r.trained.history;
   r.details = {{"epochs", h.loss.size()},
                {"loss", to_string(o.params.loss)},

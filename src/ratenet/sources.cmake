@@ -1,7 +1,7 @@
 
 target_sources(kenyon PRIVATE ratenet/synthetic.cpp)
 target_sources(kenyon PRIVATE ratenet/inputs.cpp ratenet/guess.cpp)
-target_sources(kenyon PRIVATE ratenet/optim.cpp)
+target_sources(kenyon PRIVATE ratenet/optim.cpp ratenet/checkpoint.cpp)
 target_sources(kenyon PRIVATE ratenet/network.cpp ratenet/backward.cpp)
 # No fused multiply-add contraction: the forward step and its recomputation in the
 # backward pass then round identically, whatever the compiler inlines.

@@ -289,7 +289,7 @@ void train_params::validate() const {
 
 train_result train_model(network& net, const array_view<const float>& input_view,
                          std::span<const training_target> targets, const train_params& params,
-                         progress_bar* progress) {
+                         progress_bar* progress, const train_control* control) {
   params.validate();
   if (!net.has_groups())
     throw error(
@@ -406,9 +406,36 @@ train_result train_model(network& net, const array_view<const float>& input_view
   std::vector<float> activations(act_train), grad_a(act_train);
   std::vector<float> val_activations(static_cast<std::size_t>(val.shape[0] * n * layers));
   const float lambda = static_cast<float>(params.param_reg_lambda);
+  auto save = [&] {
+    if (!control->save) return;
+    train_state s{result.history, current, {}};
+    for (const auto& o : optimisers) s.optimisers.push_back(o.state());
+    control->save(s);
+  };
   try {
     if (params.train_biases) net.set_parameters(initial);
-    for (int epoch = 0; epoch < params.num_epochs; ++epoch) {
+    if (control && control->resume) {
+      const auto& saved = *control->resume;
+      const auto& p = saved.parameters;
+      if (p.divisive_strength.size() != current.divisive_strength.size() ||
+          p.tau_param.size() != current.tau_param.size() ||
+          p.slope.size() != current.slope.size() || p.raw_bias.size() != current.raw_bias.size() ||
+          saved.optimisers.size() != optimisers.size())
+        throw error("train_model: the saved state is for another network");
+      current = saved.parameters;  // refs point into current's vectors, which stay
+      for (std::size_t k = 0; k < optimisers.size(); ++k)
+        optimisers[k].restore(saved.optimisers[k]);
+      result.history = saved.history;
+      net.set_parameters(current);
+      if (progress) progress->advance(result.history.loss.size());
+    }
+    for (int epoch = static_cast<int>(result.history.loss.size()); epoch < params.num_epochs;
+         ++epoch) {
+      if (control && control->stop && control->stop()) {
+        result.stopped = true;
+        save();
+        break;
+      }
       const auto trajectory = net.record(
           train.view(), {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
       std::fill(grad_a.begin(), grad_a.end(), 0.0f);
@@ -490,6 +517,7 @@ train_result train_model(network& net, const array_view<const float>& input_view
       }
       result.history.val_loss.push_back(val_loss);
       if (progress) progress->advance(1);
+      if (control && control->save_every > 0 && (epoch + 1) % control->save_every == 0) save();
     }
   } catch (...) {
     net.set_parameters(original);

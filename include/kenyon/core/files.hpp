@@ -19,6 +19,10 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 void write_folder_atomic(const std::filesystem::path& dir,
                          const std::vector<std::pair<std::string, std::string>>& files);
 
+// Removes what writes above left in `dir` when the process was killed before they ended
+// (files named *.tmp-<pid>, folders named .kenyon-staging-<pid>), e.g. before a resume.
+void remove_write_leftovers(const std::filesystem::path& dir);
+
 // Strips leading and trailing spaces and tabs.
 std::string trim(const std::string& s);
 // ASCII lower case, for names compared without regard to case.

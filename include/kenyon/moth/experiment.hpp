@@ -3,6 +3,7 @@
 // compare with baselines) and sweeps over training-set sizes and seeds. The result
 // structs are what the CLI prints, what the files under --out hold, and what tests check.
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -56,6 +57,9 @@ struct experiment_result {
   // there, and the accuracies, classifications and baselines were not computed.
   std::optional<non_finite_report> non_finite;
   numeric_status status() const { return status_of(non_finite); }
+  // How the run was made (kenyon version, command line, configuration), set by the
+  // command-line tool and merged into to_json; null: not recorded.
+  nlohmann::json provenance;
 };
 
 struct run_options {
@@ -114,6 +118,31 @@ struct sweep_result {
   std::uint64_t failed_seed = 0;
   std::optional<non_finite_report> non_finite;
   numeric_status status() const { return status_of(non_finite); }
+  nlohmann::json provenance;  // as experiment_result's
+  // sweep_control::stop ended the sweep before every run was done: no rows.
+  bool stopped = false;
+  int runs_done = 0;  // of train_per_class.size() x seeds, counting resumed ones
+};
+
+// What a sweep keeps of one finished run, to summarise its row from.
+struct sweep_run {
+  int train_per_class = 0;
+  std::uint64_t seed = 0;
+  double accuracy = 0, accuracy_thresholding = 0, accuracy_honest = 0, accuracy_naive = 0;
+  double nearest_neighbour = 0, svm = 0;
+  std::optional<non_finite_report> non_finite;  // the run stopped on a NaN or infinity
+};
+
+nlohmann::json to_json(const sweep_run& run);
+// Throws kenyon::error for an object to_json did not write.
+sweep_run sweep_run_from_json(const nlohmann::json& j);
+
+// Stopping and continuing a sweep; all optional. Results do not depend on which runs were
+// resumed: each run's seeds come from its own (sample count, seed) alone.
+struct sweep_control {
+  std::vector<sweep_run> done;  // runs of a stopped sweep, not run again
+  std::function<bool()> stop;   // polled before each run; true skips the runs not started
+  std::function<void(const sweep_run&)> finished;  // as each run ends, from any thread
 };
 
 summary summarise(const std::vector<double>& values);
@@ -121,7 +150,8 @@ summary summarise(const std::vector<double>& values);
 // Runs every (sample count, seed) pair, in parallel over params.threads; results do not
 // depend on the thread count.
 sweep_result run_sweep(const data::feature_set& features, const sweep_params& params,
-                       const model_params& model = {}, progress_bar* progress = nullptr);
+                       const model_params& model = {}, progress_bar* progress = nullptr,
+                       const sweep_control* control = nullptr);
 
 nlohmann::json to_json(const sweep_result& result);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kenyon/ratenet/network.hpp"
+#include "kenyon/ratenet/optim.hpp"
 #include "kenyon/ratenet/target.hpp"
 
 namespace kenyon {
@@ -57,6 +58,25 @@ struct actmax_result {
   // iteration); the optimisation stopped there, before that iteration's update.
   std::optional<non_finite_report> non_finite;
   numeric_status status() const { return status_of(non_finite); }
+  // The run ended because actmax_control::stop asked it to: `input` is not yet clamped and
+  // there are no activations; the saved state continues it.
+  bool stopped = false;
+};
+
+// Where a run stands between two iterations: the result so far (the unclamped input, the
+// losses, snapshots and iteration count) and Adam's state. Continuing from it does the same
+// floating-point operations as a run that was never stopped.
+struct actmax_state {
+  actmax_result partial;
+  adam_state<float> optimiser;
+};
+
+// Stopping, saving and continuing a run; all optional (by default a run goes to its end).
+struct actmax_control {
+  const actmax_state* resume = nullptr;  // continue this run instead of starting anew
+  std::function<bool()> stop;            // polled before each iteration; true ends the run (saved)
+  int save_every = 0;                    // iterations between calls of save (0: only when stopped)
+  std::function<void(const actmax_state&)> save;
 };
 
 // The target loss activation_maximisation reports, for (batch, N, L) activations: per batch
@@ -69,10 +89,12 @@ double target_loss(const network& net, const target_activation& targets,
 // Runs Adam on the input. `initial` (batch, sensory, num_layers) is used if given, otherwise
 // the input starts uniform in [0, 1) from params.seed. Stops at the first state, loss or
 // gradient that is not a finite number and reports it in the result's non_finite. Throws
-// kenyon::error for targets out of range or an initial input of the wrong size.
+// kenyon::error for targets out of range or an initial input (or a state to resume) of the
+// wrong size.
 actmax_result activation_maximisation(const network& net, const target_activation& targets,
                                       const actmax_params& params = {},
                                       std::optional<std::span<const float>> initial = {},
-                                      progress_bar* progress = nullptr);
+                                      progress_bar* progress = nullptr,
+                                      const actmax_control* control = nullptr);
 
 }  // namespace kenyon::ratenet

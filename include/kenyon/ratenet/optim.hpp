@@ -17,6 +17,13 @@ struct adam_params {
   void validate() const;
 };
 
+// Adam's moments and step count: what a stopped run saves to continue exactly.
+template <class real>
+struct adam_state {
+  std::vector<real> m, v;
+  int steps = 0;
+};
+
 // Adam over one flat parameter vector (first and second moments kept here).
 template <class real>
 class adam {
@@ -25,6 +32,9 @@ class adam {
   // One step: param -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
   void step(std::span<real> param, std::span<const real> grad);
   int steps_taken() const { return step_; }
+  adam_state<real> state() const { return {m_, v_, step_}; }
+  // Continues from a saved state; throws kenyon::error if its sizes do not match.
+  void restore(const adam_state<real>& s);
 
  private:
   adam_params params_;

@@ -51,6 +51,9 @@ struct result_base {
   // last terminal line gives the message. The kenyon CLI exits with 3.
   std::optional<non_finite_report> non_finite;
   numeric_status status() const { return status_of(non_finite); }
+  // How the result was made (kenyon version, command line, configuration), set by the
+  // command-line tool and merged into the summary; null: not recorded.
+  nlohmann::json provenance;
 
   // The JSON summary: command, connectome {name, neurons, connections, sensory,
   // load_seconds}, layers, network_seconds, seconds, threads and peak_rss_mb (of the
@@ -107,6 +110,9 @@ struct maximise_options {
   enum class start { random, guess } init = start::random;
   std::optional<input_array> initial;  // overrides init when given
   bool figures = false;
+  // Stopping, saving and resuming (actmax.hpp). A stopped run returns right away with
+  // optimised.stopped set and nothing else filled in.
+  actmax_control control;
 };
 
 struct maximise_result : result_base {
@@ -130,6 +136,9 @@ struct train_options {
   std::vector<training_target> targets;
   train_params params;
   bool figures = false;
+  // Stopping, saving and resuming (train.hpp). A stopped run returns right away with
+  // trained.stopped set and nothing else filled in.
+  train_control control;
 };
 
 struct training_result : result_base {

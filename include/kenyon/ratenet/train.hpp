@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kenyon/ratenet/network.hpp"
+#include "kenyon/ratenet/optim.hpp"
 
 namespace kenyon {
 class progress_bar;
@@ -125,6 +126,26 @@ struct train_result {
   int skipped_steps = 0;
   std::optional<non_finite_report> non_finite;
   numeric_status status() const { return status_of(non_finite); }
+  // train_control::stop ended training early: the history so far, the parameters reached.
+  bool stopped = false;
+};
+
+// Where training stands between two epochs: the history (one entry per epoch done), the
+// parameters reached and Adam's state per parameter tensor (divisive strengths, tau,
+// slopes, raw biases). Continuing from it does the same floating-point operations as
+// training that was never stopped.
+struct train_state {
+  train_history history;
+  group_parameters<float> parameters;
+  std::vector<adam_state<float>> optimisers;
+};
+
+// Stopping, saving and continuing training; all optional, as actmax_control.
+struct train_control {
+  const train_state* resume = nullptr;  // continue from this state (same inputs and params)
+  std::function<bool()> stop;           // polled before each epoch; true ends training (saved)
+  int save_every = 0;                   // epochs between calls of save (0: only when stopped)
+  std::function<void(const train_state&)> save;
 };
 
 // Trains the network's per-group parameters on `inputs` (batch, sensory, steps) towards
@@ -155,6 +176,6 @@ struct train_result {
 // inputs: (batch, sensory, steps), or (sensory, steps) for one batch item.
 train_result train_model(network& net, const array_view<const float>& inputs,
                          std::span<const training_target> targets, const train_params& params = {},
-                         progress_bar* progress = nullptr);
+                         progress_bar* progress = nullptr, const train_control* control = nullptr);
 
 }  // namespace kenyon::ratenet

@@ -22,17 +22,23 @@ asan)
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -fno-sanitize-recover=undefined" >/dev/null
   cmake --build "$dir" -j "$jobs"
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-  # The C++ tests (and the CLI they run) with leak detection on.
+  # The C++ tests (and the CLI they run) with leak detection on. Both halves run even when
+  # the first fails, so that one report shows every finding.
+  status=0
   ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
-    ctest --test-dir "$dir" --output-on-failure -j "$jobs" -E '^python\.'
+    ctest --test-dir "$dir" --output-on-failure -j "$jobs" -E '^python\.' || status=$?
   # The Python tests load the ASan-built extension into Debian's uninstrumented python3. The
   # ASan runtime must be the first library loaded, so it is preloaded (GCC's libasan, the one
-  # the extension is linked against). Leak detection is off for these: the interpreter and
+  # the extension is linked against), and libstdc++ with it: python3 does not link it, and
+  # ASan's __cxa_throw interceptor must find the real one at start-up, or the first C++
+  # exception aborts the interpreter. Leak detection is off for these: the interpreter and
   # numpy keep allocations until exit by design, which LeakSanitizer would report as leaks of
   # Python rather than of kenyon (kenyon's own leaks are caught by the C++ tests above, which
   # run the same library). The CLI the Python tests start inherits the preload; harmless.
-  LD_PRELOAD="$(gcc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0 \
-    ctest --test-dir "$dir" --output-on-failure -j "$jobs" -R '^python\.'
+  LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libstdc++.so)" \
+    ASAN_OPTIONS=detect_leaks=0 \
+    ctest --test-dir "$dir" --output-on-failure -j "$jobs" -R '^python\.' || status=$?
+  exit "$status"
   ;;
 tsan)
   dir=build-tsan

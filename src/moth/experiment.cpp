@@ -456,9 +456,10 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
       options.model = model;
       options.progress = progress;
       const auto r = run_experiment(features, p, options);
-      const sweep_run run{p.train_per_class, p.seed,           r.accuracy,
-                          r.accuracy_thresholding, r.accuracy_honest, r.accuracy_naive,
-                          r.nearest_neighbour, r.svm,          r.non_finite};
+      const sweep_run run{
+          p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
+          r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
+          r.non_finite};
       // A failed run is not kept for --resume: run again, it fails the same way.
       if (control && control->finished && !run.non_finite) control->finished(run);
       results[tasks[t].row][tasks[t].seed_index] = run;

@@ -7,41 +7,17 @@
 #include "kenyon/moth/network.hpp"
 #include "kenyon/moth/protocol.hpp"
 #include "kenyon/moth/simulate.hpp"
+#include "moth_fixtures.hpp"
 #include "seed.hpp"
 
 namespace kenyon::moth {
 namespace {
 
-// Ten classes of four synthetic digits, 85 non-negative features summing to 6 each, like
-// the preprocessed MNIST digits.
-data::feature_set synthetic_features() {
-  data::feature_set f;
-  f.num_classes = 10;
-  f.per_class = 4;
-  f.num_features = 85;
-  std::mt19937 gen(kenyon::test::test_seed(7));
-  std::uniform_real_distribution<float> u(0, 1);
-  f.values.resize(10 * 4 * 85);
-  for (int d = 0; d < 40; ++d) {
-    float sum = 0;
-    for (int j = 0; j < 85; ++j) sum += f.values[d * 85 + j] = u(gen) < 0.3f ? u(gen) : 0.0f;
-    for (int j = 0; j < 85; ++j) f.values[d * 85 + j] *= 6 / sum;
-  }
-  return f;
-}
-
-protocol short_protocol() {
-  std::vector<std::vector<int>> baseline(10, {0}), validation(10, {3});
-  std::vector<std::pair<int, int>> training;
-  for (int c = 0; c < 10; ++c) training.emplace_back(c, 1 + c % 2);
-  return make_protocol(baseline, training, validation);
-}
-
 TEST(moth_feature_view, simulates_exactly_as_the_owning_set) {
-  const auto features = synthetic_features();
+  const auto features = kenyon::test::synthetic_moth_features(kenyon::test::test_seed(7));
   const model_params params;
   const auto moth = make_network(params, 85, 3);
-  const auto proto = short_protocol();
+  const auto proto = kenyon::test::short_moth_protocol();
   simulation_options options;
   options.seed = 5;
   const auto owned = simulate(moth, proto, features, params, options);
@@ -62,10 +38,10 @@ TEST(moth_feature_view, simulates_exactly_as_the_owning_set) {
 }
 
 TEST(moth_feature_view, refuses_views_that_do_not_fit) {
-  const auto features = synthetic_features();
+  const auto features = kenyon::test::synthetic_moth_features(kenyon::test::test_seed(7));
   const model_params params;
   const auto moth = make_network(params, 85, 3);
-  const auto proto = short_protocol();
+  const auto proto = kenyon::test::short_moth_protocol();
   // Too few digits for the protocol, too few features for the moth, no values at all.
   EXPECT_THROW(simulate(moth, proto, data::feature_view{10, 2, 85, features.values.data()}, params),
                parameter_error);

@@ -21,6 +21,7 @@
 #include "kenyon/ratenet/network.hpp"
 #include "kenyon/ratenet/results.hpp"
 #include "kenyon/ratenet/train.hpp"
+#include "moth_fixtures.hpp"
 #include "reference_case.hpp"
 #include "require.hpp"
 
@@ -365,34 +366,11 @@ TEST(numeric_guards, train_names_the_layer_neuron_and_batch_item_of_a_nan_gradie
 namespace moth {
 namespace {
 
-data::feature_set synthetic_features() {
-  data::feature_set f;
-  f.num_classes = 10;
-  f.per_class = 4;
-  f.num_features = 85;
-  std::mt19937 gen(11);
-  std::uniform_real_distribution<float> u(0, 1);
-  f.values.resize(10 * 4 * 85);
-  for (int d = 0; d < 40; ++d) {
-    float sum = 0;
-    for (int j = 0; j < 85; ++j) sum += f.values[d * 85 + j] = u(gen) < 0.3f ? u(gen) : 0.0f;
-    for (int j = 0; j < 85; ++j) f.values[d * 85 + j] *= 6 / sum;
-  }
-  return f;
-}
-
-protocol short_protocol() {
-  std::vector<std::vector<int>> baseline(10, {0}), validation(10, {3});
-  std::vector<std::pair<int, int>> training;
-  for (int c = 0; c < 10; ++c) training.emplace_back(c, 1 + c % 2);
-  return make_protocol(baseline, training, validation);
-}
-
 TEST(numeric_guards, moth_names_the_step_population_and_neuron_where_rates_blow_up) {
   const model_params params;
   auto moth = make_network(params, 85, 3);
-  const auto proto = short_protocol();
-  const auto features = synthetic_features();
+  const auto proto = kenyon::test::short_moth_protocol();
+  const auto features = kenyon::test::synthetic_moth_features(11);
   EXPECT_FALSE(simulate(moth, proto, features, params).non_finite);
   // Readout neuron 3 gets K->E weights so large that its input overflows at once (every
   // Kenyon cell starts at rate 1).

@@ -213,15 +213,14 @@ def collect_stats(sim_results, exp_params, class_labels, show_time_plots, show_a
             rel_median_all = (post_median - pre_median - post_heb_mean) / pre_median
             rel_median = rel_median_all / rel_median_all[min(en, rel_median_all.size - 1)]
         if show_acc_plots:
-            from .show_figs import show_acc
+            from .show_figs import _save, show_acc
 
             fig = show_acc(pre_sa, post_sa, en, pre_mean, pre_median, stats["pre_std"],
                            post_sa + 0.25, post_mean, post_median, stats["post_std"], labels,
                            pre_heb_mean, pre_heb_std, post_heb_mean, post_heb_std, pc_mean,
                            screen_size)
             if images_folder:
-                os.makedirs(images_folder, exist_ok=True)
-                fig.savefig(os.path.join(images_folder, f"{images_filename}_en{en}.png"), dpi=100)
+                _save(fig, os.path.join(images_folder, f"{images_filename}_en{en}.png"))
             import matplotlib.pyplot as plt
 
             plt.close(fig)
@@ -253,7 +252,7 @@ def collect_stats(sim_results, exp_params, class_labels, show_time_plots, show_a
     if show_time_plots:
         import matplotlib.pyplot as plt
 
-        from .show_figs import show_timecourse
+        from .show_figs import _save, show_timecourse
 
         fig = None
         for en in range(n_en):
@@ -264,8 +263,6 @@ def collect_stats(sim_results, exp_params, class_labels, show_time_plots, show_a
                             stim_starts, which_class)
             if en % 3 == 2 or en == n_en - 1:
                 if images_folder:
-                    os.makedirs(images_folder, exist_ok=True)
-                    fig.savefig(os.path.join(images_folder,
-                                             f"{images_filename}_en_timecourses{en}.png"), dpi=100)
+                    _save(fig, os.path.join(images_folder, f"{images_filename}_en_timecourses{en}.png"))
                 plt.close(fig)
     return results

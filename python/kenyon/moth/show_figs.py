@@ -22,12 +22,21 @@ def _plt():
 
 
 def _save(fig, filename, dpi=100):
+    """Saves `fig` as `filename` (its extension gives the format) through a temporary file
+    renamed into place, so that an interrupted save never leaves half a picture."""
     if not filename:
         return
     folder = os.path.dirname(filename)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    fig.savefig(filename, dpi=dpi)
+    fmt = os.path.splitext(filename)[1].lstrip(".") or "png"
+    temporary = f"{filename}.tmp-{os.getpid()}"
+    try:
+        fig.savefig(temporary, dpi=dpi, format=fmt)
+        os.replace(temporary, filename)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
 
 
 def _filename(name):

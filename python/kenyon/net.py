@@ -14,6 +14,9 @@ For connectome_interpreter's API, see ``kenyon.activation_maximisation``.
 """
 from __future__ import annotations
 
+import functools
+import inspect
+import json
 import os
 from typing import Optional, Sequence
 
@@ -22,10 +25,38 @@ import numpy as np
 from . import _core
 from .connectome import Connectome
 from ._check import error, named_values, texts
+from ._core import __version__
 
 __all__ = ["Model"]
 
 _rn = _core.ratenet
+
+
+def _plain(value):
+    """An argument as JSON can hold it: arrays by their shape and type, not their values."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {list(value.shape)} ({value.dtype})"
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _recorded(method):
+    """Keeps the call's arguments (defaults included) for the provenance of its result."""
+    signature = inspect.signature(method)
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        self._call = (method.__name__, {k: v for k, v in bound.arguments.items() if k != "self"})
+        return method(self, *args, **kwargs)
+
+    return call
 
 
 class Model:
@@ -58,6 +89,10 @@ class Model:
         p.bias_by_group = named_values(group_bias, "group_bias")
         p.tau_by_group = named_values(group_tau, "group_tau")
         self.connectome = connectome
+        self._options = {"connectome": connectome.name, "layers": layers, "sensory": texts(sensory, "sensory"),
+                         "kind": kind, "threshold": threshold, "slope": slope, "bias": bias, "tau": tau,
+                         "group_slope": p.slope_by_group, "group_bias": p.bias_by_group,
+                         "group_tau": p.tau_by_group, "groups": bool(groups)}
         self._model = _rn.Model(connectome._core, texts(sensory, "sensory"), p, bool(groups))
 
     @property
@@ -82,12 +117,19 @@ class Model:
             raise error("input", "contains NaN or infinity")
         return a
 
-    @staticmethod
-    def _finish(result, out):
+    def _finish(self, result, out):
+        """Records how the result was made (kenyon's version, the call and every argument,
+        seed included, as the CLI records its configuration), then writes it under ``out``."""
+        name, arguments = self._call
+        configuration = {**self._options, **{k: _plain(v) for k, v in arguments.items() if k != "out"}}
+        result.set_provenance(json.dumps({"kenyon_version": __version__,
+                                          "python_call": f"kenyon.net.Model.{name}",
+                                          "configuration": configuration}))
         if out is not None:
             result.write(os.fspath(out))
         return result
 
+    @_recorded
     def forward(self, input=None, stimulus: Sequence[str] = (), batch: int = 1,
                 clamp: Sequence[str] = (), show: Sequence[str] = (), plots: bool = False,
                 out=None):
@@ -98,6 +140,7 @@ class Model:
                             bool(plots and out is not None))
         return self._finish(r, out)
 
+    @_recorded
     def maximise(self, target: Sequence[str], batch: int = 1, iterations: int = 50,
                  learning_rate: float = 0.1, in_reg: float = 0.01, out_reg: float = 0.01,
                  reg: str = "mean", early_stopping: bool = True,
@@ -125,6 +168,7 @@ class Model:
 
     maximize = maximise
 
+    @_recorded
     def train(self, input, targets, epochs: int = 100, learning_rate: float = 0.01,
               param_reg: float = 0.01, train_fraction: float = 0.8, loss: str = "mse",
               train_slopes: bool = True, train_biases: bool = True,
@@ -143,6 +187,7 @@ class Model:
                               bool(train_tau), int(seed), bool(plots and out is not None))
         return self._finish(r, out)
 
+    @_recorded
     def saliency(self, target: Sequence[str], input=None, stimulus: Sequence[str] = (),
                  batch: int = 1, method: str = "vanilla", normalize: bool = False,
                  plots: bool = False, out=None):
@@ -152,6 +197,7 @@ class Model:
                              bool(plots and out is not None))
         return self._finish(r, out)
 
+    @_recorded
     def gradients(self, target: Sequence[str], monitor: Sequence[str], input=None,
                   stimulus: Sequence[str] = (), batch: int = 1,
                   monitor_layers: Sequence[int] = (), method: str = "vanilla",
@@ -163,6 +209,7 @@ class Model:
                               bool(normalize_per_layer), bool(plots and out is not None))
         return self._finish(r, out)
 
+    @_recorded
     def paths(self, input=None, stimulus: Sequence[str] = (), batch: int = 1,
               activation_threshold: float = 0, connectivity_threshold: float = 0,
               high_ram: bool = True, by_neuron: bool = False, ngl_source: str = "",
@@ -173,6 +220,7 @@ class Model:
                           bool(high_ram), bool(by_neuron), str(ngl_source), str(ngl_base))
         return self._finish(r, out)
 
+    @_recorded
     def guess(self, target: Sequence[str], longest_path: int = 5, plots: bool = False,
               out=None):
         """``kenyon net guess``: the linear guess of the input that drives the targets."""

@@ -82,6 +82,12 @@ void register_ratenet_results(py::module_& parent) {
             return to_python(s);
           },
           py::arg("dir"), doc("ratenet::result_base.write"))
+      .def(
+          "set_provenance",
+          [](result_base& r, const std::string& json_text) {
+            r.provenance = nlohmann::json::parse(json_text);
+          },
+          py::arg("json_text"), "how the result was made, merged into its summary (JSON text)")
       .def_readonly("lines", &result_base::lines)
       .def_property_readonly("status", [](const result_base& r) { return to_string(r.status()); })
       .def_property_readonly("non_finite",

@@ -9,11 +9,11 @@ from conftest import seeded
 import kenyon
 import kenyon.datasets as kd
 
-# Fields that legitimately differ between two runs of the same computation, and how the CLI
-# was invoked (which Python's results do not record).
+# Fields that legitimately differ between two runs of the same computation, and how the run
+# was invoked (the CLI's command line, Python's call).
 TIMINGS = {"load_seconds", "network_seconds", "seconds", "peak_rss_mb", "wall_seconds",
            "iterations_per_second", "kenyon_version", "working_directory", "command_line",
-           "configuration"}
+           "configuration", "python_call"}
 
 
 def without_timings(value):
@@ -57,6 +57,14 @@ def test_maximise_writes_what_the_cli_writes(tmp_path, cli, larva):
                        init="guess", plots=True, out=tmp_path / "py")
     names = same_folders(tmp_path / "cli", tmp_path / "py")
     assert "optimised_input.npy" in names and any(n.endswith(".svg") for n in names)
+    # What made the files: kenyon's version, the call, every argument and model option.
+    made = json.loads((tmp_path / "py" / "summary.json").read_text())
+    assert made["kenyon_version"] == kenyon.__version__
+    assert made["python_call"] == "kenyon.net.Model.maximise"
+    config = made["configuration"]
+    assert (config["seed"], config["iterations"], config["batch"], config["init"]) == (7, 15, 2, "guess")
+    assert (config["connectome"], config["layers"], config["group_bias"]) == ("larva", 5, {"KC": 0.05})
+    assert config["target"] == ["MBON:4=1.0", "1/KC:2=0.5"] and config["n_runs"] == 10
     assert np.array_equal(np.load(tmp_path / "cli" / "optimised_input.npy"), r.input)
     summary = r.summary()
     assert summary["command"] == "net maximise"

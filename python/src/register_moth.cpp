@@ -519,6 +519,12 @@ void register_moth(py::module_& m) {
                              })
       .def("to_json", [](const experiment_result& r) { return to_json(r).dump(2); })
       .def(
+          "set_provenance",
+          [](experiment_result& r, const std::string& json_text) {
+            r.provenance = nlohmann::json::parse(json_text);
+          },
+          py::arg("json_text"), "how the result was made, merged into its JSON (JSON text)")
+      .def(
           "write",
           [](const experiment_result& r, const std::string& dir) {
             py::gil_scoped_release release;
@@ -545,6 +551,12 @@ void register_moth(py::module_& m) {
   py::class_<sweep_result>(mo, "SweepResult", doc("moth::sweep_result"))
       .def_readonly("wall_seconds", &sweep_result::wall_seconds)
       .def("to_json", [](const sweep_result& r) { return to_json(r).dump(2); })
+      .def(
+          "set_provenance",
+          [](sweep_result& r, const std::string& json_text) {
+            r.provenance = nlohmann::json::parse(json_text);
+          },
+          py::arg("json_text"), "how the result was made, merged into its JSON (JSON text)")
       .def(
           "write",
           [](const sweep_result& r, const std::string& dir) {

@@ -24,6 +24,15 @@ def _check_out(out):
     return out
 
 
+def _record(result, name, **arguments):
+    """Records kenyon's version, the call and its arguments (seed included) in the result's
+    JSON and results.json, as the CLI records its configuration."""
+    configuration = {k: (os.fspath(v) if isinstance(v, os.PathLike) else v) for k, v in arguments.items()}
+    result.set_provenance(json.dumps({"kenyon_version": _core.__version__,
+                                      "python_call": f"kenyon.moth.{name}",
+                                      "configuration": configuration}))
+
+
 def _experiment_params(train_per_class, sniffs, val_per_class, seed, compat):
     p = _core.moth.ExperimentParams()
     for name, value in (("train_per_class", train_per_class), ("sniffs", sniffs),
@@ -55,6 +64,8 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
     out = _check_out(out)
     r = _core.moth.run_experiment(p, dataset, None if data_dir is None else os.fspath(data_dir),
                                   keep_trace=out is not None)
+    _record(r, "run", train_per_class=train_per_class, sniffs=sniffs, val_per_class=val_per_class,
+            seed=seed, compat=compat, dataset=dataset, data_dir=data_dir)
     d = json.loads(r.to_json())
     # A run stopped by a NaN or infinity has no accuracies to write (as the CLI, exit 3).
     if warn_non_finite(d.get("non_finite"), " (the run stopped there; nothing written)"):
@@ -85,6 +96,9 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
     out = _check_out(out)
     r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,
                              None if data_dir is None else os.fspath(data_dir))
+    _record(r, "sweep", train_per_class=counts, seeds=seeds, first_seed=first_seed, sniffs=sniffs,
+            val_per_class=val_per_class, compat=compat, threads=threads, dataset=dataset,
+            data_dir=data_dir)
     d = json.loads(r.to_json())
     # Runs stopped by a NaN or infinity: warn, write nothing (as the CLI, exit 3).
     report = d.get("non_finite")

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
+
+#include "kenyon/core/error.hpp"
 
 namespace kenyon {
 namespace {
@@ -64,6 +67,41 @@ nlohmann::json to_json(const non_finite_report& r) {
   if (!r.cell_type.empty()) j["cell_type"] = r.cell_type;
   j["message"] = r.message();
   return j;
+}
+
+non_finite_report non_finite_report_from_json(const nlohmann::json& j) {
+  const auto text = [&](const char* key) {
+    if (!j.contains(key) || !j[key].is_string())
+      throw error(std::string("numerical failure report: no text '") + key + "'");
+    return j[key].get<std::string>();
+  };
+  const auto whole = [&](const char* key) -> std::int64_t {
+    if (!j.contains(key)) return -1;
+    if (!j[key].is_number_integer() || j[key].get<std::int64_t>() < 0)
+      throw error(std::string("numerical failure report: '") + key +
+                  "' is not a non-negative integer");
+    return j[key].get<std::int64_t>();
+  };
+  if (!j.is_object()) throw error("numerical failure report: not a JSON object");
+  non_finite_report r;
+  r.where = text("where");
+  r.quantity = text("quantity");
+  const auto value = text("value");
+  if (value == "nan")
+    r.value = std::numeric_limits<double>::quiet_NaN();
+  else if (value == "inf" || value == "-inf")
+    r.value = (value == "inf" ? 1 : -1) * std::numeric_limits<double>::infinity();
+  else
+    throw error("numerical failure report: value '" + value + "' is not nan, inf or -inf");
+  r.step = whole("step");
+  const auto layer = whole("layer");
+  if (layer > std::numeric_limits<int>::max())
+    throw error("numerical failure report: layer out of range");
+  r.layer = static_cast<int>(layer);
+  r.neuron = whole("neuron");
+  r.batch = whole("batch");
+  if (j.contains("cell_type")) r.cell_type = text("cell_type");
+  return r;
 }
 
 std::int64_t first_non_finite(std::span<const float> values) { return find_first(values); }

@@ -53,15 +53,18 @@ nlohmann::json to_json(const train_state& s) {
   nlohmann::json optimisers = nlohmann::json::array();
   for (const auto& o : s.optimisers)
     optimisers.push_back({{"m", exact_array(o.m)}, {"v", exact_array(o.v)}, {"steps", o.steps}});
-  return {{"loss", exact_array(h.loss)},
-          {"activation_loss", exact_array(h.activation_loss)},
-          {"param_reg_loss", exact_array(h.param_reg_loss)},
-          {"val_loss", exact_array(h.val_loss)},
-          {"divisive_strength", exact_array(p.divisive_strength)},
-          {"tau_param", exact_array(p.tau_param)},
-          {"slope", exact_array(p.slope)},
-          {"raw_bias", exact_array(p.raw_bias)},
-          {"optimisers", optimisers}};
+  nlohmann::json j = {{"loss", exact_array(h.loss)},
+                      {"activation_loss", exact_array(h.activation_loss)},
+                      {"param_reg_loss", exact_array(h.param_reg_loss)},
+                      {"val_loss", exact_array(h.val_loss)},
+                      {"divisive_strength", exact_array(p.divisive_strength)},
+                      {"tau_param", exact_array(p.tau_param)},
+                      {"slope", exact_array(p.slope)},
+                      {"raw_bias", exact_array(p.raw_bias)},
+                      {"optimisers", optimisers},
+                      {"skipped_steps", s.skipped_steps}};
+  if (s.non_finite) j["non_finite"] = to_json(*s.non_finite);
+  return j;
 }
 
 train_state train_state_from_json(const nlohmann::json& j) {
@@ -91,6 +94,15 @@ train_state train_state_from_json(const nlohmann::json& j) {
   const auto n = h.loss.size();
   if (h.activation_loss.size() != n || h.param_reg_loss.size() != n || h.val_loss.size() != n)
     throw error("training checkpoint: the loss histories have different lengths");
+  // Written since skipped steps are counted; an older checkpoint has none.
+  if (const auto skipped = field("skipped_steps"); !skipped.is_null()) {
+    if (!skipped.is_number_integer() || skipped.get<std::int64_t>() < 0 ||
+        skipped.get<std::int64_t>() > static_cast<std::int64_t>(n))
+      throw error("training checkpoint: 'skipped_steps' is not a count of the epochs done");
+    s.skipped_steps = skipped.get<int>();
+  }
+  if (const auto report = field("non_finite"); !report.is_null())
+    s.non_finite = non_finite_report_from_json(report);
   return s;
 }
 

@@ -408,7 +408,7 @@ train_result train_model(network& net, const array_view<const float>& input_view
   const float lambda = static_cast<float>(params.param_reg_lambda);
   auto save = [&] {
     if (!control->save) return;
-    train_state s{result.history, current, {}};
+    train_state s{result.history, current, {}, result.skipped_steps, result.non_finite};
     for (const auto& o : optimisers) s.optimisers.push_back(o.state());
     control->save(s);
   };
@@ -426,6 +426,8 @@ train_result train_model(network& net, const array_view<const float>& input_view
       for (std::size_t k = 0; k < optimisers.size(); ++k)
         optimisers[k].restore(saved.optimisers[k]);
       result.history = saved.history;
+      result.skipped_steps = saved.skipped_steps;
+      result.non_finite = saved.non_finite;
       net.set_parameters(current);
       if (progress) progress->advance(result.history.loss.size());
     }

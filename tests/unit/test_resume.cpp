@@ -139,6 +139,47 @@ TEST(resume, training_stopped_saved_and_resumed_is_bit_identical) {
   EXPECT_EQ(r.parameters.divisive_strength, whole.parameters.divisive_strength);
 }
 
+// Skipped epochs (a loss that overflows) are counted across the stop, and the first one's
+// report survives the checkpoint.
+TEST(resume, training_keeps_its_skipped_steps_and_report) {
+  const auto x = test::reference_floats("train_X");
+  auto targets = read_training_targets_csv(test::reference_dir() / "train_targets.csv");
+  for (auto& t : targets) t.value = 1e200;  // finite as a double, infinite as a float
+  const std::vector<std::int64_t> shape{10, 40, 6};
+  train_params p;
+  p.num_epochs = 6;
+  network whole_net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  const auto whole = train_model(whole_net, {x, shape}, targets, p);
+  ASSERT_EQ(whole.skipped_steps, 6);
+  ASSERT_TRUE(whole.non_finite);
+
+  int polls = 0;
+  nlohmann::json saved;
+  train_control stopping;
+  stopping.stop = [&] { return polls++ == 2; };
+  stopping.save = [&](const train_state& s) { saved = to_json(s); };
+  network first_net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  ASSERT_TRUE(train_model(first_net, {x, shape}, targets, p, nullptr, &stopping).stopped);
+
+  const auto state = train_state_from_json(nlohmann::json::parse(saved.dump()));
+  EXPECT_EQ(state.skipped_steps, 2);
+  train_control resuming;
+  resuming.resume = &state;
+  network net{test::reference_weights(), test::reference_sensory(), test::grouped_params()};
+  const auto r = train_model(net, {x, shape}, targets, p, nullptr, &resuming);
+  EXPECT_EQ(r.skipped_steps, whole.skipped_steps);
+  ASSERT_TRUE(r.non_finite);
+  EXPECT_EQ(r.non_finite->message(), whole.non_finite->message());
+  EXPECT_EQ(r.non_finite->step, 0);
+  // A checkpoint whose count exceeds its epochs, or whose report is not one, is refused.
+  auto bad = saved;
+  bad["skipped_steps"] = 3;
+  EXPECT_THROW(train_state_from_json(bad), error);
+  bad = saved;
+  bad["non_finite"]["value"] = "1.5";
+  EXPECT_THROW(train_state_from_json(bad), error);
+}
+
 TEST(resume, exact_arrays_keep_every_bit) {
   const std::vector<float> f = {0.1f, -0.0f, std::numeric_limits<float>::quiet_NaN(),
                                 std::numeric_limits<float>::infinity(), 1e-45f};

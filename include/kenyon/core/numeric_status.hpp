@@ -32,6 +32,8 @@ struct non_finite_report {
 // {"where", "quantity", "value" (as text: "nan", "inf", "-inf"), "message"} plus each
 // coordinate that applies (step, layer, neuron, batch, cell_type).
 nlohmann::json to_json(const non_finite_report& report);
+// The report to_json wrote; throws kenyon::error for anything else.
+non_finite_report non_finite_report_from_json(const nlohmann::json& j);
 
 // The status a result's optional report stands for.
 inline numeric_status status_of(const std::optional<non_finite_report>& report) {

@@ -138,6 +138,8 @@ struct train_state {
   train_history history;
   group_parameters<float> parameters;
   std::vector<adam_state<float>> optimisers;
+  int skipped_steps = 0;  // as train_result's, so far
+  std::optional<non_finite_report> non_finite;
 };
 
 // Stopping, saving and continuing training; all optional, as actmax_control.

@@ -2,8 +2,6 @@
 // `key = value` pairs (key = the option's long name, with - or _) and places them before
 // the command line's own options, which therefore win; list values repeat the option.
 #include <toml++/toml.h>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -12,6 +10,7 @@
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
 
 namespace kenyon::cli {
 namespace {
@@ -65,15 +64,7 @@ nlohmann::json toml_to_json(const toml::node& node) {
 }
 
 nlohmann::json read_config(const std::string& path) {
-  // A folder opens as an empty stream on Linux: it would read as a file with no options.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw file_error(path, "is a folder, not a configuration file");
-  std::ifstream in(path);
-  if (!in) throw file_error(path, "cannot open the configuration file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const std::string text = read_text_file(path, "configuration file");
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
     // nlohmann keeps the last of two equal keys; TOML refuses them, and so does this.

@@ -3,14 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <sstream>
 #include <unordered_map>
 
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/files.hpp"
 
 #ifndef KENYON_REPO_DIR
 #define KENYON_REPO_DIR "."
@@ -342,12 +341,9 @@ connectome expand_flyvis(const std::filesystem::path& json, const flyvis_options
   load.validate();
   if (!load.neuropils.empty())
     throw parameter_error("neuropils", "the flyvis connectome has no neuropils to filter by");
-  std::ifstream in(json, std::ios::binary);
-  if (!in) throw file_error(json.string(), "cannot open the flyvis connectome file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  const auto text = read_text_file(json, "flyvis connectome file");
   try {
-    auto out = expand(nlohmann::json::parse(text.str()), options, load);
+    auto out = expand(nlohmann::json::parse(text), options, load);
     out.name = json.string();
     return out;
   } catch (const nlohmann::json::exception& e) {

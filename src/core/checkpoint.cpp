@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <fstream>
-#include <sstream>
 
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
@@ -53,12 +51,9 @@ void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& 
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw file_error(path.string(), "cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
+  const auto text = read_text_file(path, "JSON file");
   try {
-    return nlohmann::json::parse(text.str());
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw file_error(path.string(), std::string("not valid JSON: ") + e.what());
   }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "kenyon/core/error.hpp"
@@ -65,6 +66,15 @@ void write_folder_atomic(const std::filesystem::path& dir,
     throw;
   }
   clean_up();
+}
+
+std::string read_text_file(const std::filesystem::path& path, std::string_view what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw file_error(path.string(), "is a folder, not a " + std::string(what));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw file_error(path.string(), "cannot open the " + std::string(what));
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 void remove_write_leftovers(const std::filesystem::path& dir) {

@@ -9,6 +9,10 @@
 
 namespace kenyon {
 
+// The whole file as text. Throws file_error naming it ("cannot open the <what>", or "is a
+// folder, not a <what>": a folder opens as an empty stream on Linux and would read as "").
+std::string read_text_file(const std::filesystem::path& path, std::string_view what);
+
 // Writes `contents` to `path` through a temporary file in the same folder and a rename,
 // so `path` either keeps its old contents or gets all of the new ones.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);

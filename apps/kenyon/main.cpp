@@ -12,6 +12,13 @@
 
 namespace {
 
+// The subcommand that ran (the deepest one selected).
+const CLI::App& selected_command(const CLI::App& app) {
+  const auto* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  return *command;
+}
+
 // A parameter_error names the library's field (tanh_steepness, num_epochs, ...), which the
 // Python API spells; on the command line the message names the option typed instead, when
 // the command that ran has one for that field.
@@ -29,23 +36,20 @@ std::string message_of(const CLI::App& app, const kenyon::parameter_error& e) {
       {"neuropils", "--neuropil"}};
   const std::string what = e.what(), field = e.field();
   if (field.rfind("--", 0) == 0 || what.rfind(field + ": ", 0) != 0) return what;
-  const auto* command = &app;
-  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
   const auto it = option_of_field.find(field);
   std::string option = it != option_of_field.end() ? it->second : "--" + field;
   std::replace(option.begin(), option.end(), '_', '-');
-  if (!command->get_option_no_throw(option)) return what;
+  if (!selected_command(app).get_option_no_throw(option)) return what;
   return option + what.substr(field.size());
 }
 
 // The size options given to the command that ran, for an out-of-memory message.
 std::string sizes_given(const CLI::App& app) {
-  const auto* command = &app;
-  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  const auto& command = selected_command(app);
   std::string given;
   for (const char* name : {"--connectome", "--input", "--batch", "--layers", "--neurons",
                            "--connections", "--rows", "--train-per-class", "--val-per-class"})
-    if (const auto* option = command->get_option_no_throw(name); option && option->count() > 0)
+    if (const auto* option = command.get_option_no_throw(name); option && option->count() > 0)
       given += (given.empty() ? "" : ", ") + std::string(name) + " " + option->as<std::string>();
   return given.empty() ? "" : " for " + given;
 }

@@ -476,19 +476,15 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
     out.runs_done +=
         static_cast<int>(std::count_if(row.begin(), row.end(), [](const auto& x) { return !!x; }));
   out.stopped = out.runs_done < static_cast<int>(params.train_per_class.size()) * params.seeds;
-  for (std::size_t r = 0; r < params.train_per_class.size() && !out.stopped; ++r)
-    for (int s = 0; s < params.seeds; ++s)
-      if (const auto& bad = results[r][static_cast<std::size_t>(s)]->non_finite) {
-        if (!out.failed_runs++) {
-          out.non_finite = bad;
-          out.failed_train_per_class = params.train_per_class[r];
-          out.failed_seed = params.first_seed + static_cast<std::uint64_t>(s);
-        }
-      }
   for (std::size_t r = 0; r < params.train_per_class.size() && !out.stopped; ++r) {
     std::vector<double> acc, thr, honest, naive, nn, svm;
     for (const auto& run : results[r]) {
       const auto& x = *run;
+      if (x.non_finite && !out.failed_runs++) {  // the first by sample count, then seed
+        out.non_finite = x.non_finite;
+        out.failed_train_per_class = x.train_per_class;
+        out.failed_seed = x.seed;
+      }
       acc.push_back(x.accuracy);
       thr.push_back(x.accuracy_thresholding);
       honest.push_back(x.accuracy_honest);

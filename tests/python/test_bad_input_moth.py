@@ -386,18 +386,28 @@ def _prm(c, **kw):
     return moth.plot_roc_multi(**args)
 
 
+def _src(c, **kw):
+    args = dict(tpr=c.roc["tpr"], fpr=c.roc["fpr"], roc_auc=c.roc["roc_auc"], class_labels=np.arange(10),
+                title_str="t")
+    args.update(kw)
+    return moth.show_roc_curves(**args)
+
+
+# Both draw roc_multi's curves: the same bad curves for each.
+for name, draw in (("plot_roc_multi", _prm), ("show_roc_curves", _src)):
+    add(name, "fpr_list", lambda c, f=draw: f(c, fpr=[0, 1]), TypeError, "fpr")
+    add(name, "missing_class", lambda c, f=draw: f(c, tpr={k: v for k, v in c.roc["tpr"].items() if k != 3}),
+        KeyError, "tpr")
+    add(name, "nan_auc", lambda c, f=draw: f(c, roc_auc={**c.roc["roc_auc"], 0: NAN}), ValueError, "roc_auc")
+    add(name, "lengths_differ", lambda c, f=draw: f(c, fpr={**c.roc["fpr"], 0: np.array([0.0])}), ValueError,
+        "fpr|tpr")
+    add(name, "labels", lambda c, f=draw: f(c, class_labels=np.arange(12)), KeyError, "fpr|tpr|12|10")
+    add(name, "nan_rate", lambda c, f=draw: f(c, tpr={**c.roc["tpr"], 1: nan_at(c.roc["tpr"][1])}), ValueError,
+        "tpr")
+    add(name, "auc_text", lambda c, f=draw: f(c, roc_auc={**c.roc["roc_auc"], 0: "x"}), (TypeError, ValueError),
+        "roc_auc")
 add("plot_roc_multi", "not_axes", lambda c: _prm(c, ax=None), TypeError, "ax")
-add("plot_roc_multi", "fpr_list", lambda c: _prm(c, fpr=[0, 1]), TypeError, "fpr")
-add("plot_roc_multi", "missing_class", lambda c: _prm(c, tpr={k: v for k, v in c.roc["tpr"].items() if k != 3}),
-    KeyError, "tpr")
-add("plot_roc_multi", "nan_auc", lambda c: _prm(c, roc_auc={**c.roc["roc_auc"], 0: NAN}), ValueError, "roc_auc")
-add("plot_roc_multi", "lengths_differ", lambda c: _prm(c, fpr={**c.roc["fpr"], 0: np.array([0.0])}), ValueError,
-    "fpr|tpr")
-add("plot_roc_multi", "labels", lambda c: _prm(c, class_labels=np.arange(12)), KeyError, "fpr|tpr|12|10")
-add("plot_roc_multi", "nan_rate", lambda c: _prm(c, tpr={**c.roc["tpr"], 1: nan_at(c.roc["tpr"][1])}), ValueError,
-    "tpr")
-add("plot_roc_multi", "auc_text", lambda c: _prm(c, roc_auc={**c.roc["roc_auc"], 0: "x"}), (TypeError, ValueError),
-    "roc_auc")
+add("show_roc_curves", "filename_number", lambda c: _src(c, images_filename=5), TypeError, "images_filename")
 
 
 def _smr(c, models=None, names=("MothNet", "SVM", "KNN"), **kw):
@@ -415,26 +425,6 @@ add("show_multi_roc", "labels", lambda c: moth.show_multi_roc([c.roc] * 3, ["a",
 add("show_multi_roc", "filename_number", lambda c: _smr(c, images_filename=5), TypeError, "images_filename")
 add("show_multi_roc", "models_not_list", lambda c: _smr(c, models=c.roc), TypeError, "models")
 
-
-def _src(c, **kw):
-    args = dict(tpr=c.roc["tpr"], fpr=c.roc["fpr"], roc_auc=c.roc["roc_auc"], class_labels=np.arange(10),
-                title_str="t")
-    args.update(kw)
-    return moth.show_roc_curves(**args)
-
-
-add("show_roc_curves", "fpr_list", lambda c: _src(c, fpr=[0, 1]), TypeError, "fpr")
-add("show_roc_curves", "missing_class", lambda c: _src(c, tpr={k: v for k, v in c.roc["tpr"].items() if k != 3}),
-    KeyError, "tpr")
-add("show_roc_curves", "nan_auc", lambda c: _src(c, roc_auc={**c.roc["roc_auc"], 0: NAN}), ValueError, "roc_auc")
-add("show_roc_curves", "lengths_differ", lambda c: _src(c, fpr={**c.roc["fpr"], 0: np.array([0.0])}), ValueError,
-    "fpr|tpr")
-add("show_roc_curves", "labels", lambda c: _src(c, class_labels=np.arange(12)), KeyError, "fpr|tpr|12|10")
-add("show_roc_curves", "nan_rate", lambda c: _src(c, tpr={**c.roc["tpr"], 1: nan_at(c.roc["tpr"][1])}), ValueError,
-    "tpr")
-add("show_roc_curves", "filename_number", lambda c: _src(c, images_filename=5), TypeError, "images_filename")
-add("show_roc_curves", "auc_text", lambda c: _src(c, roc_auc={**c.roc["roc_auc"], 0: "x"}), (TypeError, ValueError),
-    "roc_auc")
 
 # ------------------------------------------------------------------ one-call runs
 

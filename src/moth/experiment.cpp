@@ -407,10 +407,15 @@ nlohmann::json to_json(const sweep_run& r) {
 
 sweep_run sweep_run_from_json(const nlohmann::json& j) {
   try {
-    return {j.at("train_per_class").get<int>(),      j.at("seed").get<std::uint64_t>(),
-            j.at("accuracy").get<double>(),          j.at("accuracy_thresholding").get<double>(),
-            j.at("accuracy_honest").get<double>(),   j.at("accuracy_naive").get<double>(),
-            j.at("nearest_neighbour").get<double>(), j.at("svm").get<double>()};
+    return {j.at("train_per_class").get<int>(),
+            j.at("seed").get<std::uint64_t>(),
+            j.at("accuracy").get<double>(),
+            j.at("accuracy_thresholding").get<double>(),
+            j.at("accuracy_honest").get<double>(),
+            j.at("accuracy_naive").get<double>(),
+            j.at("nearest_neighbour").get<double>(),
+            j.at("svm").get<double>(),
+            std::nullopt};
   } catch (const nlohmann::json::exception& e) {
     throw error(std::string("a sweep run's record: ") + e.what());
   }

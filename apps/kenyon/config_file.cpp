@@ -83,7 +83,7 @@ nlohmann::json read_config(const std::string& path) {
       auto config = nlohmann::json::parse(text, check_keys);
       if (!repeated.empty()) throw file_error(path, "'" + repeated + "' is given twice");
       return config;
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // syntax, and numbers that overflow
       throw file_error(path, std::string("not valid JSON: ") + e.what());
     }
   }

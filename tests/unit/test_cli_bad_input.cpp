@@ -331,6 +331,9 @@ const std::vector<bad_case>& cases() {
       {"net_maximise__config_bad_json",
        "net maximise " + small + "--target B:1 --config @bad.json",
        {"bad.json", "JSON"}},
+      {"net_maximise__config_json_number_overflow",
+       "net maximise " + small + "--target B:1 --config @overflow.json",
+       {"overflow.json", "JSON", "number overflow"}},
       {"net_maximise__config_unknown_key",
        "net maximise " + small + "--target B:1 --config @unknown_key.toml",
        {"unknown_key.toml", "bogus"}},
@@ -589,6 +592,7 @@ class cli_bad_input : public kenyon::test::cli_fixture,
 
     write("bad.toml", "layers = 3\nlearning_rate = \n");
     write("bad.json", "{\"layers\": 3,\n");
+    write("overflow.json", "{\"layers\": 1e999999}");  // found by fuzz_config
     write("unknown_key.toml", "bogus = 3\n");
     write("table_value.toml", "layers = {a = 1}\n");
     write("negative_layers.toml", "layers = -1\n");

@@ -8,6 +8,12 @@ paper's Data S1), annotations.csv (Data S1) and nodes_neurodata.csv (neurodata/b
 connectome). OUT_DIR defaults to data/connectomes/larva next to this script's repository.
 Writes edges.csv.gz and neurons.csv.gz in kenyon's generic edge-list / neuron-table format
 (see include/kenyon/connectome/loaders.hpp) and prints the counts the README quotes.
+
+Each neuron has a class (the annotations' cell type: sensory, PN, PN-somato, KC, MBON, ...)
+and a type. The type is the class, except for the sensory neurons and the second-order
+projection neurons (classes PN and PN-somato), which are typed by modality from the
+annotations' additional_annotations (and, for photoreceptors, the node table's class2);
+see sensory_type and pn_type.
 Standard library only; the output is byte-for-byte reproducible (gzip mtime 0).
 """
 
@@ -31,6 +37,64 @@ def clean_type(raw, known):
     return name[:1].lower() + name[1:]
 
 
+# Sensory modality (additional_annotations) -> type. The olfactory receptor neurons and the
+# photoreceptors get the names neuroscientists use; class2 splits the photoreceptors by
+# rhodopsin (the larva's Bolwig organ has Rh5 and Rh6 cells).
+SENSORY_NAME = {"olfactory": "ORN"}
+PHOTORECEPTOR_CLASS2 = ("photoRh5", "photoRh6")
+
+# Second-order PNs are typed by sense: the two gustatory and the two thermosensory modalities
+# are one sense each (a PN annotated both gustatory-external and gustatory-pharyngeal is a
+# gustatory PN); the somatosensory modalities stay apart (chordotonal, class II/III,
+# nociceptive and proprioceptive neurons are distinct sensory systems).
+SENSE = {
+    "gustatory-external": "gustatory",
+    "gustatory-pharyngeal": "gustatory",
+    "thermo-warm": "thermo",
+    "thermo-cold": "thermo",
+}
+PN_CLASSES = ("PN", "PN-somato")
+SECOND_ORDER = " 2nd_order PN"
+
+
+def annotation_items(annotation):
+    """The ';'-separated items of additional_annotations, stripped, without empties. A '/'
+    becomes '-' ('mechano-II/III' -> 'mechano-II-III'): types end up in file names, and a
+    selector's '/' separates a batch item."""
+    return [item.strip().replace("/", "-") for item in annotation.split(";") if item.strip()]
+
+
+def sensory_type(modalities, class2):
+    """The type of a sensory neuron: its single modality's name; several modalities (none
+    occur in the data) give 'sensory-multimodal', none 'sensory-unknown'."""
+    distinct = sorted(set(modalities))
+    if len(distinct) > 1:
+        return "sensory-multimodal"
+    if not distinct:
+        return "sensory-unknown"
+    modality = distinct[0]
+    if modality == "visual" and class2 in PHOTORECEPTOR_CLASS2:
+        return class2
+    return SENSORY_NAME.get(modality, modality)
+
+
+def pn_type(cell_class, annotation):
+    """The type of a second-order PN: 'PN-' and its single sense ('PN-olfactory',
+    'PN-gustatory', 'PN-noci', ...); several senses give CLASS-multimodal ('PN-multimodal',
+    'PN-somato-multimodal'), none CLASS-unknown."""
+    senses = sorted(
+        {
+            SENSE.get(m, m)
+            for m in (i[: -len(SECOND_ORDER)] for i in annotation_items(annotation) if i.endswith(SECOND_ORDER))
+        }
+    )
+    if len(senses) > 1:
+        return cell_class + "-multimodal"
+    if not senses:
+        return cell_class + "-unknown"
+    return "PN-" + senses[0]
+
+
 def read_edges(source):
     edges = []
     with open(source / "edges.csv", newline="") as f:
@@ -45,7 +109,7 @@ def read_edges(source):
 
 
 def read_annotations(source):
-    """skid -> (celltype, side implied by a left/right pair or '')."""
+    """skid -> (celltype, side implied by a left/right pair or '', additional_annotations)."""
     out = {}
     with open(source / "annotations.csv", newline="") as f:
         for row in csv.DictReader(f):
@@ -58,7 +122,7 @@ def read_annotations(source):
                     sys.exit(f"annotations.csv: skeleton {skid} has two cell types")
                 # An unpaired neuron sits in one column whatever its side, so only pairs
                 # say which side a neuron is on.
-                out[skid] = (row["celltype"], side if paired else "")
+                out[skid] = (row["celltype"], side if paired else "", row["additional_annotations"])
     return out
 
 
@@ -89,7 +153,7 @@ def main(argv):
     edges = read_edges(source)
     annotations = read_annotations(source)
     nodes = read_nodes(source)
-    known = {t.lower(): t for t, _ in annotations.values()}
+    known = {t.lower(): t for t, _, _ in annotations.values()}
 
     ids = sorted({pre for pre, _, _, _ in edges} | {post for _, post, _, _ in edges})
     neurons = []
@@ -98,24 +162,39 @@ def main(argv):
         if node is not None and node["class1"] == "APL":
             # The APL gets its own type (the annotations call it LN) because it is the one
             # neuron signed inhibitory; a type shared with excitatory LNs would mix signs.
-            cell_type, sign = "APL", -1
+            cell_class, sign = "APL", -1
         elif skid in annotations:
-            cell_type, sign = annotations[skid][0], 1
+            cell_class, sign = annotations[skid][0], 1
         elif node is not None and node["celltype_discrete"].strip():
-            cell_type, sign = clean_type(node["celltype_discrete"], known), 1
+            cell_class, sign = clean_type(node["celltype_discrete"], known), 1
         else:
-            cell_type, sign = "unannotated", 1
+            cell_class, sign = "unannotated", 1
+        annotation = annotations[skid][2] if skid in annotations else ""
+        if cell_class == "sensory":
+            class2 = node["class2"].strip() if node is not None else ""
+            cell_type = sensory_type(annotation_items(annotation), class2)
+        elif cell_class in PN_CLASSES:
+            cell_type = pn_type(cell_class, annotation)
+        else:
+            cell_type = cell_class
         if node is not None:
             side = {"L": "left", "R": "right"}.get(node["hemisphere"].strip(), "")
         else:
             side = annotations.get(skid, ("", ""))[1]
         name = node["name"].strip() if node is not None else ""
-        neurons.append((skid, cell_type, sign, int(cell_type == "sensory"), side, name))
+        neurons.append((skid, cell_type, cell_class, sign, int(cell_class == "sensory"), side, name))
+
+    # A name that is both a type and a class selects the type, so a new type must not take
+    # a class's name (the class would then no longer be selectable as before).
+    classes = {n[2] for n in neurons}
+    clashes = sorted({n[1] for n in neurons if n[1] != n[2] and n[1] in classes})
+    if clashes:
+        sys.exit(f"types named like a class: {clashes}")
 
     out.mkdir(parents=True, exist_ok=True)
     write_gzip_csv(
         out / "neurons.csv.gz",
-        ["id", "type", "sign", "sensory", "side", "name"],
+        ["id", "type", "class", "sign", "sensory", "side", "name"],
         neurons,
     )
     write_gzip_csv(
@@ -129,12 +208,19 @@ def main(argv):
     autapses = sum(1 for pre, post, _, _ in edges if pre == post)
     print(f"neurons {len(neurons)}, connections {len(edges)}, synapses {synapses}")
     print(f"neurons with inputs {with_inputs}, autapses {autapses}")
-    print(f"inhibitory {[n[0] for n in neurons if n[2] < 0]}")
-    print(f"sensory {sum(n[3] for n in neurons)}")
-    sides = collections.Counter(n[4] or "(none)" for n in neurons)
+    print(f"inhibitory {[n[0] for n in neurons if n[3] < 0]}")
+    print(f"sensory {sum(n[4] for n in neurons)}")
+    sides = collections.Counter(n[5] or "(none)" for n in neurons)
     print("sides " + ", ".join(f"{k} {v}" for k, v in sorted(sides.items())))
-    for cell_type, count in collections.Counter(n[1] for n in neurons).most_common():
-        print(f"  {cell_type:12s} {count}")
+    # Ties by name, so that the listing is the same on every run.
+    by_count = lambda counter: sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    print("classes")
+    for cell_class, count in by_count(collections.Counter(n[2] for n in neurons)):
+        print(f"  {cell_class:22s} {count}")
+    print("types by modality (class: type count)")
+    retyped = collections.Counter((n[2], n[1]) for n in neurons if n[1] != n[2])
+    for (cell_class, cell_type), count in sorted(retyped.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+        print(f"  {cell_class:10s} {cell_type:22s} {count}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ class Connectome:
     size: int
     id: np.ndarray  # int64, read-only view
     type: list[str]
+    cell_class: list[str]  # empty if the dataset has no classes
     sign: np.ndarray  # int32, read-only view
     sensory: np.ndarray  # bool, read-only view
     side: list[str]

@@ -357,6 +357,7 @@ class _NetworkBase:
         tau: float = 10,
         tau_dict: Optional[dict] = None,
         device=None,
+        idx_to_class: Optional[dict] = None,
     ):
         _check_device(device)
         weights = _csr(all_weights, "all_weights")
@@ -389,6 +390,10 @@ class _NetworkBase:
         p.tau = self.tau
         if idx_to_group is not None:
             p.idx_to_group = _group_list(idx_to_group, n)
+        # kenyon's addition: classes above the groups, so that a group name that is a class
+        # (and no group) names the class's neurons in manipulate and gradient monitors.
+        if idx_to_class:
+            p.idx_to_class = _group_list(idx_to_class, n, "idx_to_class")
         p.bias_by_group = {str(k): float(v) for k, v in (bias_dict or {}).items()}
         p.slope_by_group = {str(k): float(v) for k, v in (slope_dict or {}).items()}
         p.tau_by_group = {str(k): float(v) for k, v in (tau_dict or {}).items()}

@@ -47,6 +47,7 @@ class _NetworkBase:
         tau: float = ...,
         tau_dict: Optional[dict] = ...,
         device: Any = ...,
+        idx_to_class: Optional[dict] = ...,
     ) -> None: ...
     @property
     def biases(self) -> Optional[np.ndarray]: ...

@@ -66,7 +66,8 @@ class Connectome:
 
     @property
     def neurons(self):
-        """One row per neuron, in matrix order: idx, id, type, sign, sensory, side[, column]."""
+        """One row per neuron, in matrix order: idx, id, type, sign, sensory, side[, class][,
+        column]; ``class`` (the coarse class above the type) where the dataset has classes."""
         if self._neurons is None:
             import pandas as pd
 
@@ -79,6 +80,8 @@ class Connectome:
                 "sensory": c.sensory,
                 "side": c.side,
             }
+            if len(c.cell_class):
+                columns["class"] = c.cell_class
             if len(c.column):
                 columns["column"] = c.column
             self._neurons = pd.DataFrame(columns)
@@ -95,6 +98,11 @@ class Connectome:
         return dict(enumerate(self._core.type))
 
     @property
+    def idx_to_class(self) -> dict:
+        """Matrix index -> coarse class ('' where none); empty if the dataset has no classes."""
+        return dict(enumerate(self._core.cell_class))
+
+    @property
     def edge_sign(self) -> np.ndarray:
         """Per-connection signs in inprop's entry order, or empty where neurons carry the sign."""
         return self._core.edge_sign
@@ -104,7 +112,9 @@ class Connectome:
         return self._core.sensory_indices()
 
     def select(self, selector: str) -> np.ndarray:
-        """Neuron indices for a cell type, a shell pattern over types ("MBON*") or an id."""
+        """Neuron indices for a cell type, else a class (every neuron of that class; a name that
+        is both means the type), else a shell pattern over types ("MBON*"), then over
+        classes, else an id."""
         if isinstance(selector, bool) or not isinstance(selector, (str, numbers.Integral)):
             raise TypeError(f"selector must be a cell type, pattern or id, got {type(selector).__name__}")
         return self._core.select(str(selector))
@@ -172,7 +182,9 @@ def network(connectome: Connectome, num_layers: int = 2, sensory: Optional[Seque
     As ``kenyon net`` builds its model: the signed weights (``signed_weights()``), the
     connectome's sensory neurons as inputs (or the neurons ``sensory`` selects: cell types,
     patterns such as "ORN*", or ids), and the cell types as groups, so that ``bias_dict``,
-    ``slope_dict``, ``tau_dict`` and ``divisive_normalization`` take cell-type names. The
+    ``slope_dict``, ``tau_dict`` and ``divisive_normalization`` take cell-type names (and
+    ``manipulate`` keys and gradient monitors class names too, where the connectome has
+    classes: ``idx_to_class``). The
     other options are ``MultilayeredNetwork``'s (``threshold``, ``tanh_steepness``, ...).
     """
     from . import activation_maximisation as am
@@ -190,6 +202,8 @@ def network(connectome: Connectome, num_layers: int = 2, sensory: Optional[Seque
                     "neurons with sensory=[...]")
     cls = am.LinearNetwork if linear else am.MultilayeredNetwork
     model_options.setdefault("idx_to_group", connectome.idx_to_type)
+    if len(connectome._core.cell_class):
+        model_options.setdefault("idx_to_class", connectome.idx_to_class)
     return cls(connectome.signed_weights(), inputs, num_layers=num_layers, **model_options)
 
 

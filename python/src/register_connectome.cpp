@@ -54,6 +54,9 @@ void register_connectome(py::module_& m) {
                                return view_of(s, self).view("bool");
                              })
       .def_property_readonly("side", [](const kc_value& c) { return c.neurons.side; })
+      .def_property_readonly(
+          "cell_class", [](const kc_value& c) { return c.neurons.cell_class; },
+          "one coarse class per neuron ('' where none), empty if the dataset has no classes")
       .def_property_readonly("column",
                              [](py::object self) {
                                return view_of(self.cast<const kc_value&>().neurons.column, self);

@@ -237,6 +237,8 @@ void register_ratenet(py::module_& parent) {
       .def_readwrite("tau", &network_params::tau, doc("ratenet::network_params.tau"))
       .def_readwrite("idx_to_group", &network_params::idx_to_group,
                      doc("ratenet::network_params.idx_to_group"))
+      .def_readwrite("idx_to_class", &network_params::idx_to_class,
+                     doc("ratenet::network_params.idx_to_class"))
       .def_readwrite("bias_by_group", &network_params::bias_by_group,
                      doc("ratenet::network_params.bias_by_group"))
       .def_readwrite("slope_by_group", &network_params::slope_by_group,

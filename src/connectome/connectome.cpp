@@ -21,14 +21,16 @@ void neuron_table::add(std::int64_t neuron_id, std::string cell_type, int neuron
   sensory.push_back(is_sensory ? 1 : 0);
   side.push_back(std::move(neuron_side));
   if (!column.empty()) column.push_back(-1);
+  if (!cell_class.empty()) cell_class.emplace_back();
 }
 
 void neuron_table::validate() const {
   const auto n = id.size();
   if (type.size() != n || sign.size() != n || sensory.size() != n || side.size() != n ||
-      (!column.empty() && column.size() != n))
+      (!column.empty() && column.size() != n) || (!cell_class.empty() && cell_class.size() != n))
     throw error(
-        "neuron table: the id, type, sign, sensory, side and column lists differ in length");
+        "neuron table: the id, type, sign, sensory, side, column and class lists differ in "
+        "length");
   std::unordered_set<std::int64_t> seen;
   seen.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -59,42 +61,88 @@ std::vector<std::int64_t> connectome::sensory_indices() const {
 
 namespace {
 
-// A hint for an unknown selector: the types that contain it or start like it (ignoring
-// case), else how many types there are and a few of them.
-std::string type_hint(const std::vector<std::string>& types, std::string_view selector) {
-  std::set<std::string> distinct(types.begin(), types.end());
+// A hint for an unknown selector: the types (and classes) that contain it or start like it
+// (ignoring case), else how many types (and classes) there are and a few of them.
+std::string type_hint(const neuron_table& neurons, std::string_view selector) {
+  const std::set<std::string> types(neurons.type.begin(), neurons.type.end());
+  std::set<std::string> classes;
+  for (const auto& c : neurons.cell_class)
+    if (!c.empty() && !types.contains(c)) classes.insert(c);  // a type wins over its class
   const auto key = to_lower(selector);
   const auto stem = key.substr(0, std::min<std::size_t>(3, key.size()));
-  std::vector<std::string> close;
-  for (const auto& t : distinct) {
-    const auto lt = to_lower(t);
-    if (lt.find(key) != std::string::npos || key.find(lt) != std::string::npos ||
-        (!stem.empty() && lt.rfind(stem, 0) == 0))
-      close.push_back(t);
+  const auto close_to = [&](const std::set<std::string>& names) {
+    std::vector<std::string> close;
+    for (const auto& n : names) {
+      const auto ln = to_lower(n);
+      if (ln.find(key) != std::string::npos || key.find(ln) != std::string::npos ||
+          (!stem.empty() && ln.rfind(stem, 0) == 0))
+        close.push_back(n);
+    }
+    return close;
+  };
+  const auto list_of = [](const std::vector<std::string>& names) {
+    std::string list;
+    for (std::size_t k = 0; k < std::min<std::size_t>(names.size(), 8); ++k)
+      list += (k ? ", " : "") + names[k];
+    if (names.size() > 8) list += ", ...";
+    return list;
+  };
+  const auto close_types = close_to(types), close_classes = close_to(classes);
+  std::string hint;
+  if (!close_types.empty()) hint = "similar types: " + list_of(close_types);
+  if (!close_classes.empty())
+    hint += (hint.empty() ? "" : "; ") + std::string("similar classes: ") + list_of(close_classes);
+  if (hint.empty()) {
+    hint = std::to_string(types.size()) + " types, e.g. " +
+           list_of(std::vector<std::string>(types.begin(), types.end()));
+    if (!classes.empty())
+      hint += "; " + std::to_string(classes.size()) + " classes, e.g. " +
+              list_of(std::vector<std::string>(classes.begin(), classes.end()));
   }
-  const bool similar = !close.empty();
-  if (!similar) close.assign(distinct.begin(), distinct.end());
-  std::string list;
-  for (std::size_t k = 0; k < std::min<std::size_t>(close.size(), 8); ++k)
-    list += (k ? ", " : "") + close[k];
-  if (close.size() > 8) list += ", ...";
-  return similar ? " (similar types: " + list + ")"
-                 : " (" + std::to_string(distinct.size()) + " types, e.g. " + list + ")";
+  return " (" + hint + ")";
+}
+
+bool matches(std::string_view pattern, const std::string& name) {
+  return fnmatch(std::string(pattern).c_str(), name.c_str(), 0) == 0;
+}
+
+// Indices of the neurons whose entry of `names` equals (or, for a pattern, matches) the
+// selector.
+std::vector<std::int64_t> select_by(const std::vector<std::string>& names,
+                                    std::string_view selector, bool pattern) {
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (pattern ? matches(selector, names[i]) : names[i] == selector)
+      out.push_back(static_cast<std::int64_t>(i));
+  return out;
 }
 
 }  // namespace
 
+bool connectome::is_class(std::string_view name) const {
+  if (name.empty()) return false;
+  const auto& c = neurons.cell_class;
+  const auto& t = neurons.type;
+  return std::find(c.begin(), c.end(), name) != c.end() &&
+         std::find(t.begin(), t.end(), name) == t.end();
+}
+
+std::vector<std::string> connectome::types_of_class(std::string_view name) const {
+  std::set<std::string> out;
+  for (std::size_t i = 0; i < neurons.cell_class.size(); ++i)
+    if (!name.empty() && neurons.cell_class[i] == name) out.insert(neurons.type[i]);
+  return {out.begin(), out.end()};
+}
+
 std::vector<std::int64_t> connectome::select(std::string_view selector) const {
-  std::vector<std::int64_t> out;
-  for (std::int64_t i = 0; i < size(); ++i)
-    if (neurons.type[static_cast<std::size_t>(i)] == selector) out.push_back(i);
+  // A type wins over a class of the same name; empty classes ("" = none) select nothing.
+  auto out = select_by(neurons.type, selector, false);
   if (!out.empty()) return out;
+  if (!selector.empty() && !(out = select_by(neurons.cell_class, selector, false)).empty())
+    return out;
   if (selector.find_first_of("*?[") != std::string_view::npos) {
-    const std::string pattern(selector);
-    for (std::int64_t i = 0; i < size(); ++i)
-      if (fnmatch(pattern.c_str(), neurons.type[static_cast<std::size_t>(i)].c_str(), 0) == 0)
-        out.push_back(i);
-    if (!out.empty()) return out;
+    if (!(out = select_by(neurons.type, selector, true)).empty()) return out;
+    if (!(out = select_by(neurons.cell_class, selector, true)).empty()) return out;
   }
   std::int64_t value = 0;
   const auto* end = selector.data() + selector.size();
@@ -102,9 +150,11 @@ std::vector<std::int64_t> connectome::select(std::string_view selector) const {
     for (std::int64_t i = 0; i < size(); ++i)
       if (neurons.id[static_cast<std::size_t>(i)] == value) return {i};
   }
-  throw unknown_name_error(std::string(selector), "neuron or cell type",
-                           "unknown neuron or cell type '" + std::string(selector) +
-                               "' in connectome " + name + type_hint(neurons.type, selector));
+  const std::string kind =
+      neurons.has_classes() ? "neuron, cell type or class" : "neuron or cell type";
+  throw unknown_name_error(std::string(selector), kind,
+                           "unknown " + kind + " '" + std::string(selector) + "' in connectome " +
+                               name + type_hint(neurons, selector));
 }
 
 std::unordered_map<std::int64_t, std::int64_t> connectome::id_to_index() const {

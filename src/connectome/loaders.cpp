@@ -35,7 +35,9 @@ const names type_names = {"type", "cell_type", "celltype", "group"};
 const names sign_names = {"sign"};
 const names transmitter_names = {"nt", "nt_type", "top_nt", "predictedNt", "transmitter"};
 const names sensory_names = {"sensory"};
-const names class_names = {"super_class", "flow"};
+const names class_names = {"super_class", "flow"};  // for the sensory flag
+// The optional coarse class above the type (neuron_table::cell_class).
+const names cell_class_names = {"class", "cell_class", "super_class"};
 const names side_names = {"side", "hemisphere"};
 const names index_names = {"idx", "index"};
 const names pre_names = {"pre", "pre_id", "pre_root_id", "bodyId_pre", "source"};
@@ -272,7 +274,7 @@ neuron_rows read_neurons(const fs::path& path, const neuron_columns& spec,
   neuron_rows out;
   out.path = path.string();
   std::size_t id_col = no_column, sign_col = no_column, nt_col = no_column;
-  std::size_t sensory_col = no_column, side_col = no_column;
+  std::size_t sensory_col = no_column, side_col = no_column, cell_class_col = no_column;
   std::vector<std::size_t> type_cols, class_cols;
   std::unordered_map<std::int64_t, std::size_t> line_of_id;
   read_table(
@@ -284,6 +286,7 @@ neuron_rows read_neurons(const fs::path& path, const neuron_columns& spec,
         nt_col = h.find(transmitter_names);
         sensory_col = h.find(sensory_names);
         class_cols = h.find_all(class_names);
+        cell_class_col = h.find(cell_class_names);
         side_col = h.find(side_names);
         if (spec.index) out.index_column = h.find(index_names);
         if (out.index_column != no_column) out.index_name = h.name(out.index_column);
@@ -317,6 +320,11 @@ neuron_rows read_neurons(const fs::path& path, const neuron_columns& spec,
             sensory |= iequals(f[c], "sensory") || iequals(f[c], "afferent");
         out.neurons.add(id, std::move(type), sign, sensory,
                         side_col == no_column ? std::string() : side_of(f[side_col]));
+        if (cell_class_col != no_column) {
+          // The first row creates the column; add() extends it from then on.
+          out.neurons.cell_class.resize(out.neurons.id.size());
+          if (!is_missing(f[cell_class_col])) out.neurons.cell_class.back() = f[cell_class_col];
+        }
         out.sign_known.push_back(known ? 1 : 0);
         out.line.push_back(line);
         if (out.index_column != no_column) {
@@ -602,7 +610,13 @@ connectome load_codex(const fs::path& connections, const std::optional<fs::path>
         table.neurons.sign[i] = extra->neurons.sign[e];
         table.sign_known[i] = 1;
       }
-      if (!classification) table.neurons.type[i] = std::move(extra->neurons.type[e]);
+      if (!classification) {
+        table.neurons.type[i] = std::move(extra->neurons.type[e]);
+        if (extra->neurons.has_classes()) {
+          table.neurons.cell_class.resize(table.neurons.id.size());
+          table.neurons.cell_class[i] = std::move(extra->neurons.cell_class[e]);
+        }
+      }
     }
   }
   return assemble(connections, std::move(table), std::move(totals));
@@ -646,10 +660,11 @@ connectome load_npz(const fs::path& npz, const fs::path& metadata, const load_op
       slot = r;
     }
     neuron_rows ordered;
-    for (auto r : row_of) {
-      const auto& t = table.neurons;
+    const auto& t = table.neurons;
+    for (auto r : row_of)
       ordered.neurons.add(t.id[r], t.type[r], t.sign[r], t.sensory[r] != 0, t.side[r]);
-    }
+    if (t.has_classes())
+      for (auto r : row_of) ordered.neurons.cell_class.push_back(t.cell_class[r]);
     table = std::move(ordered);
   }
   connectome out;

@@ -123,6 +123,9 @@ basic_network<real>::basic_network(sparse::basic_csr<real> weights,
     pos = static_cast<std::int64_t>(k);
   }
 
+  if (params_.idx_to_class && params_.idx_to_class->size() != n)
+    throw parameter_error("idx_to_class", std::to_string(params_.idx_to_class->size()) +
+                                              " entries for " + std::to_string(n_) + " neurons");
   // Groups, sorted by name; group id = position.
   if (params_.idx_to_group) {
     const auto& names = *params_.idx_to_group;
@@ -261,6 +264,16 @@ std::span<const std::int64_t> basic_network<real>::group_members(std::string_vie
 template <class real>
 std::vector<std::int64_t> basic_network<real>::members(const neuron_key& key) const {
   if (const auto* name = std::get_if<std::string>(&key)) {
+    // A group wins; a name that is no group may be a class.
+    const auto& classes = params_.idx_to_class;
+    if (has_groups() && classes && !name->empty() &&
+        !std::binary_search(groups_.begin(), groups_.end(), *name)) {
+      std::vector<std::int64_t> out;
+      for (std::size_t i = 0; i < classes->size(); ++i)
+        if ((*classes)[i] == *name) out.push_back(static_cast<std::int64_t>(i));
+      if (!out.empty()) return out;
+      throw unknown_name_error(*name, "group or class", "unknown group or class '" + *name + "'");
+    }
     const auto m = group_members(*name);  // throws without groups or for an unknown group
     return {m.begin(), m.end()};
   }

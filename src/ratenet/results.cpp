@@ -199,11 +199,13 @@ std::int64_t batch_of(std::span<const neuron_spec> specs) {
   return batch;
 }
 
-// A cell type names a group of the network (when it has groups), else its neurons' indices.
+// A cell type names a group of the network (when it has groups), and a class the class's
+// neurons together (network::members), else its neurons' indices.
 std::vector<neuron_key> neuron_keys(const model& m, const std::string& selector) {
   if (m.net.has_groups()) {
     const auto& groups = m.net.groups();
     if (std::binary_search(groups.begin(), groups.end(), selector)) return {selector};
+    if (m.net.params().idx_to_class && m.conn.is_class(selector)) return {selector};
   }
   std::vector<neuron_key> keys;
   for (auto i : m.conn.select(selector)) keys.emplace_back(i);

@@ -56,6 +56,45 @@ def test_select_types_patterns_and_ids(larva):
     assert e.value.name == "NO_SUCH_TYPE" and "NO_SUCH_TYPE" in str(e.value)
 
 
+def test_larva_types_by_modality_and_classes(larva):
+    meta = larva.neurons
+    assert "class" in meta.columns
+    # The old type names select as before: sensory and PN are classes now.
+    sensory = larva.select("sensory")
+    assert len(sensory) == 430 and (sensory == larva.sensory_indices()).all()
+    assert (sensory == np.flatnonzero(meta["class"] == "sensory")).all()
+    assert len(larva.select("PN")) == 206
+    assert set(meta["type"].to_numpy()[sensory]) == {
+        "ORN", "photoRh5", "photoRh6", "gustatory-external", "gustatory-pharyngeal", "gut",
+        "respiratory", "thermo-cold", "thermo-warm"}
+    assert len(larva.select("ORN")) == 42 and len(larva.select("PN-olfactory")) == 42
+    assert larva.idx_to_class == dict(zip(meta["idx"], meta["class"]))
+    with pytest.raises(KeyError) as e:
+        larva.select("sensry")
+    assert e.value.name == "sensry" and "class" in str(e.value)
+
+
+def test_class_column_of_a_user_table(tmp_path):
+    (tmp_path / "e.csv").write_text("pre,post,weight\n1,3,2\n2,3,1\n3,4,1\n")
+    (tmp_path / "n.csv").write_text(
+        "id,type,class,sensory\n1,ORN,sensory,1\n2,photoRh5,sensory,1\n3,PN-olfactory,PN,0\n4,KC,KC,0\n")
+    c = kc.load(tmp_path / "e.csv", neurons=tmp_path / "n.csv")
+    assert c.neurons["class"].tolist() == ["sensory", "sensory", "PN", "KC"]
+    assert c.select("sensory").tolist() == [0, 1] and c.select("PN").tolist() == [2]
+    # A network names neurons by class where it names them by group (manipulate keys,
+    # gradient monitors: the core network's members).
+    net = kc.network(c, num_layers=2)
+    assert list(net._net.members("sensory")) == [0, 1] and list(net._net.members("ORN")) == [0]
+    model = kenyon.net.Model(c, layers=2, sensory=["PN"], group_slope={"sensory": 2.0})
+    assert model.num_sensory == 1
+    # Without the column there are no classes, and the class name is unknown.
+    (tmp_path / "m.csv").write_text("id,type,sensory\n1,ORN,1\n2,photoRh5,1\n3,PN-olfactory,0\n4,KC,0\n")
+    plain = kc.load(tmp_path / "e.csv", neurons=tmp_path / "m.csv")
+    assert "class" not in plain.neurons.columns and plain.idx_to_class == {}
+    with pytest.raises(KeyError):
+        plain.select("sensory")
+
+
 def test_signed_weights_is_add_sign(larva):
     inprop = larva.inprop.toarray()
     sign = larva.neurons["sign"].to_numpy()

@@ -200,6 +200,10 @@ TEST(connectome_loaders, codex_with_classification_and_neurons_tables) {
   // D has no nt_type in the neurons table: its one outgoing row is GLUT.
   EXPECT_THAT(c.neurons.sign, ElementsAre(1, 1, -1, -1, 1));
   expect_inprop(c, {{A, B, 0.75f}, {C, B, 0.25f}, {B, D, 0.5f}, {C, D, 0.5f}, {D, A, 1.0f}});
+  // The class column gives the classes; "olfactory" is a class only, ALLN a type too.
+  EXPECT_THAT(c.neurons.cell_class, ElementsAre("olfactory", "ALPN", "ALLN", "", ""));
+  EXPECT_EQ(c.select("olfactory"), (ids{0}));
+  EXPECT_EQ(c.select("ALPN"), (ids{1}));
 }
 
 TEST(connectome_loaders, codex_gzipped_equals_plain) {
@@ -252,6 +256,9 @@ TEST(connectome_loaders, npz_in_csr_csc_and_coo) {
     EXPECT_THAT(c.neurons.sign, ElementsAre(1, -1, 1));
     EXPECT_THAT(c.neurons.sensory, ElementsAre(1, 0, 0));
     EXPECT_THAT(c.neurons.side, ElementsAre("left", "left", "right"));
+    // super_class is the class, reordered with the rest.
+    EXPECT_THAT(c.neurons.cell_class, ElementsAre("sensory", "central", "central"));
+    EXPECT_EQ(c.select("central"), (ids{1, 2}));
     const auto o = 720575940600000000;
     expect_inprop(c, {{o, o + 1, 0.75f},
                       {o + 1, o, 0.5f},
@@ -271,6 +278,56 @@ class connectome_loaders_files : public test::temporary_folder_test {
     return message_of<file_error>([&] { load_edge_list(p, neurons); });
   }
 };
+
+TEST_F(connectome_loaders_files, class_column_selects_every_neuron_of_a_class) {
+  const auto edges = write("e.csv", "pre,post,syn_count\n1,3,2\n2,3,1\n3,4,1\n4,5,1\n5,6,1\n");
+  // Types below classes, as in the larva: a class name selects the class, a name that is
+  // both (KC) means the type, a neuron without a class (6) is in none.
+  const auto neurons = write("n.csv",
+                             "id,type,class,sensory\n1,ORN,sensory,1\n2,photoRh5,sensory,1\n"
+                             "3,PN-olfactory,PN,0\n4,KC,KC,0\n5,KC-g,KC,0\n6,MBON,,0\n");
+  const auto c = load_edge_list(edges, neurons);
+  ASSERT_TRUE(c.neurons.has_classes());
+  EXPECT_THAT(c.neurons.cell_class, ElementsAre("sensory", "sensory", "PN", "KC", "KC", ""));
+  EXPECT_EQ(c.select("sensory"), (ids{0, 1}));
+  EXPECT_EQ(c.select("ORN"), (ids{0}));
+  EXPECT_EQ(c.select("PN"), (ids{2}));
+  EXPECT_EQ(c.select("KC"), (ids{3}));        // the type, not the class
+  EXPECT_EQ(c.select("KC*"), (ids{3, 4}));    // a pattern over the types
+  EXPECT_EQ(c.select("sens*"), (ids{0, 1}));  // no type matches: over the classes
+  EXPECT_TRUE(c.is_class("sensory"));
+  EXPECT_FALSE(c.is_class("KC"));
+  EXPECT_FALSE(c.is_class(""));
+  EXPECT_THAT(c.types_of_class("sensory"), ElementsAre("ORN", "photoRh5"));
+  EXPECT_THROW(c.select(""), unknown_name_error);  // "" is no class, though 6 has none
+  // An unknown name is still an unknown_name_error, and the message names similar classes.
+  try {
+    c.select("PNs");
+    ADD_FAILURE() << "PNs selected something";
+  } catch (const unknown_name_error& e) {
+    EXPECT_EQ(e.name(), "PNs");
+    EXPECT_EQ(e.kind(), "neuron, cell type or class");
+    EXPECT_THAT(e.what(), HasSubstr("similar classes: PN"));
+  }
+  EXPECT_THAT(
+      message_of<unknown_name_error>([&] { c.select("zzz"); }),
+      HasSubstr("(6 types, e.g. KC, KC-g, MBON, ORN, PN-olfactory, photoRh5; 2 classes, e.g. "
+                "PN, sensory)"));
+
+  // The same table without the class column: no classes, and the old message.
+  const auto plain = load_edge_list(
+      edges, write("m.csv",
+                   "id,type,sensory\n1,ORN,1\n2,photoRh5,1\n3,PN-olfactory,0\n4,KC,0\n"
+                   "5,KC-g,0\n6,MBON,0\n"));
+  EXPECT_FALSE(plain.neurons.has_classes());
+  EXPECT_EQ(plain.select("ORN"), (ids{0}));
+  try {
+    plain.select("sensory");
+    ADD_FAILURE() << "sensory selected something without classes";
+  } catch (const unknown_name_error& e) {
+    EXPECT_EQ(e.kind(), "neuron or cell type");
+  }
+}
 
 TEST_F(connectome_loaders_files, sign_column_votes_like_transmitters) {
   // Other column names, in another case; 1's synapses: -1 (3) against +1 (2); 3 has none.

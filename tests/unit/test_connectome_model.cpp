@@ -173,3 +173,57 @@ TEST(connectome_model, NetworkUsesCellTypesAsGroups) {
 }
 
 }  // namespace
+
+namespace {
+
+// small() with classes above the types: the two S neurons are types ORN and photo of class
+// sensory, MBON-a is of class MBON, the APL has no class.
+connectome small_with_classes() {
+  auto c = small();
+  c.neurons.type = {"ORN", "photo", "MBON-a", "APL"};
+  c.neurons.cell_class = {"sensory", "sensory", "MBON", ""};
+  c.validate();
+  return c;
+}
+
+TEST(connectome_model, ClassNamesSelectNeuronsAndSetPerTypeValues) {
+  using kenyon::ratenet::neuron_key;
+  const auto c = small_with_classes();
+  kenyon::ratenet::network_params p;
+  p.num_layers = 2;
+  p.slope_by_group = {{"sensory", 3.0}, {"photo", 4.0}};  // the type's own value wins
+  p.tau_by_group = {{"MBON", 7.0}};
+  const auto net = kenyon::ratenet::make_network(c, p);
+  EXPECT_THAT(net.groups(), ElementsAre("APL", "MBON-a", "ORN", "photo"));
+  EXPECT_FLOAT_EQ(net.neuron_slope()[0], 3.0f);
+  EXPECT_FLOAT_EQ(net.neuron_slope()[1], 4.0f);
+  EXPECT_FLOAT_EQ(net.neuron_slope()[2], 5.0f);  // the default
+  EXPECT_FLOAT_EQ(net.neuron_tau()[2], 7.0f);
+
+  // members(): a group, else a class; unknown names are still unknown_name_error.
+  EXPECT_THAT(net.members(neuron_key{std::string("sensory")}), ElementsAre(0, 1));
+  EXPECT_THAT(net.members(neuron_key{std::string("ORN")}), ElementsAre(0));
+  EXPECT_THAT(net.members(neuron_key{std::string("MBON")}), ElementsAre(2));
+  EXPECT_THROW(net.members(neuron_key{std::string("KC")}), kenyon::unknown_name_error);
+  EXPECT_THROW(net.members(neuron_key{std::string("")}), kenyon::unknown_name_error);
+  // Targets and stimuli by class, as the command line writes them.
+  const std::vector specs{kenyon::ratenet::parse_neuron_spec("MBON:1=0.5")};
+  const auto t = kenyon::ratenet::resolve_targets(c, specs, 2);
+  ASSERT_EQ(t.per_item().size(), 1u);
+  const std::vector stimuli{kenyon::ratenet::parse_neuron_spec("sensory:0=1", "--stimulus")};
+  const auto in = kenyon::ratenet::input_from_specs(c, stimuli, 1, 2);
+  EXPECT_THAT(in.values, ElementsAre(1, 0, 1, 0));
+
+  // Without classes the class names are unknown, as before.
+  const auto bare = kenyon::ratenet::make_network(small(), p);
+  EXPECT_FALSE(bare.params().idx_to_class.has_value());
+  EXPECT_THROW(bare.members(neuron_key{std::string("sensory")}), kenyon::unknown_name_error);
+  // idx_to_class must have one entry per neuron.
+  auto wrong = p;
+  wrong.idx_to_group = c.idx_to_group();
+  wrong.idx_to_class = std::vector<std::string>{"sensory"};
+  EXPECT_THROW(kenyon::ratenet::network(c.signed_weights(), c.sensory_indices(), wrong),
+               kenyon::parameter_error);
+}
+
+}  // namespace

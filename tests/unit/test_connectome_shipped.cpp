@@ -41,6 +41,18 @@ std::int64_t count_type(const connectome& c, const std::string& type) {
   return std::count(c.neurons.type.begin(), c.neurons.type.end(), type);
 }
 
+std::int64_t count_class(const connectome& c, const std::string& cell_class) {
+  return std::count(c.neurons.cell_class.begin(), c.neurons.cell_class.end(), cell_class);
+}
+
+// The neurons whose class is `cell_class`, ascending.
+std::vector<std::int64_t> of_class(const connectome& c, const std::string& cell_class) {
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = 0; i < c.size(); ++i)
+    if (c.neurons.cell_class[static_cast<std::size_t>(i)] == cell_class) out.push_back(i);
+  return out;
+}
+
 // The flyvis lattice column of (u, v): its position in the enumeration u = -e..e,
 // v = max(-e, -e - u)..min(e, e - u).
 std::int64_t column_of(int u, int v, int e) {
@@ -148,7 +160,21 @@ TEST(ShippedConnectome, Larva) {
     }
   EXPECT_EQ(with_inputs, 2894);
 
-  EXPECT_EQ(count_type(c, "sensory"), 430);
+  // Classes: the annotations' cell types, as the types were before the sensory neurons and
+  // the PNs were typed by modality.
+  ASSERT_TRUE(c.neurons.has_classes());
+  EXPECT_EQ(count_class(c, "sensory"), 430);
+  EXPECT_EQ(count_class(c, "PN"), 206);
+  EXPECT_EQ(count_class(c, "PN-somato"), 152);
+  EXPECT_EQ(count_class(c, "KC"), 144);
+  EXPECT_EQ(count_class(c, "MBON"), 48);
+  EXPECT_EQ(count_class(c, "LN"), 108);
+  EXPECT_EQ(count_class(c, "ascending"), 46);
+  EXPECT_EQ(count_class(c, "APL"), 2);
+  EXPECT_EQ(std::set<std::string>(c.neurons.cell_class.begin(), c.neurons.cell_class.end()).size(),
+            20u);
+  EXPECT_EQ(count_type(c, "sensory"), 0);
+  EXPECT_EQ(count_type(c, "PN"), 0);
   EXPECT_EQ(count_type(c, "KC"), 144);
   EXPECT_EQ(count_type(c, "MBON"), 48);
   EXPECT_EQ(count_type(c, "MBIN"), 28);
@@ -160,7 +186,57 @@ TEST(ShippedConnectome, Larva) {
   EXPECT_EQ(count_type(c, "unannotated"), 2);
   EXPECT_EQ(c.select("MBON").size(), 48u);
   EXPECT_EQ(c.sensory_indices().size(), 430u);
-  for (std::int64_t i : c.sensory_indices()) EXPECT_EQ(c.neurons.type[i], "sensory");
+  for (std::int64_t i : c.sensory_indices()) EXPECT_EQ(c.neurons.cell_class[i], "sensory");
+
+  // The types by modality, per class (the README's table).
+  const std::map<std::string, std::map<std::string, std::int64_t>> by_modality = {
+      {"sensory",
+       {{"gustatory-external", 131},
+        {"gustatory-pharyngeal", 107},
+        {"gut", 85},
+        {"ORN", 42},
+        {"respiratory", 26},
+        {"photoRh6", 19},
+        {"photoRh5", 10},
+        {"thermo-cold", 6},
+        {"thermo-warm", 4}}},
+      {"PN",
+       {{"PN-gustatory", 84},
+        {"PN-multimodal", 44},
+        {"PN-olfactory", 42},
+        {"PN-visual", 18},
+        {"PN-gut", 8},
+        {"PN-thermo", 8},
+        {"PN-respiratory", 2}}},
+      {"PN-somato",
+       {{"PN-noci", 68},
+        {"PN-mechano-Ch", 48},
+        {"PN-proprio", 22},
+        {"PN-somato-multimodal", 8},
+        {"PN-mechano-II-III", 6}}}};
+  for (const auto& [cell_class, types] : by_modality) {
+    std::int64_t total = 0;
+    for (const auto& [type, count] : types) {
+      EXPECT_EQ(count_type(c, type), count) << type;
+      total += count;
+      for (auto i : c.select(type)) EXPECT_EQ(c.neurons.cell_class[i], cell_class) << type;
+    }
+    // The types cover their class, and the class's name selects all of it.
+    EXPECT_EQ(total, count_class(c, cell_class)) << cell_class;
+    EXPECT_EQ(c.types_of_class(cell_class).size(), types.size()) << cell_class;
+    EXPECT_EQ(c.select(cell_class), of_class(c, cell_class)) << cell_class;
+  }
+  // Every other neuron's type is its class.
+  for (std::int64_t i = 0; i < c.size(); ++i)
+    if (!by_modality.contains(c.neurons.cell_class[i]))
+      EXPECT_EQ(c.neurons.type[i], c.neurons.cell_class[i]) << c.neurons.id[i];
+  // The old selectors: sensory names the sensory neurons, PN the 206 PNs.
+  EXPECT_EQ(c.select("sensory"), c.sensory_indices());
+  EXPECT_EQ(c.select("PN").size(), 206u);
+  EXPECT_TRUE(c.is_class("sensory"));
+  EXPECT_FALSE(c.is_class("KC"));  // a type too: the type
+  // Patterns reach the types before the classes: "PN-*" is every typed PN.
+  EXPECT_EQ(c.select("PN-*").size(), 206u + 152u);
   EXPECT_EQ(std::count(c.neurons.side.begin(), c.neurons.side.end(), "left"), 1471);
   EXPECT_EQ(std::count(c.neurons.side.begin(), c.neurons.side.end(), "right"), 1479);
 
@@ -186,6 +262,15 @@ TEST(ShippedConnectome, HemibrainMushroomBody) {
     EXPECT_TRUE(c.neurons.type[i].ends_with("PN")) << c.neurons.type[i];
   EXPECT_EQ(c.select("KC*").size(), 1919u);
   EXPECT_EQ(c.select("MBON*").size(), 57u);
+  // The classes, derived from the types: each selects what its pattern selects.
+  ASSERT_TRUE(c.neurons.has_classes());
+  EXPECT_EQ(c.select("uPN"), c.sensory_indices());
+  EXPECT_EQ(c.select("KC"), c.select("KC*"));
+  EXPECT_EQ(c.select("MBON"), c.select("MBON*"));
+  EXPECT_EQ(count_class(c, "APL"), 1);
+  EXPECT_EQ(c.types_of_class("uPN").size(), 61u);
+  EXPECT_EQ(c.types_of_class("KC").size(), 14u);
+  EXPECT_EQ(c.types_of_class("MBON").size(), 36u);
   EXPECT_EQ(c.select("APL").size(), 1u);
   EXPECT_EQ(c.neurons.sign[c.select("APL")[0]], -1);
   EXPECT_EQ(std::count(c.neurons.sign.begin(), c.neurons.sign.end(), -1), 1);
@@ -237,6 +322,9 @@ TEST(ShippedConnectome, Flyvis) {
   EXPECT_EQ(c.inprop.nonzeros(), 1513231);
   EXPECT_EQ(c.edge_sign.size(), 1513231u);
   EXPECT_EQ(std::set<std::string>(c.neurons.type.begin(), c.neurons.type.end()).size(), 65u);
+  // No classes (the README): the photoreceptor types are the input, R* selects them all.
+  EXPECT_FALSE(c.neurons.has_classes());
+  EXPECT_EQ(c.select("R*"), c.sensory_indices());
   EXPECT_EQ(std::set<std::int64_t>(c.neurons.column.begin(), c.neurons.column.end()), [] {
     std::set<std::int64_t> all;
     for (int i = 0; i < 721; ++i) all.insert(i);

@@ -312,6 +312,56 @@ TEST_F(net_cli_test, MaximiseTheLarvaMushroomBodyOutput) {
     EXPECT_TRUE(fs::exists(out / f)) << f;
 }
 
+// The larva's sensory neurons are typed by modality; the class name "sensory" still
+// stimulates all 430, a type only its own neurons.
+TEST_F(net_cli_test, LarvaStimuliByClassAndByModality) {
+  REQUIRE_CLI();
+  const auto count_ones = [](const std::vector<float>& v) {
+    return std::count(v.begin(), v.end(), 1.0f);
+  };
+  const auto out = dir_ / "out";
+  auto r = run("net forward --connectome larva --stimulus sensory:0=1 --layers 2 --json --out " +
+               quote(out.string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(parse(r)["connectome"]["sensory"], 430);
+  EXPECT_EQ(count_ones(read_floats(out / "input.npy", {1, 430, 2})), 430);
+
+  const auto orn = dir_ / "orn";
+  r =
+      run("net forward --connectome larva --stimulus ORN:0=1 --stimulus photoRh5:0=1 --layers 2 "
+          "--out " +
+          quote(orn.string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(count_ones(read_floats(orn / "input.npy", {1, 430, 2})), 42 + 10);
+
+  // A class for the sensory neurons and for a per-type value.
+  const auto pn = dir_ / "pn";
+  r = run("net forward --connectome larva --sensory PN --stimulus PN:0=1 --layers 2 --out " +
+          quote(pn.string()));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(count_ones(read_floats(pn / "input.npy", {1, 206, 2})), 206);
+
+  expect_bad_input("net forward --connectome larva --stimulus sensry:0=1 --layers 2",
+                   {"sensry", "class"});
+}
+
+// A user's neuron table with a class column: classes select neurons on the command line.
+TEST_F(net_cli_test, ClassColumnOfAUserTable) {
+  REQUIRE_CLI();
+  write("classes.csv",
+        "id,type,class,sign,sensory\n1,S1,input,1,true\n2,S2,input,1,true\n3,A,middle,1,false\n"
+        "4,B,middle,-1,false\n5,A,middle,1,false\n");
+  const auto with_classes = [&](const std::string& extra) {
+    return "net forward --connectome " + quote((dir_ / "edges.csv").string()) + " --neurons " +
+           quote((dir_ / "classes.csv").string()) + " " + extra;
+  };
+  const auto out = dir_ / "out";
+  const auto r = run(with_classes("--stimulus input:0=1 --layers 2 --out " + quote(out.string())));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_floats(out / "input.npy", {1, 2, 2}), (std::vector<float>{1, 0, 1, 0}));
+  expect_bad_input(with_classes("--stimulus nothing:0=1 --layers 2"), {"nothing"});
+}
+
 TEST_F(net_cli_test, MaximiseTheExpandedVisualSystem) {
   REQUIRE_CLI();
   // The OFF-edge motion detectors T5a, three synapses from the photoreceptors.

@@ -54,6 +54,9 @@ int sign_of_transmitter(std::string_view transmitter, const load_options& option
 //   sensory: sensory (true/false, 1/0, yes/no), or super_class / flow equal to
 //            "sensory" / "afferent"
 //   side: side, hemisphere (L/R/left/right/center)
+//   class: class, cell_class, super_class  (optional: the coarse class above the type, e.g.
+//          sensory, PN, KC; neuron_table::cell_class. A selector that is not a type but a
+//          class names every neuron of the class. Without the column there are no classes)
 neuron_table read_neuron_table(const std::filesystem::path& path, const load_options& options = {});
 
 // An edge-list CSV: pre and post ids (pre/post, pre_id/post_id, pre_root_id/post_root_id,
@@ -73,8 +76,8 @@ connectome load_edge_list(const std::filesystem::path& edges,
 // FlyWire Codex exports: connections (pre_root_id, post_root_id, neuropil, syn_count,
 // nt_type), and optionally the classification table (root_id, flow, super_class, class,
 // sub_class, cell_type, hemibrain_type, side, ...: the type is cell_type, else
-// hemibrain_type, else class, else the id; sensory if super_class is sensory or flow is
-// afferent) and the neurons table (root_id, group, nt_type, ...: the sign from nt_type,
+// hemibrain_type, else class, else the id; the class is `class` (e.g. ALPN, Kenyon_Cell,
+// olfactory); sensory if super_class is sensory or flow is afferent) and the neurons table (root_id, group, nt_type, ...: the sign from nt_type,
 // which wins over the connections' nt_type; without a classification table the type is the
 // group). Ids are 64-bit root ids. Neurons are those of the classification table if given
 // (edges to ids it lacks are an error), else the ids of the connections; neurons-table rows

@@ -22,8 +22,11 @@
 namespace kenyon::ratenet {
 
 // The network on `c`: weights c.signed_weights(), sensory neurons c.sensory_indices(), and
-// (if use_groups) the cell types as groups, so per-group parameters are per cell type.
-// Throws kenyon::error if the connectome has no sensory neurons.
+// (if use_groups) the cell types as groups, so per-group parameters are per cell type, and
+// the classes as idx_to_class, so members() takes a class name. A key of the *_by_group
+// maps that is a class and not a type sets every type of the class that has no entry of its
+// own ("sensory=2": every sensory type's value is 2). Throws kenyon::error if the
+// connectome has no sensory neurons.
 network make_network(const connectome::connectome& c, network_params params,
                      bool use_groups = true);
 
@@ -63,12 +66,12 @@ std::pair<std::string, double> parse_name_value(std::string_view text, std::stri
 // neurons, at least its layers as steps) or a value that is not finite.
 input_array read_network_input(const std::filesystem::path& path, const network& net);
 
-// "[batch/]selector:step[=value]": a cell type or neuron id, a layer (targets) or time step
-// (stimuli), and a value (default 1). Without "batch/" a target or clamp applies to every
-// batch item (as a dict target in connectome_interpreter) and a stimulus to item 0 (so that
-// "S:0 1/X:0" stimulates S in item 0 and X alone in item 1). Throws parameter_error naming `option`
-// and the text for a missing selector or step, a step or batch that is not a non-negative integer,
-// or a value that is not a finite number.
+// "[batch/]selector:step[=value]": a cell type, class (connectome::select) or neuron id, a layer
+// (targets) or time step (stimuli), and a value (default 1). Without "batch/" a target or clamp
+// applies to every batch item (as a dict target in connectome_interpreter) and a stimulus to item 0
+// (so that "S:0 1/X:0" stimulates S in item 0 and X alone in item 1). Throws parameter_error naming
+// `option` and the text for a missing selector or step, a step or batch that is not a non-negative
+// integer, or a value that is not a finite number.
 struct neuron_spec {
   std::optional<std::int64_t> batch;  // empty: see above
   std::string selector;

@@ -60,6 +60,10 @@ struct network_params {
   // and naming neurons by group (members()). Without it the scalars above act directly: the
   // default bias without abs(), tau without max(1, .).
   std::optional<std::vector<std::string>> idx_to_group;
+  // Optional coarse class per neuron ("" where none; e.g. the connectome's sensory, PN, KC
+  // above its cell types), for naming neurons only: members() takes a name that is not a
+  // group but a class as every neuron of that class. Parameters stay per group.
+  std::optional<std::vector<std::string>> idx_to_class;
   // Per-group initial values; groups not listed take the defaults, names that are not
   // groups are ignored (as the original does).
   std::map<std::string, double> bias_by_group;   // raw bias: its absolute value acts
@@ -212,9 +216,9 @@ class basic_network {
  public:
   // Throws kenyon::error naming the offending item for a non-square or malformed weight
   // matrix, a weight that is not finite, a sensory index out of range or repeated, an
-  // idx_to_group of the wrong length, a divisive group without neurons, a positive
-  // divisive weight (naming the pair), a missing per-group divisive strength, and what
-  // network_params::validate rejects.
+  // idx_to_group or idx_to_class of the wrong length, a divisive group without neurons, a
+  // positive divisive weight (naming the pair), a missing per-group divisive strength, and
+  // what network_params::validate rejects.
   basic_network(sparse::basic_csr<real> weights, std::vector<std::int64_t> sensory_indices,
                 network_params params = {}, activation_function<real> activation = {});
 
@@ -231,9 +235,10 @@ class basic_network {
   // Throws kenyon::error for an unknown group (or a network without groups).
   std::int32_t group_id(std::string_view group) const;
   std::span<const std::int64_t> group_members(std::string_view group) const;  // ascending
-  // The neurons a key names: the index itself, or every member of the group (ascending).
-  // Throws item_error for an index out of range, unknown_name_error for an unknown group,
-  // kenyon::error for a group name when the network has no groups.
+  // The neurons a key names: the index itself, or every member of the group (ascending), or,
+  // for a name that is no group but a class of params().idx_to_class, every neuron of that
+  // class (ascending). Throws item_error for an index out of range, unknown_name_error for an
+  // unknown name, kenyon::error for a group name when the network has no groups.
   std::vector<std::int64_t> members(const neuron_key& key) const;
   const std::vector<std::string>& divisive_pre_groups() const { return div_pre_groups_; }
 

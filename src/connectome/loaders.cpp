@@ -297,6 +297,10 @@ neuron_rows read_neurons(const fs::path& path, const neuron_columns& spec,
           h.fail(line, id_col,
                  "id " + std::to_string(id) + " appears again (first on line " +
                      std::to_string(it->second) + ")");
+        // The class first: the type may move the same field out (codex: type from class).
+        std::string cell_class;
+        if (cell_class_col != no_column && !is_missing(f[cell_class_col]))
+          cell_class = f[cell_class_col];
         std::string type;
         for (auto c : type_cols)
           if (!is_missing(f[c])) {
@@ -323,7 +327,7 @@ neuron_rows read_neurons(const fs::path& path, const neuron_columns& spec,
         if (cell_class_col != no_column) {
           // The first row creates the column; add() extends it from then on.
           out.neurons.cell_class.resize(out.neurons.id.size());
-          if (!is_missing(f[cell_class_col])) out.neurons.cell_class.back() = f[cell_class_col];
+          out.neurons.cell_class.back() = std::move(cell_class);
         }
         out.sign_known.push_back(known ? 1 : 0);
         out.line.push_back(line);

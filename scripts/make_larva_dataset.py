@@ -82,12 +82,9 @@ def pn_type(cell_class, annotation):
     """The type of a second-order PN: 'PN-' and its single sense ('PN-olfactory',
     'PN-gustatory', 'PN-noci', ...); several senses give CLASS-multimodal ('PN-multimodal',
     'PN-somato-multimodal'), none CLASS-unknown."""
-    senses = sorted(
-        {
-            SENSE.get(m, m)
-            for m in (i[: -len(SECOND_ORDER)] for i in annotation_items(annotation) if i.endswith(SECOND_ORDER))
-        }
-    )
+    items = annotation_items(annotation)
+    modalities = [i[: -len(SECOND_ORDER)] for i in items if i.endswith(SECOND_ORDER)]
+    senses = sorted({SENSE.get(m, m) for m in modalities})
     if len(senses) > 1:
         return cell_class + "-multimodal"
     if not senses:
@@ -182,7 +179,8 @@ def main(argv):
         else:
             side = annotations.get(skid, ("", ""))[1]
         name = node["name"].strip() if node is not None else ""
-        neurons.append((skid, cell_type, cell_class, sign, int(cell_class == "sensory"), side, name))
+        sensory = int(cell_class == "sensory")
+        neurons.append((skid, cell_type, cell_class, sign, sensory, side, name))
 
     # A name that is both a type and a class selects the type, so a new type must not take
     # a class's name (the class would then no longer be selectable as before).
@@ -219,7 +217,8 @@ def main(argv):
         print(f"  {cell_class:22s} {count}")
     print("types by modality (class: type count)")
     retyped = collections.Counter((n[2], n[1]) for n in neurons if n[1] != n[2])
-    for (cell_class, cell_type), count in sorted(retyped.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])):
+    order = lambda kv: (kv[0][0], -kv[1], kv[0][1])  # class, then count, then name
+    for (cell_class, cell_type), count in sorted(retyped.items(), key=order):
         print(f"  {cell_class:10s} {cell_type:22s} {count}")
 
 

@@ -12,6 +12,7 @@ packages=(
   libeigen3-dev librandom123-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsvm-dev zlib1g-dev
   libzip-dev libtomlplusplus-dev
+  libopenmpi-dev openmpi-bin  # optional for the build (KENYON_MPI): mpirun -np R kenyon ...
   dataset-fashion-mnist
   python3-dev pybind11-dev python3-numpy python3-scipy python3-pandas python3-matplotlib
   python3-plotly python3-pytest python3-nbclient python3-nbformat python3-ipykernel

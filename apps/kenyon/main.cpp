@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "kenyon/core/error.hpp"
+#include "kenyon/dist/work_queue.hpp"
 #include "provenance.hpp"
 
 namespace {
@@ -90,22 +91,27 @@ int kenyon::cli::run_command_line(std::vector<std::string> args) {
     std::fprintf(stderr, "kenyon: error: %s (see --help)\n", e.what());
     return kenyon::cli::exit_bad_input;
   }
+  // Under mpirun an error on one rank ends them all (the others may wait for it forever).
+  auto fail = [](int code) {
+    kenyon::dist::abort_world(code);
+    return code;
+  };
   try {
     return selected ? selected() : 0;
   } catch (const kenyon::parameter_error& e) {
     std::fprintf(stderr, "kenyon: error: %s\n", message_of(app, e).c_str());
-    return kenyon::cli::exit_bad_input;
+    return fail(kenyon::cli::exit_bad_input);
   } catch (const kenyon::error& e) {
     std::fprintf(stderr, "kenyon: error: %s\n", e.what());
-    return kenyon::cli::exit_bad_input;
+    return fail(kenyon::cli::exit_bad_input);
   } catch (const std::bad_alloc&) {
     // Sizes the checks let through that still do not fit (a large --input, a large
     // connectome): the request is too big, not a bug.
     std::fprintf(stderr, "kenyon: error: out of memory%s\n", sizes_given(app).c_str());
-    return kenyon::cli::exit_bad_input;
+    return fail(kenyon::cli::exit_bad_input);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "kenyon: internal error: %s\n", e.what());
-    return 1;
+    return fail(1);
   }
 }
 

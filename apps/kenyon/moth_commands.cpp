@@ -17,6 +17,7 @@
 #include "kenyon/core/progress.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
+#include "kenyon/dist/work_queue.hpp"
 #include "kenyon/moth/experiment.hpp"
 #include "provenance.hpp"
 
@@ -87,18 +88,28 @@ void add_experiment_options(CLI::App& cmd, moth::experiment_params& p, std::stri
 
 // With --out, each finished run of a sweep is saved as runs/train<N>_seed<S>.json beside
 // runs/sweep.json (the sweep's provenance), and a stop request skips the runs not started;
-// --resume reads them back after checking that the options are the same.
-moth::sweep_control sweep_control(const CLI::App& cmd, const std::string& out, bool resume) {
+// --resume reads them back after checking that the options are the same. Under mpirun only
+// rank 0 reads and writes the folder; the other ranks only stop when asked.
+moth::sweep_control sweep_control(const CLI::App& cmd, const std::string& out, bool resume,
+                                  dist::world world, dist::shard shard) {
   namespace fs = std::filesystem;
   moth::sweep_control control;
+  control.world = world;
+  control.shard = shard;
   if (resume && out.empty()) throw parameter_error("--resume", "needs --out, the stopped sweep's");
+  if (world.rank != 0) {
+    control.stop = stop_requested;
+    catch_stop_signals();
+    return control;
+  }
   if (out.empty()) return control;
   const fs::path runs = fs::path(out) / "runs";
   const auto made_by = provenance(cmd);
   std::error_code ec;
   if (resume && fs::exists(runs / "sweep.json", ec)) {
-    // The thread count changes the order of the runs, not their numbers.
-    check_same_configuration(read_json_file(runs / "sweep.json"), made_by, {"threads"});
+    // The thread count changes the order of the runs, not their numbers; the runs of every
+    // shard are joined by a --resume without --shard.
+    check_same_configuration(read_json_file(runs / "sweep.json"), made_by, {"threads", "shard"});
     remove_write_leftovers(runs);
     remove_write_leftovers(out);
     for (const auto& entry : fs::directory_iterator(runs)) {
@@ -269,8 +280,14 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--first-seed", s->first_seed, "seed of the first run")
         ->check(seed_value())
         ->capture_default_str();
-    cmd->add_option("--threads", s->threads, "runs in parallel (0: all cores)")
+    cmd->add_option("--threads", s->threads,
+                    "runs in parallel on each rank (0: OMP_NUM_THREADS, else all cores)")
         ->capture_default_str();
+    auto shard_text = std::make_shared<std::string>();
+    cmd->add_option("--shard", *shard_text,
+                    "run only slice i of n (runs u with u % n == i; for job arrays); join the "
+                    "slices' runs/ folders and --resume without --shard (docs/mpi.md)")
+        ->type_name("i/n");
     add_experiment_options(*cmd, s->base, *compat);
     add_data_options(*cmd, *d);
     cmd->add_option("--out", *out,
@@ -283,28 +300,53 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->callback([=, &selected] {
       selected = [=] {
         if (!counts->empty()) s->train_per_class = sample_counts(*counts);
+        const auto shard =
+            shard_text->empty() ? dist::shard{} : dist::shard::parse(*shard_text, "--shard");
+        if (shard.count > 1 && out->empty())
+          throw parameter_error("--shard", "needs --out, where the slice's runs are saved");
         check_out_folder(*out);
         s->base.compat = moth::parse_compat_mode(*compat);
+        // Under mpirun every rank runs this; rank 0 hands out the runs, prints and writes.
+        const auto world = dist::init_world();
         auto features = load_features(*d);
         s->validate(features.per_class);
-        const auto control = sweep_control(*cmd, *out, *resume);
-        std::int64_t total = 0;
-        for (int n : s->train_per_class) {
+        const auto control = sweep_control(*cmd, *out, *resume, world, shard);
+        const auto seeds = static_cast<std::size_t>(s->seeds);
+        std::int64_t total = 0;  // progress: thousands of steps of the runs left to run
+        for (std::size_t u = 0; u < s->train_per_class.size() * seeds; ++u) {
+          if (!shard.owns(u)) continue;
           auto p = s->base;
-          p.train_per_class = n;
-          const auto done =
-              std::count_if(control.done.begin(), control.done.end(),
-                            [&](const auto& run) { return run.train_per_class == n; });
-          total += moth::experiment_steps(p, features.num_classes) / 1000 * (s->seeds - done);
+          p.train_per_class = s->train_per_class[u / seeds];
+          p.seed = s->first_seed + u % seeds;
+          const bool done = std::any_of(control.done.begin(), control.done.end(), [&](auto& r) {
+            return r.train_per_class == p.train_per_class && r.seed == p.seed;
+          });
+          if (!done) total += moth::experiment_steps(p, features.num_classes) / 1000;
         }
         std::optional<progress_bar> bar;
-        bar.emplace("moth sweep", total);
-        auto result = moth::run_sweep(features, *s, {}, &*bar, &control);
+        if (world.rank == 0) bar.emplace("moth sweep", total);
+        auto result = moth::run_sweep(features, *s, {}, bar ? &*bar : nullptr, &control);
         bar.reset();
-        if (result.stopped)
-          return report_stopped(result.runs_done,
-                                static_cast<std::int64_t>(s->train_per_class.size()) * s->seeds,
-                                "runs", *out);
+        if (result.rank != 0) return stop_signal() ? 128 + stop_signal() : 0;
+        const auto runs = static_cast<std::int64_t>(s->train_per_class.size() * seeds);
+        if (result.stopped) return report_stopped(result.runs_done, runs, "runs", *out);
+        if (result.rows.empty()) {  // a shard's slice, not the whole sweep
+          const auto folder = (std::filesystem::path(*out) / "runs").string();
+          if (*json)
+            std::cout << nlohmann::json{{"shard", shard.text()},
+                                        {"runs_done", result.runs_done},
+                                        {"runs_total", runs},
+                                        {"runs_folder", folder}}
+                             .dump(2)
+                      << std::endl;
+          std::fprintf(stderr,
+                       "kenyon: shard %s: %d of %zu runs done, saved in %s; when every shard "
+                       "is done, put their runs/ files in one folder's runs/ and run the same "
+                       "command with that --out and --resume, without --shard\n",
+                       shard.text().c_str(), result.runs_done, static_cast<std::size_t>(runs),
+                       folder.c_str());
+          return 0;
+        }
         return report(result, *cmd, *d, *out, *json, print_sweep_table);
       };
     });

@@ -395,14 +395,16 @@ summary summarise(const std::vector<double>& values) {
 }
 
 nlohmann::json to_json(const sweep_run& r) {
-  return {{"train_per_class", r.train_per_class},
-          {"seed", r.seed},
-          {"accuracy", r.accuracy},
-          {"accuracy_thresholding", r.accuracy_thresholding},
-          {"accuracy_honest", r.accuracy_honest},
-          {"accuracy_naive", r.accuracy_naive},
-          {"nearest_neighbour", r.nearest_neighbour},
-          {"svm", r.svm}};
+  nlohmann::json j = {{"train_per_class", r.train_per_class},
+                      {"seed", r.seed},
+                      {"accuracy", r.accuracy},
+                      {"accuracy_thresholding", r.accuracy_thresholding},
+                      {"accuracy_honest", r.accuracy_honest},
+                      {"accuracy_naive", r.accuracy_naive},
+                      {"nearest_neighbour", r.nearest_neighbour},
+                      {"svm", r.svm}};
+  if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
+  return j;
 }
 
 sweep_run sweep_run_from_json(const nlohmann::json& j) {
@@ -415,7 +417,9 @@ sweep_run sweep_run_from_json(const nlohmann::json& j) {
             j.at("accuracy_naive").get<double>(),
             j.at("nearest_neighbour").get<double>(),
             j.at("svm").get<double>(),
-            std::nullopt};
+            j.contains("non_finite")
+                ? std::optional<non_finite_report>(non_finite_report_from_json(j["non_finite"]))
+                : std::nullopt};
   } catch (const nlohmann::json::exception& e) {
     throw error(std::string("a sweep run's record: ") + e.what());
   }
@@ -426,62 +430,77 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
                        const sweep_control* control) {
   const auto start = std::chrono::steady_clock::now();
   params.validate(features.per_class);
-  struct task {
-    std::size_t row;
-    int seed_index;
-  };
+  const sweep_control none;
+  const sweep_control& c = control ? *control : none;
+  const std::size_t rows = params.train_per_class.size();
+  const auto seeds = static_cast<std::size_t>(params.seeds);
   std::vector<std::vector<std::optional<sweep_run>>> results(
-      params.train_per_class.size(), std::vector<std::optional<sweep_run>>(params.seeds));
-  if (control)
-    for (const auto& run : control->done)
-      for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
-        if (run.train_per_class == params.train_per_class[r] && run.seed >= params.first_seed &&
-            run.seed - params.first_seed < static_cast<std::uint64_t>(params.seeds))
-          results[r][run.seed - params.first_seed] = run;
-  std::vector<task> tasks;
-  for (std::size_t r = 0; r < params.train_per_class.size(); ++r)
-    for (int s = 0; s < params.seeds; ++s)
-      if (!results[r][s]) tasks.push_back({r, s});
-  // Longest runs first, for a better spread over the cores.
-  std::stable_sort(tasks.begin(), tasks.end(), [&](const task& a, const task& b) {
-    return params.train_per_class[a.row] > params.train_per_class[b.row];
+      rows, std::vector<std::optional<sweep_run>>(seeds));
+  for (const auto& run : c.done)
+    for (std::size_t r = 0; r < rows; ++r)
+      if (run.train_per_class == params.train_per_class[r] && run.seed >= params.first_seed &&
+          run.seed - params.first_seed < seeds)
+        results[r][run.seed - params.first_seed] = run;
+
+  // Units: run (row r, seed s) is r * seeds + s, whatever the shard or the resumed runs, so
+  // that every process of a job array numbers them alike. Longest runs first, for a better
+  // spread over the cores and ranks (only rank 0's list is used).
+  std::vector<std::size_t> units;
+  for (std::size_t u = 0; u < rows * seeds; ++u)
+    if (c.shard.owns(u) && !results[u / seeds][u % seeds]) units.push_back(u);
+  std::stable_sort(units.begin(), units.end(), [&](std::size_t a, std::size_t b) {
+    return params.train_per_class[a / seeds] > params.train_per_class[b / seeds];
   });
 
-  std::exception_ptr failure;
-  const int threads = params.threads > 0 ? params.threads : omp_get_num_procs();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (std::size_t t = 0; t < tasks.size(); ++t) {
-    if (control && control->stop && control->stop()) continue;
-    try {
+  // Spread over ranks, rank 0's progress bar counts every rank's runs as they arrive;
+  // otherwise each run advances it as it simulates.
+  const bool spread = c.world.size > 1;
+  auto run_one = [&](std::size_t u) {
+    experiment_params p = params.base;
+    p.train_per_class = params.train_per_class[u / seeds];
+    // Seeds are shared across sample counts: a paired comparison.
+    p.seed = params.first_seed + u % seeds;
+    run_options options;
+    options.model = model;
+    options.progress = spread ? nullptr : progress;
+    const auto r = run_experiment(features, p, options);
+    return sweep_run{
+        p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
+        r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
+        r.non_finite};
+  };
+  // Results travel as the resume files' JSON text (doubles round-trip exactly), one way for
+  // one process and for many.
+  dist::work_queue queue(c.world, units, [&](std::size_t u, std::string text) {
+    auto run = sweep_run_from_json(nlohmann::json::parse(text));
+    if (run.train_per_class != params.train_per_class[u / seeds] ||
+        run.seed != params.first_seed + u % seeds)
+      throw internal_error("run_sweep: unit " + std::to_string(u) + " came back as another run");
+    // A failed run is not kept for --resume: run again, it fails the same way.
+    if (c.finished && !run.non_finite) c.finished(run);
+    if (spread && progress) {
       experiment_params p = params.base;
-      p.train_per_class = params.train_per_class[tasks[t].row];
-      // Seeds are shared across sample counts: a paired comparison.
-      p.seed = params.first_seed + static_cast<std::uint64_t>(tasks[t].seed_index);
-      run_options options;
-      options.model = model;
-      options.progress = progress;
-      const auto r = run_experiment(features, p, options);
-      const sweep_run run{
-          p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
-          r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
-          r.non_finite};
-      // A failed run is not kept for --resume: run again, it fails the same way.
-      if (control && control->finished && !run.non_finite) control->finished(run);
-      results[tasks[t].row][tasks[t].seed_index] = run;
-    } catch (...) {
-#pragma omp critical
-      if (!failure) failure = std::current_exception();
+      p.train_per_class = run.train_per_class;
+      progress->advance(
+          static_cast<std::uint64_t>(experiment_steps(p, features.num_classes) / 1000));
     }
-  }
-  if (failure) std::rethrow_exception(failure);
+    results[u / seeds][u % seeds] = std::move(run);
+  });
+  const int threads = params.threads > 0 ? params.threads : omp_get_max_threads();
+  dist::run_units(
+      queue, threads, [&](std::size_t u) { return to_json(run_one(u)).dump(); }, c.stop);
 
   sweep_result out;
   out.params = params;
+  out.rank = c.world.rank;
+  out.sharded = c.shard.count > 1;
+  if (out.rank != 0) return out;  // rank 0 holds the results
   for (const auto& row : results)
     out.runs_done +=
         static_cast<int>(std::count_if(row.begin(), row.end(), [](const auto& x) { return !!x; }));
-  out.stopped = out.runs_done < static_cast<int>(params.train_per_class.size()) * params.seeds;
-  for (std::size_t r = 0; r < params.train_per_class.size() && !out.stopped; ++r) {
+  const bool complete = out.runs_done == static_cast<int>(rows * seeds);
+  out.stopped = !complete && queue.stopped();
+  for (std::size_t r = 0; r < rows && complete; ++r) {
     std::vector<double> acc, thr, honest, naive, nn, svm;
     for (const auto& run : results[r]) {
       const auto& x = *run;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kenyon/data/preprocess.hpp"
+#include "kenyon/dist/work_queue.hpp"
 #include "kenyon/moth/classify.hpp"
 #include "kenyon/moth/params.hpp"
 #include "kenyon/moth/readout.hpp"
@@ -90,7 +91,7 @@ struct sweep_params {
   int seeds = 5;  // runs per sample count, seeds first_seed, first_seed + 1, ...
   std::uint64_t first_seed = 0;
   experiment_params base;  // sniffs, val_per_class, compat
-  int threads = 0;         // 0: all cores
+  int threads = 0;         // 0: OMP_NUM_THREADS, else all cores
   void validate(int per_class) const;
 };
 
@@ -122,6 +123,12 @@ struct sweep_result {
   // sweep_control::stop ended the sweep before every run was done: no rows.
   bool stopped = false;
   int runs_done = 0;  // of train_per_class.size() x seeds, counting resumed ones
+  // The MPI rank that returned this result (sweep_control::world): only rank 0's holds the
+  // rows; the others ran runs for it and hold nothing.
+  int rank = 0;
+  // sweep_control::shard ran only its slice: runs_done counts the slice and the resumed
+  // runs, and there are rows only when that is every run.
+  bool sharded = false;
 };
 
 // What a sweep keeps of one finished run, to summarise its row from.
@@ -133,6 +140,7 @@ struct sweep_run {
   std::optional<non_finite_report> non_finite;  // the run stopped on a NaN or infinity
 };
 
+// With "non_finite" (the report) for a run that stopped on a NaN or infinity.
 nlohmann::json to_json(const sweep_run& run);
 // Throws kenyon::error for an object to_json did not write.
 sweep_run sweep_run_from_json(const nlohmann::json& j);
@@ -142,13 +150,22 @@ sweep_run sweep_run_from_json(const nlohmann::json& j);
 struct sweep_control {
   std::vector<sweep_run> done;  // runs of a stopped sweep, not run again
   std::function<bool()> stop;   // polled before each run; true skips the runs not started
-  std::function<void(const sweep_run&)> finished;  // as each run ends, from any thread
+  // As each run ends, on rank 0 only (from the thread that called run_sweep when the runs
+  // are spread over ranks, from any thread otherwise).
+  std::function<void(const sweep_run&)> finished;
+  // The MPI ranks the runs are spread over (dist::init_world()): each rank calls run_sweep
+  // with the same parameters; rank 0 hands out the runs, gets every result and returns the
+  // sweep, the same as one process's. `done` and `finished` matter on rank 0 only.
+  dist::world world;
+  // Only the runs this slice owns (run r x seed s is unit r * seeds + s), for job arrays.
+  dist::shard shard;
 };
 
 summary summarise(const std::vector<double>& values);
 
-// Runs every (sample count, seed) pair, in parallel over params.threads; results do not
-// depend on the thread count.
+// Runs every (sample count, seed) pair, in parallel over params.threads (0: OMP_NUM_THREADS,
+// else all cores) and over control->world's ranks; results do not depend on the thread or
+// rank count.
 sweep_result run_sweep(const data::feature_set& features, const sweep_params& params,
                        const model_params& model = {}, progress_bar* progress = nullptr,
                        const sweep_control* control = nullptr);

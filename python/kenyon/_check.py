@@ -104,3 +104,32 @@ def warn_non_finite(report, extra: str = ""):
         warnings.warn(f"kenyon: numerical failure: {report['message']}{extra}", RuntimeWarning,
                       stacklevel=3)
     return report
+
+
+def first_non_finite(values, axes, cell_type_of=None, **fields):
+    """The report (the C++ non_finite_report's dict, message included) of the first entry of
+    ``values`` that is not a finite number, in C order, or None. ``axes`` names each axis's
+    coordinate in the report ("layer", "neuron", "batch", "step"; None for one that is not
+    reported); ``fields`` gives where, quantity and the coordinates that are fixed;
+    ``cell_type_of(neuron)`` names the neuron's cell type."""
+    values = np.asarray(values)
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return None
+    at = np.unravel_index(int(np.argmax(bad)), values.shape)
+    coords = {axis: int(i) for axis, i in zip(axes, at) if axis}
+    if cell_type_of is not None and "neuron" in coords:
+        fields["cell_type"] = cell_type_of(coords["neuron"]) or ""
+    from . import _core
+
+    return _core.non_finite_report(value=float(values[at]), **coords, **fields)
+
+
+def restate(report, **changes):
+    """A non_finite report with some of its fields changed, its message rebuilt."""
+    from . import _core
+
+    keys = ("where", "quantity", "step", "layer", "neuron", "batch", "cell_type")
+    fields = {k: report[k] for k in keys if k in report}
+    fields.update(changes)
+    return _core.non_finite_report(value=float(report["value"]), **fields)

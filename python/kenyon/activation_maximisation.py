@@ -42,7 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._check import error, finite, number, unknown_name, warn_non_finite
+from ._check import error, finite, first_non_finite, number, restate, unknown_name, warn_non_finite
 
 _rn = _core.ratenet
 
@@ -596,6 +596,12 @@ class _NetworkBase:
             return [e for b, d in manipulate.items() for e in layer_map(d, int(b))]
         return layer_map(manipulate)
 
+    def _forward(self, x, clamps=()):
+        """(activations (batch, neurons, layers), the report of the first state that is not
+        a finite number or None), without warning."""
+        self._sync()
+        return self._net.forward(x, list(clamps))
+
     def forward(self, inputs, manipulate=None, checkpoint_steps: int = 0, return_layer_list: bool = False):
         """Activations (batch, neurons, layers), or (neurons, layers) for a 2-D input.
 
@@ -607,8 +613,8 @@ class _NetworkBase:
         x = _array(inputs, "inputs", ndim=(2, 3))
         single = x.ndim == 2
         clamps = self._manipulation(manipulate)
-        self._sync()
-        out = self._net.forward(x, clamps)
+        out, bad = self._forward(x, clamps)
+        self.non_finite = warn_non_finite(bad)
         if return_layer_list:
             return [_result(np.ascontiguousarray(out[:, :, l].T), like) for l in range(out.shape[2])]
         if single:
@@ -617,6 +623,9 @@ class _NetworkBase:
         return _result(out, like)
 
     __call__ = forward
+
+    def _cell_type(self, neuron: int) -> str:
+        return self._groups[self.indices[neuron]] if self._groups else ""
 
     def __repr__(self):
         return (
@@ -881,7 +890,7 @@ def train_model(
         t["batch"] = t["batch"].map(local)
         return t.sort_values("batch", kind="stable")
 
-    model.activations = model.forward(x[tr]) if len(tr) else None
+    model.activations = model._forward(x[tr])[0] if len(tr) else None
     return model, history, _result(x[tr], inputs), _result(x[va], inputs), subset(list(tr)), subset(list(va)), tr, va
 
 
@@ -912,11 +921,14 @@ def _py_train(model, x, batch, neuron, layer, value, settings, loss):
         return (x[items], np.array([pos[int(b)] for b in batch[keep]], np.int64), neuron[keep], layer[keep],
                 value[keep].astype(np.float32))
 
+    state_report = None  # of the last score's forward pass
+
     def score(subset):
+        nonlocal state_report
         xs, b, n, l, v = subset
         if len(b) == 0:
             return float("nan")
-        acts = model.forward(xs)
+        acts, state_report = model._forward(xs)
         pred = np.where(l >= 0, acts[b, n, np.maximum(l, 0)], acts[b, n, :].mean(axis=-1)).astype(np.float32)
         if loss == "mse":
             return float(np.mean((pred.astype(np.float64) - v) ** 2))
@@ -928,6 +940,9 @@ def _py_train(model, x, batch, neuron, layer, value, settings, loss):
     history = {"loss": [], "mse_loss": [], "param_reg_loss": [], "val_loss": []}
     state = {k: (np.zeros_like(initial[k], np.float64), np.zeros_like(initial[k], np.float64)) for k in names}
     b1, b2, eps, h = 0.9, 0.999, 1e-8, 1e-3
+    # As the C++ loop: an epoch whose loss or gradient is not finite makes no update; the
+    # first is reported, all are counted.
+    report, skipped = None, 0
     try:
         for epoch in range(num_epochs):
             act = score(train_set)
@@ -936,7 +951,14 @@ def _py_train(model, x, batch, neuron, layer, value, settings, loss):
             history["loss"].append(act + reg)
             history["mse_loss"].append(act)
             history["param_reg_loss"].append(reg)
-            if np.isfinite(act + reg):
+            bad = state_report
+            if bad is not None:  # the items of the training subset, in its order
+                bad = restate(bad, where="train", step=epoch, **({"batch": int(tr[bad["batch"]])} if "batch" in bad else {}))
+            elif not np.isfinite(act + reg):
+                bad = _core.non_finite_report(where="train", quantity="loss" if not np.isfinite(act) else
+                                              "parameter penalty", value=act if not np.isfinite(act) else reg,
+                                              step=epoch)
+            else:
                 grads = {}
                 for k in (k for k in names if trained[k]):
                     p = model._values[k]
@@ -950,6 +972,15 @@ def _py_train(model, x, batch, neuron, layer, value, settings, loss):
                         p[i] = old
                         g[i] = (up - down) / (2 * h)
                     grads[k] = g
+                    at = np.flatnonzero(~np.isfinite(g))
+                    if bad is None and at.size:  # an entry per cell type
+                        groups = model._net.divisive_pre_groups if k == "divisive_strength" else model._groups
+                        bad = _core.non_finite_report(where="train", quantity=f"gradient of {k}",
+                                                      value=float(g[at[0]]), step=epoch, cell_type=str(groups[at[0]]))
+            if bad is not None:
+                report = report or bad
+                skipped += 1
+            else:
                 norm = np.sqrt(sum(float((g * g).sum()) for g in grads.values()))
                 if norm > 1.0:
                     for g in grads.values():
@@ -968,7 +999,7 @@ def _py_train(model, x, batch, neuron, layer, value, settings, loss):
         raise
     model._sync()
     return {"parameters": model._net.get_parameters(), **history,
-            "train_indices": tr, "val_indices": va}
+            "train_indices": tr, "val_indices": va, "skipped_steps": skipped, "non_finite": report}
 
 
 # ------------------------------------------------------------------ activation maximisation
@@ -1149,8 +1180,10 @@ def _call_activation(model, x, prev):
     return out
 
 
-def _py_forward(model, X, record=False):
-    """Forward with the Python activation function (X: (batch, sensory, L) float32)."""
+def _py_forward(model, X):
+    """Forward with the Python activation function (X: (batch, sensory, L) float32):
+    (activations (B, n, L), the tape for _py_backward, the report of the first state that is
+    not a finite number or None)."""
     W = model.all_weights
     n, L = model._net.size, model.num_layers
     B = X.shape[0]
@@ -1160,6 +1193,7 @@ def _py_forward(model, X, record=False):
     prev = np.zeros((n, B), np.float32)
     prev[s, :] = X[:, :, 0].T
     states, pres, masks = [], [], []
+    bad = None
     for layer in range(L):
         wx = (W @ prev).astype(np.float32)
         model._step_divisive = None
@@ -1175,22 +1209,30 @@ def _py_forward(model, X, record=False):
         pres.append((wx, prev))
         masks.append(mask)
         states.append(z)
+        if bad is None:
+            bad = first_non_finite(z, ("neuron", "batch"), model._cell_type, where="forward", quantity="state",
+                                   layer=layer)
         prev = z
     acts = np.stack(states, axis=-1).transpose(1, 0, 2)  # (B, n, L)
-    return acts, (pres, masks)
+    return acts, (pres, masks), bad
 
 
 def _py_backward(model, X, tape, grad_acts, observe=None):
-    """d loss / d X given d loss / d activations (B, n, L); observe(layer, g) sees the
-    complete d loss / d a_layer, (n, B)."""
+    """(d loss / d X given d loss / d activations (B, n, L), the report of the first gradient
+    that is not a finite number or None); observe(layer, g) sees the complete
+    d loss / d a_layer, (n, B)."""
     W_T = model.all_weights.T.tocsr()
     pres, masks = tape
     s = model.sensory_indices
     L = model.num_layers
     gX = np.zeros_like(X)
     g_next = np.zeros((model._net.size, X.shape[0]), np.float32)  # from layer l+1 into a_l
+    bad = None
     for layer in range(L - 1, -1, -1):
         g = grad_acts[:, :, layer].T + g_next
+        if bad is None:
+            bad = first_non_finite(g, ("neuron", "batch"), model._cell_type, where="backward", quantity="gradient",
+                                   layer=layer)
         if observe is not None:
             observe(layer, g)
         if masks[layer] is not None:
@@ -1201,7 +1243,7 @@ def _py_backward(model, X, tape, grad_acts, observe=None):
         gwx, gprev = _activation_vjp(model, wx, prev, g)
         g_next = (gprev + W_T @ gwx).astype(np.float32)
     gX[:, :, 0] += g_next[s, :].T
-    return gX
+    return gX, bad
 
 
 def _l1_l2(x):
@@ -1230,8 +1272,12 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
     for (bb, _, _) in rows:
         counts[bb] += 1
     act_loss, out_regs, in_regs, snaps, losses = [], [], [], [], []
+    report = None  # where the optimisation stopped on a value that is not finite, as the C++ loop
     for it in range(int(num_iterations)):
-        acts, tape = _py_forward(model, x)
+        acts, tape, bad = _py_forward(model, x)
+        if bad is not None:
+            report = restate(bad, where="actmax", step=it)
+            break
         if it % 5 == 0:
             snaps.append(np.tanh(np.where(x >= model.threshold, x, 0)).astype(np.float32))
         g_acts = np.zeros_like(acts, dtype=np.float64)
@@ -1246,6 +1292,12 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
         g_in = np.asarray(g_in, np.float64).reshape(x.shape)
         g_out = np.asarray(g_out, np.float64).reshape(acts.shape)
         loss = a_loss + in_reg_lambda * r_in + out_reg_lambda * r_out
+        if not np.isfinite(loss):
+            parts = [("target loss", a_loss), ("output regulariser", out_reg_lambda * r_out),
+                     ("input regulariser", in_reg_lambda * r_in)]
+            name, value = next((p for p in parts if not np.isfinite(p[1])), parts[-1])
+            report = _core.non_finite_report(where="actmax", quantity=name, value=float(value), step=it)
+            break
         losses.append(loss)
         if early_stopping and it > n_runs and max(losses[-n_runs:]) - min(losses[-n_runs:]) < stopping_threshold:
             break
@@ -1253,7 +1305,16 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
         out_regs.append(out_reg_lambda * r_out)
         in_regs.append(in_reg_lambda * r_in)
         g_acts += out_reg_lambda * g_out
-        grad = _py_backward(model, x, tape, g_acts.astype(np.float32)) + (in_reg_lambda * g_in).astype(np.float32)
+        g_x, bad = _py_backward(model, x, tape, g_acts.astype(np.float32))
+        if bad is not None:
+            report = restate(bad, where="actmax", step=it)
+            break
+        grad = g_x + (in_reg_lambda * g_in).astype(np.float32)
+        bad = first_non_finite(grad, ("batch", "neuron", None), where="actmax", quantity="input gradient", step=it)
+        if bad is not None:  # the axis is the sensory neuron's position: named by its index
+            neuron = int(model.sensory_indices[bad["neuron"]])
+            report = restate(bad, neuron=neuron, cell_type=model._cell_type(neuron))
+            break
         if normalize_gradients:
             grad = grad / (np.sqrt((grad.astype(np.float64) ** 2).sum(axis=(0, 1), keepdims=True)) + 1e-8)
         t = it + 1
@@ -1262,6 +1323,8 @@ def _actmax_python(model, targets, initial, shape, num_iterations, learning_rate
         x = (x - learning_rate / (1 - b1**t) * m / (np.sqrt(v) / np.sqrt(1 - b2**t) + eps)).astype(np.float32)
     x = np.clip(x, -1, 1).astype(np.float32)
     out = model.forward(x)
+    if report is not None:
+        model.non_finite = warn_non_finite(report, " (the optimisation stopped there)")
     if B == 1:
         x, out, snaps = x[0], out[0], [s_[0] for s_ in snaps]
     return x, out, act_loss, out_regs, in_regs, snaps
@@ -1284,11 +1347,12 @@ def saliency(model, input_tensor, neurons_of_interest: Dict[int, List[int]], met
     noi = {int(k): [int(i) for i in np.asarray(v).reshape(-1)] for k, v in neurons_of_interest.items()}
     if model.custom_activation_function is not None:
         X = x[None] if x.ndim == 2 else x
-        acts, tape = _py_forward(model, X)
+        acts, tape, bad = _py_forward(model, X)
         g = np.zeros_like(acts)
         for layer, ns in noi.items():
             g[:, ns, layer] = 1
-        out = _py_backward(model, X, tape, g)
+        out, bad_grad = _py_backward(model, X, tape, g)
+        bad = bad or bad_grad
         if method == "input_x_gradient":
             out = out * X
         if normalize and out.max() > 0:
@@ -1297,10 +1361,12 @@ def saliency(model, input_tensor, neurons_of_interest: Dict[int, List[int]], met
                 if mx > 0:
                     out[i] /= mx
         out = out[0] if x.ndim == 2 else out
+        model.non_finite = warn_non_finite(bad)
         return _result(out.astype(np.float32), input_tensor)
     model._sync()
     entries = [(None, layer, i, 1.0) for layer, ns in noi.items() for i in ns]
-    out = _rn.saliency(model._net, x, entries, method, bool(normalize))
+    out, bad = _rn.saliency(model._net, x, entries, method, bool(normalize))
+    model.non_finite = warn_non_finite(bad)
     if x.ndim == 2:
         out = out[0]
     return _result(out, input_tensor)
@@ -1336,14 +1402,15 @@ def get_gradients(model, input_tensor, monitor_neurons, target_neurons: Dict[int
     monitor_layers = list(monitor_layers or [])
     names = [str(b) for b in (batch_names or [])]
     if model.custom_activation_function is not None:
-        group, batch, layers, values = _py_get_gradients(model, x, monitor, targets, monitor_layers, method, names,
-                                                         bool(normalize_per_layer))
+        group, batch, layers, values, bad = _py_get_gradients(model, x, monitor, targets, monitor_layers, method,
+                                                              names, bool(normalize_per_layer))
     else:
         params = _params(_rn.GradientParams, monitor=monitor, monitor_layers=monitor_layers, method=method,
                          batch_names=names, checkpoint_interval=max(0, int(checkpoint_steps)),
                          normalize_per_layer=bool(normalize_per_layer))
         entries = [(None, layer, k, 1.0) for layer, ks in targets.items() for k in ks]
-        group, batch, layers, values = _rn.get_gradients(model._net, x, entries, params)
+        group, batch, layers, values, bad = _rn.get_gradients(model._net, x, entries, params)
+    model.non_finite = warn_non_finite(bad)
     df = pd.DataFrame({"group": group, "batch_name": batch})
     vals = np.asarray(values, dtype=np.float64).reshape(len(group), len(layers))
     for j, l in enumerate(layers):
@@ -1364,7 +1431,7 @@ def _py_get_gradients(model, x, monitor, targets, monitor_layers, method, batch_
     for layer in monitored + list(targets):
         if not 0 <= layer < L:
             raise error("monitor_layers", f"layer {layer} outside 0..{L - 1}")
-    acts, tape = _py_forward(model, X)
+    acts, tape, bad = _py_forward(model, X)
     grad = np.zeros_like(acts)
     count = 0
     for layer, keys in targets.items():
@@ -1391,7 +1458,7 @@ def _py_get_gradients(model, x, monitor, targets, monitor_layers, method, batch_
         for r, (_, ns) in enumerate(rows):
             table[r, :, layer] = g[ns, :].sum(axis=0) * scale
 
-    _py_backward(model, X, tape, grad, observe)
+    bad_grad = _py_backward(model, X, tape, grad, observe)[1]
     layers = monitored
     if method == "input_x_gradient":
         for r, (_, ns) in enumerate(rows):
@@ -1405,7 +1472,7 @@ def _py_get_gradients(model, x, monitor, targets, monitor_layers, method, batch_
             group.append(label)
             batch.append(names[b])
             values.append([table[r, b, l] for l in layers])
-    return group, batch, layers, values
+    return group, batch, layers, values, bad or bad_grad
 
 
 # ------------------------------------------------------------------ inputs and tables

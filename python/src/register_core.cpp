@@ -49,6 +49,19 @@ void register_core(py::module_& m) {
     }
   });
   m.attr("__version__") = KENYON_VERSION;
+  // The report a Python-side check builds (a Python activation function's passes), as the
+  // C++ non_finite_report's JSON, so that its message reads the same.
+  m.def(
+      "non_finite_report",
+      [](std::string where, std::string quantity, double value, std::int64_t step, int layer,
+         std::int64_t neuron, std::int64_t batch, std::string cell_type) {
+        return non_finite_object(non_finite_report{std::move(where), std::move(quantity), step,
+                                                   layer, neuron, batch, std::move(cell_type),
+                                                   value});
+      },
+      py::arg("where"), py::arg("quantity"), py::arg("value"), py::arg("step") = -1,
+      py::arg("layer") = -1, py::arg("neuron") = -1, py::arg("batch") = -1,
+      py::arg("cell_type") = "");
   m.def("max_threads", &omp_get_max_threads, "OpenMP threads kenyon's kernels use");
   m.def(
       "set_num_threads",

@@ -97,3 +97,60 @@ def test_moth_simulation_names_the_step_population_and_neuron():
     r = sim["non_finite"]
     assert (r["where"], r["step"], r["neuron"], r["cell_type"], r["value"]) == (
         "moth simulation", 1, 3, "readout neurons (E)", "inf")
+
+
+def nan_for(neuron):
+    """A Python activation function (tanh of the input) that returns NaN for one neuron."""
+
+    def activation(model, x, x_previous):
+        out = np.tanh(np.asarray(x, dtype=np.float32))
+        out[neuron, :] = np.nan
+        return out
+
+    return activation
+
+
+def grouped_model(W, sensory, group_cfg, neuron, layers=4):
+    return am.MultilayeredNetwork(W, sensory, num_layers=layers, activation_function=nan_for(neuron),
+                                  **group_cfg)
+
+
+def test_python_activation_nan_is_reported_by_actmax_forward_saliency_and_gradients(
+        W, sensory, group_cfg, idx_to_group):
+    neuron = 150
+    cell = str(idx_to_group[neuron])
+    model = grouped_model(W, sensory, group_cfg, neuron)
+    x = np.full((2, len(sensory), 4), 0.5, np.float32)
+    where = rf"layer 0, neuron {neuron} \({cell}\), batch item 0 is nan"
+    with pytest.warns(RuntimeWarning, match="forward: state at " + where):
+        model(x)
+    assert (model.non_finite["layer"], model.non_finite["neuron"]) == (0, neuron)
+    targets = am.TargetActivation({3: {0: 1.0}}, batch_size=2)
+    with pytest.warns(RuntimeWarning, match="actmax: state at iteration 0, " + where):
+        out = am.activation_maximisation(model, targets, input_tensor=x, num_iterations=4, print_output=False)
+    assert out[2] == []  # stopped before the first update
+    assert (model.non_finite["where"], model.non_finite["step"], model.non_finite["cell_type"]) == (
+        "actmax", 0, cell)
+    with pytest.warns(RuntimeWarning, match="forward: state at " + where):
+        am.saliency(model, x, {3: [0]})
+    with pytest.warns(RuntimeWarning, match="forward: state at " + where):
+        am.get_gradients(model, x, [0, 1], {3: [0]})
+
+
+def test_python_activation_train_counts_the_skipped_epochs(W, sensory, group_cfg):
+    import pandas as pd
+
+    neuron = 150
+    model = grouped_model(W, sensory, group_cfg, neuron, layers=3)
+    x = np.random.default_rng(0).uniform(0, 1, (4, len(sensory), 3)).astype(np.float32)
+    targets = pd.DataFrame({"batch": range(4), "neuron_idx": [neuron] * 4, "layer": [2] * 4, "value": [0.5] * 4})
+    slopes = np.array(model.slope, copy=True)
+    with pytest.warns(RuntimeWarning, match=rf"train: state at epoch 0, layer 0, neuron {neuron} .* is nan; "
+                                            r"2 of 2 updates skipped"):
+        am.train_model(model, x, targets, num_epochs=2, train_indices=[0, 1, 2], train_biases=False,
+                       train_tau=False, train_divisive_strength=False)
+    assert model.skipped_steps == 2
+    r = model.non_finite
+    assert (r["where"], r["step"], r["layer"], r["neuron"]) == ("train", 0, 0, neuron)
+    assert r["batch"] in (0, 1, 2)  # a training item, by its index in the inputs
+    np.testing.assert_array_equal(model.slope, slopes)

@@ -12,8 +12,9 @@ Writes edges.csv.gz and neurons.csv.gz in kenyon's generic edge-list / neuron-ta
 Each neuron has a class (the annotations' cell type: sensory, PN, PN-somato, KC, MBON, ...)
 and a type. The type is the class, except for the sensory neurons and the second-order
 projection neurons (classes PN and PN-somato), which are typed by modality from the
-annotations' additional_annotations (and, for photoreceptors, the node table's class2);
-see sensory_type and pn_type.
+annotations' additional_annotations (and, for photoreceptors, the node table's class2),
+and the mushroom body output neurons, typed by their CATMAID name without the side (the 24
+left/right pairs MBE2a, MBE5a, ...); see sensory_type, pn_type and named_type.
 Standard library only; the output is byte-for-byte reproducible (gzip mtime 0).
 """
 
@@ -90,6 +91,19 @@ def pn_type(cell_class, annotation):
     if not senses:
         return cell_class + "-unknown"
     return "PN-" + senses[0]
+
+
+# Classes whose cell types are their neurons' names without the side ("MBE2a right" and
+# "MBE2a left" are one type): each MBON type is a left/right pair with its own compartment.
+NAMED_CLASSES = ("MBON",)
+SIDE_SUFFIX = re.compile(r"[ ;]+(left|right)$")
+
+
+def named_type(cell_class, name):
+    """The type of a neuron of NAMED_CLASSES: its name without the side; the class if it has
+    no name."""
+    stem = SIDE_SUFFIX.sub("", name.strip())
+    return stem or cell_class
 
 
 def read_edges(source):
@@ -179,6 +193,8 @@ def main(argv):
         else:
             side = annotations.get(skid, ("", ""))[1]
         name = node["name"].strip() if node is not None else ""
+        if cell_class in NAMED_CLASSES:
+            cell_type = named_type(cell_class, name)
         sensory = int(cell_class == "sensory")
         neurons.append((skid, cell_type, cell_class, sign, sensory, side, name))
 
@@ -215,7 +231,7 @@ def main(argv):
     print("classes")
     for cell_class, count in by_count(collections.Counter(n[2] for n in neurons)):
         print(f"  {cell_class:22s} {count}")
-    print("types by modality (class: type count)")
+    print("types by modality or name (class: type count)")
     retyped = collections.Counter((n[2], n[1]) for n in neurons if n[1] != n[2])
     order = lambda kv: (kv[0][0], -kv[1], kv[0][1])  # class, then count, then name
     for (cell_class, cell_type), count in sorted(retyped.items(), key=order):

@@ -9,6 +9,8 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 
 #include "commands.hpp"
 #include "kenyon/connectome/loaders.hpp"
@@ -20,6 +22,7 @@
 #include "kenyon/data/preprocess.hpp"
 #include "kenyon/moth/experiment.hpp"
 #include "kenyon/ratenet/actmax.hpp"
+#include "kenyon/ratenet/atlas.hpp"
 #include "kenyon/ratenet/inputs.hpp"
 #include "kenyon/ratenet/synthetic.hpp"
 
@@ -235,6 +238,145 @@ void add_bench_commands(CLI::App& app, command& selected) {
               static_cast<long long>(o->batch), result.iterations, seconds,
               result.iterations / seconds, build_seconds, 100 * active_first, peak_rss_mb());
         }
+        return 0;
+      };
+    });
+  }
+
+  // kenyon bench atlas: the atlas's work queue on a synthetic connectome, B target sets at a
+  // time; the cost per target set against B is what batching buys (the matrix is streamed
+  // once per iteration for all B).
+  {
+    auto* atlas_cmd = bench->add_subcommand(
+        "atlas",
+        "time the atlas (one activation maximisation per target set) on a synthetic "
+        "connectome");
+    struct options {
+      ratenet::synthetic_params connectome;
+      int layers = 5;
+      std::int64_t targets = 256;
+      int group = 20;
+      std::vector<std::int64_t> batches{1, 8, 32, 64};
+      int iterations = 50;
+      int threads = 0;
+      bool json = false;
+    };
+    auto o = std::make_shared<options>();
+    atlas_cmd->add_option("--neurons", o->connectome.neurons, "neurons")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{2}, std::int64_t{2147483647}));
+    atlas_cmd->add_option("--connections", o->connectome.connections, "connections")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 36));
+    atlas_cmd->add_option("--layers", o->layers, "unrolled layers")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    atlas_cmd->add_option("--targets", o->targets, "target sets (random groups at the last layer)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
+    atlas_cmd->add_option("--group", o->group, "neurons per target set")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    atlas_cmd->add_option("--batch", o->batches, "target sets at a time; several: one run each")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    atlas_cmd->add_option("--iterations", o->iterations, "Adam iterations per target set")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    atlas_cmd->add_option("--threads", o->threads, "OpenMP threads (0: all cores)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 4096));
+    atlas_cmd->add_option("--seed", o->connectome.seed, "seed of the connectome and the targets")
+        ->check(seed_value())
+        ->capture_default_str();
+    atlas_cmd->add_flag("--json", o->json, "print one JSON object");
+    atlas_cmd->callback([o, &selected] {
+      selected = [o] {
+        if (o->threads > 0) omp_set_num_threads(o->threads);
+        if (o->group > o->connectome.neurons)
+          throw parameter_error("--group", "more neurons per target set than --neurons");
+        for (const auto b : o->batches) check_fits_in_memory(b, o->connectome.neurons, o->layers);
+        const auto start = std::chrono::steady_clock::now();
+        auto connectome = ratenet::make_synthetic_connectome(o->connectome);
+        ratenet::network_params params;
+        params.num_layers = o->layers;
+        const ratenet::network net(std::move(connectome.weights),
+                                   std::move(connectome.sensory_indices), params);
+        const double build_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        // Target sets: `group` distinct random neurons each, at the last layer, value 1.
+        std::vector<ratenet::atlas_target> targets;
+        rng_stream gen(o->connectome.seed, streams::test);
+        std::uniform_int_distribution<std::int64_t> any(0, net.size() - 1);
+        for (std::int64_t t = 0; t < o->targets; ++t) {
+          std::set<std::int64_t> pick;
+          while (static_cast<int>(pick.size()) < o->group) pick.insert(any(gen));
+          targets.push_back(
+              {"set" + std::to_string(t), {pick.begin(), pick.end()}, o->layers - 1, 1.0});
+        }
+        nlohmann::json runs = nlohmann::json::array();
+        for (const auto batch : o->batches) {
+          ratenet::atlas_params p;
+          p.optimise.num_iterations = o->iterations;
+          p.optimise.early_stopping = false;  // every set costs the same: comparable figures
+          p.optimise.in_reg = p.optimise.out_reg = ratenet::l1_plus_l2_mean;
+          p.batch = batch;
+          std::size_t next = 0;
+          std::optional<progress_bar> bar;
+          if (!o->json) bar.emplace("bench atlas, batch " + std::to_string(batch), targets.size());
+          const auto t0 = std::chrono::steady_clock::now();
+          ratenet::optimise_atlas(net, {}, targets, p,
+                                  {.next = [&]() -> std::optional<std::size_t> {
+                                     if (next == targets.size()) return std::nullopt;
+                                     return next++;
+                                   },
+                                   .done = [](ratenet::atlas_entry) {},
+                                   .poll = {},
+                                   .stop = {}},
+                                  bar ? &*bar : nullptr);
+          const double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          bar.reset();
+          runs.push_back({{"batch", batch},
+                          {"seconds", seconds},
+                          {"targets_per_second", static_cast<double>(targets.size()) / seconds},
+                          {"seconds_per_target", seconds / static_cast<double>(targets.size())}});
+        }
+        const double base = runs[0]["seconds_per_target"].get<double>();
+        for (auto& r : runs)
+          r["cost_relative_to_first"] = r["seconds_per_target"].get<double>() / base;
+        const nlohmann::json j = {{"benchmark", "atlas"},
+                                  {"neurons", net.size()},
+                                  {"connections", o->connectome.connections},
+                                  {"nonzeros", net.weights().nonzeros()},
+                                  {"layers", o->layers},
+                                  {"targets", o->targets},
+                                  {"group", o->group},
+                                  {"iterations", o->iterations},
+                                  {"threads", o->threads > 0 ? o->threads : omp_get_max_threads()},
+                                  {"seed", o->connectome.seed},
+                                  {"build_seconds", build_seconds},
+                                  {"runs", runs},
+                                  {"peak_rss_mb", peak_rss_mb()}};
+        if (o->json) {
+          std::cout << j.dump(2) << std::endl;
+          return 0;
+        }
+        std::printf(
+            "atlas, %lld neurons, %lld connections, %d layers, %lld target sets of %d "
+            "neurons, %d iterations each (connectome built in %.2f s):\n",
+            static_cast<long long>(net.size()), static_cast<long long>(o->connectome.connections),
+            o->layers, static_cast<long long>(o->targets), o->group, o->iterations, build_seconds);
+        for (const auto& r : runs)
+          std::printf(
+              "  batch %4lld: %8.2f s, %8.3f target sets/s, %.4f s per set (%.3f x batch %lld)\n",
+              static_cast<long long>(r["batch"].get<std::int64_t>()), r["seconds"].get<double>(),
+              r["targets_per_second"].get<double>(), r["seconds_per_target"].get<double>(),
+              r["cost_relative_to_first"].get<double>(),
+              static_cast<long long>(runs[0]["batch"].get<std::int64_t>()));
+        std::printf("  peak RSS %.0f MB\n", peak_rss_mb());
         return 0;
       };
     });

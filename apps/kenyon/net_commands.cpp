@@ -20,34 +20,9 @@
 #include "kenyon/core/progress.hpp"
 #include "kenyon/core/resources.hpp"
 #include "kenyon/ratenet/checkpoint.hpp"
-#include "kenyon/ratenet/connectome_model.hpp"
-#include "kenyon/ratenet/results.hpp"
-#include "provenance.hpp"
+#include "net_options.hpp"
 
 namespace kenyon::cli {
-namespace {
-
-// Options every net subcommand takes: where the connectome comes from, the model, outputs.
-struct common_options {
-  std::string connectome, neurons, classification, format = "auto";
-  double min_synapses = 0;
-  std::vector<std::string> neuropils, transmitter_signs, sensory;
-  int default_sign = 1;
-  bool raw_weights = false;
-
-  ratenet::network_params model;
-  std::string kind = "multilayered";
-  bool no_groups = false;
-  std::vector<std::string> group_slope, group_bias, group_tau;
-
-  std::string out;
-  bool json = false, plots = false, quiet = false;
-  int threads = 0;
-  std::uint64_t seed = 0;
-  const CLI::App* cmd = nullptr;  // the subcommand, for the provenance of its results
-
-  bool figures() const { return plots && !out.empty(); }
-};
 
 void add_common_options(CLI::App* cmd, common_options& o) {
   o.cmd = cmd;
@@ -142,7 +117,8 @@ ratenet::model load_model(const common_options& o) {
       {"--group-tau", &spec.network.tau_by_group}};
   for (const auto& [option, values] : per_group)
     for (const auto& [name, value] : *values) {
-      if (std::binary_search(groups.begin(), groups.end(), name)) continue;
+      // A class stands for its types (those without a value of their own).
+      if (std::binary_search(groups.begin(), groups.end(), name) || m.conn.is_class(name)) continue;
       if (groups.empty())
         throw parameter_error(option, "per-cell-type values need cell types: drop --no-groups");
       try {
@@ -157,42 +133,50 @@ ratenet::model load_model(const common_options& o) {
   return m;
 }
 
-std::vector<ratenet::neuron_spec> parse_specs(const std::vector<std::string>& texts,
-                                              const char* option) {
-  std::vector<ratenet::neuron_spec> out;
-  for (const auto& t : texts) out.push_back(ratenet::parse_neuron_spec(t, option));
-  return out;
-}
-
 std::unique_ptr<progress_bar> make_bar(const common_options& o, const std::string& label,
                                        std::uint64_t total) {
   if (o.quiet || o.json) return std::make_unique<progress_bar>(label, total, false);
   return std::make_unique<progress_bar>(label, total);
 }
 
-// Prints the result (its JSON summary, or the terminal lines) and writes it under --out;
-// a numerical failure (the last line, or on stderr with --json) exits with 3.
-template <class result_type>
-int finish(const common_options& o, result_type&& r) {
-  r.provenance = provenance(*o.cmd);
-  const auto s = o.out.empty() ? r.summary() : r.write(o.out);
-  const int code = r.non_finite ? exit_numerical_failure : 0;
-  if (o.json) {
-    std::cout << s.dump(2) << std::endl;
-    if (r.non_finite)
-      std::fprintf(stderr, "kenyon: numerical failure: %s\n", r.non_finite->message().c_str());
-    return code;
-  }
-  const auto& i = r.info;
-  std::printf("connectome %s: %lld neurons, %lld connections, %lld sensory, loaded in %.2f s\n",
-              i.connectome.c_str(), static_cast<long long>(i.neurons),
-              static_cast<long long>(i.connections), static_cast<long long>(i.sensory),
-              i.load_seconds);
-  for (const auto& line : r.lines) std::printf("%s\n", line.c_str());
-  std::printf("%s in %.2f s, peak memory %.0f MB\n", i.command.substr(4).c_str(), i.seconds,
-              peak_rss_mb());
-  if (!o.out.empty()) std::printf("results in %s\n", o.out.c_str());
-  return code;
+ratenet::actmax_params optimiser_options::params(std::uint64_t seed) const {
+  auto p = am;
+  p.seed = seed;
+  p.early_stopping = !no_early_stopping;
+  if (reg == "mean") p.in_reg = p.out_reg = ratenet::l1_plus_l2_mean;
+  return p;
+}
+
+void add_optimiser_options(CLI::App* cmd, optimiser_options& o) {
+  cmd->add_option("--iterations", o.am.num_iterations, "Adam iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000000));
+  cmd->add_option("--learning-rate", o.am.learning_rate, "Adam step size")->capture_default_str();
+  cmd->add_option("--in-reg", o.am.in_reg_lambda, "weight of the input regulariser")
+      ->capture_default_str();
+  cmd->add_option("--out-reg", o.am.out_reg_lambda, "weight of the activity regulariser")
+      ->capture_default_str();
+  cmd->add_option("--reg", o.reg,
+                  "regularisers per value (mean) or summed as connectome_interpreter (sum)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mean", "sum"}));
+  cmd->add_flag("--no-early-stopping", o.no_early_stopping, "run every iteration");
+  cmd->add_option("--stopping-threshold", o.am.stopping_threshold,
+                  "stop when the last n-runs losses span less than this")
+      ->capture_default_str();
+  cmd->add_option("--n-runs", o.am.n_runs, "losses compared for early stopping")
+      ->capture_default_str();
+  cmd->add_flag("--normalize-gradients", o.am.normalize_gradients,
+                "divide each time step's input gradient by its norm");
+}
+
+namespace {
+
+std::vector<ratenet::neuron_spec> parse_specs(const std::vector<std::string>& texts,
+                                              const char* option) {
+  std::vector<ratenet::neuron_spec> out;
+  for (const auto& t : texts) out.push_back(ratenet::parse_neuron_spec(t, option));
+  return out;
 }
 
 // maximise and train stop between iterations or epochs on SIGINT or SIGTERM and continue
@@ -314,12 +298,10 @@ void add_maximise(CLI::App* net, command& selected) {
   auto* cmd = net->add_subcommand(
       "maximise", "find the sensory input that drives target neurons (activation maximisation)");
   cmd->alias("maximize");
-  struct options : common_options, resume_options {
+  struct options : common_options, optimiser_options, resume_options {
     std::vector<std::string> targets;
     std::int64_t batch = 1;
-    ratenet::actmax_params am;
-    bool no_early_stopping = false;
-    std::string init = "random", reg = "mean";
+    std::string init = "random";
   };
   auto o = std::make_shared<options>();
   add_common_options(cmd, *o);
@@ -331,26 +313,7 @@ void add_maximise(CLI::App* net, command& selected) {
   cmd->add_option("--batch", o->batch, "batch items optimised together")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
-  cmd->add_option("--iterations", o->am.num_iterations, "Adam iterations")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 100000000));
-  cmd->add_option("--learning-rate", o->am.learning_rate, "Adam step size")->capture_default_str();
-  cmd->add_option("--in-reg", o->am.in_reg_lambda, "weight of the input regulariser")
-      ->capture_default_str();
-  cmd->add_option("--out-reg", o->am.out_reg_lambda, "weight of the activity regulariser")
-      ->capture_default_str();
-  cmd->add_option("--reg", o->reg,
-                  "regularisers per value (mean) or summed as connectome_interpreter (sum)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"mean", "sum"}));
-  cmd->add_flag("--no-early-stopping", o->no_early_stopping, "run every iteration");
-  cmd->add_option("--stopping-threshold", o->am.stopping_threshold,
-                  "stop when the last n-runs losses span less than this")
-      ->capture_default_str();
-  cmd->add_option("--n-runs", o->am.n_runs, "losses compared for early stopping")
-      ->capture_default_str();
-  cmd->add_flag("--normalize-gradients", o->am.normalize_gradients,
-                "divide each time step's input gradient by its norm");
+  add_optimiser_options(cmd, *o);
   cmd->add_option("--checkpoint", o->am.checkpoint_interval,
                   "keep every k-th layer and recompute the rest (0: keep all)")
       ->capture_default_str();
@@ -365,10 +328,7 @@ void add_maximise(CLI::App* net, command& selected) {
       ratenet::maximise_options x;
       x.targets = parse_specs(o->targets, "--target");
       x.batch = o->batch;
-      x.params = o->am;
-      x.params.seed = o->seed;
-      x.params.early_stopping = !o->no_early_stopping;
-      if (o->reg == "mean") x.params.in_reg = x.params.out_reg = ratenet::l1_plus_l2_mean;
+      x.params = o->params(o->seed);
       if (o->init == "guess") {
         x.init = ratenet::maximise_options::start::guess;
       } else if (o->init != "random") {
@@ -601,6 +561,7 @@ void add_net_commands(CLI::App& app, command& selected) {
   add_gradients(net, selected);
   add_paths(net, selected);
   add_guess(net, selected);
+  add_atlas_commands(net, selected);
 }
 
 }  // namespace kenyon::cli

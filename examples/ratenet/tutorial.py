@@ -49,14 +49,14 @@ inprop = sp.csr_matrix(((syn / into_post[post]).astype(np.float32), (pre, post))
                        shape=(len(neurons), len(neurons)))
 
 
-# Cell types as groups; sensory neurons by modality (olfactory receptor neurons and the two
-# photoreceptor types by name).
+# Coarse cell classes (PN, KC, MBON, ...) as groups; sensory neurons by modality (olfactory
+# receptor neurons and the two photoreceptor types by name).
 def group_of(row):
     if row["sensory"] == 1:
         for key in ("ORN", "Rh5PR", "Rh6PR"):
             if key in row["name"]:
                 return key
-    return row["type"]
+    return row["class"]
 
 
 idx_to_group = {i: group_of(r) for i, r in neurons.iterrows()}

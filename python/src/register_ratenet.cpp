@@ -324,12 +324,15 @@ void register_ratenet(py::module_& parent) {
           [](const network& n, const carray<float>& input, const std::vector<target_entry>& clamp) {
             const auto in = input_view(input, "inputs");
             const auto clamps = targets_of(&n, clamp, in.shape[0]);
-            std::vector<float> out;
+            std::vector<float> out(
+                static_cast<std::size_t>(in.shape[0] * n.size() * n.num_layers()));
+            std::optional<non_finite_report> bad;
             {
               py::gil_scoped_release release;
-              out = n.forward(in, clamps);
+              bad = n.forward(in, clamps, out);
             }
-            return floats(std::move(out), {in.shape[0], n.size(), n.num_layers()});
+            return py::make_tuple(floats(std::move(out), {in.shape[0], n.size(), n.num_layers()}),
+                                  non_finite_object(bad));
           },
           py::arg("input"), py::arg("manipulate") = std::vector<target_entry>{},
           doc("ratenet::basic_network.forward"));
@@ -453,11 +456,12 @@ void register_ratenet(py::module_& parent) {
         const auto how = parse_attribution_method(method);
         const auto of_interest = targets_of(&net, neurons, in.shape[0]);
         std::vector<float> out;
+        std::optional<non_finite_report> bad;
         {
           py::gil_scoped_release release;
-          out = ratenet::saliency(net, in, of_interest, how, normalize);
+          out = ratenet::saliency(net, in, of_interest, how, normalize, &bad);
         }
-        return floats(std::move(out), in.shape);
+        return py::make_tuple(floats(std::move(out), in.shape), non_finite_object(bad));
       },
       py::arg("net"), py::arg("input"), py::arg("neurons_of_interest"), py::arg("method"),
       py::arg("normalize"), doc("ratenet::saliency"));
@@ -473,7 +477,8 @@ void register_ratenet(py::module_& parent) {
           py::gil_scoped_release release;
           t = ratenet::get_gradients(net, in, p);
         }
-        return py::make_tuple(t.group, t.batch_name, t.layers, t.values);
+        return py::make_tuple(t.group, t.batch_name, t.layers, t.values,
+                              non_finite_object(t.non_finite));
       },
       py::arg("net"), py::arg("input"), py::arg("targets"), py::arg("params"),
       doc("ratenet::get_gradients"));

@@ -19,19 +19,6 @@ network make_network(const connectome::connectome& c, network_params params, boo
   if (use_groups) {
     params.idx_to_group = c.idx_to_group();
     if (c.neurons.has_classes()) params.idx_to_class = c.idx_to_class();
-    // A per-group value named by a class sets every type of the class that has no value of
-    // its own.
-    for (auto* by_group : {&params.bias_by_group, &params.slope_by_group, &params.tau_by_group})
-      for (auto it = by_group->begin(); it != by_group->end();) {
-        if (!c.is_class(it->first)) {
-          ++it;
-          continue;
-        }
-        const double value = it->second;
-        const auto types = c.types_of_class(it->first);
-        it = by_group->erase(it);
-        for (const auto& type : types) by_group->emplace(type, value);
-      }
   }
   return network(c.signed_weights(), std::move(sensory), std::move(params));
 }

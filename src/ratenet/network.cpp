@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -126,6 +127,28 @@ basic_network<real>::basic_network(sparse::basic_csr<real> weights,
   if (params_.idx_to_class && params_.idx_to_class->size() != n)
     throw parameter_error("idx_to_class", std::to_string(params_.idx_to_class->size()) +
                                               " entries for " + std::to_string(n_) + " neurons");
+  // A per-group value named by a class (not a group) sets every type of the class that has
+  // no value of its own.
+  if (params_.idx_to_class && params_.idx_to_group) {
+    const auto& classes = *params_.idx_to_class;
+    const auto& types = *params_.idx_to_group;
+    for (auto* by_group : {&params_.bias_by_group, &params_.slope_by_group, &params_.tau_by_group})
+      for (auto it = by_group->begin(); it != by_group->end();) {
+        const auto& name = it->first;
+        const bool is_type = std::find(types.begin(), types.end(), name) != types.end();
+        std::set<std::string> of_class;
+        if (!is_type)
+          for (std::size_t i = 0; i < n; ++i)
+            if (classes[i] == name) of_class.insert(types[i]);
+        if (of_class.empty()) {
+          ++it;
+          continue;
+        }
+        const double value = it->second;
+        it = by_group->erase(it);
+        for (const auto& type : of_class) by_group->emplace(type, value);
+      }
+  }
   // Groups, sorted by name; group id = position.
   if (params_.idx_to_group) {
     const auto& names = *params_.idx_to_group;

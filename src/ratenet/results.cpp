@@ -26,19 +26,6 @@ double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
 }
 
-run_info info_of(const model& m, std::string command) {
-  run_info i;
-  i.command = "net " + std::move(command);
-  i.connectome = m.conn.name;
-  i.neurons = m.conn.size();
-  i.connections = m.conn.inprop.nonzeros();
-  i.sensory = m.net.num_sensory();
-  i.layers = m.net.num_layers();
-  i.load_seconds = m.load_seconds;
-  i.network_seconds = m.build_seconds;
-  return i;
-}
-
 std::string npy_file(const std::vector<std::int64_t>& shape, const std::vector<float>& values) {
   return npy_bytes(shape, values.data());
 }
@@ -228,6 +215,19 @@ void report_non_finite(result_base& r, const std::optional<non_finite_report>& r
 
 }  // namespace
 
+run_info run_info_of(const model& m, std::string command) {
+  run_info i;
+  i.command = "net " + std::move(command);
+  i.connectome = m.conn.name;
+  i.neurons = m.conn.size();
+  i.connections = m.conn.inprop.nonzeros();
+  i.sensory = m.net.num_sensory();
+  i.layers = m.net.num_layers();
+  i.load_seconds = m.load_seconds;
+  i.network_seconds = m.build_seconds;
+  return i;
+}
+
 // ---------------------------------------------------------------- result_base
 
 nlohmann::json result_base::summary() const {
@@ -276,7 +276,7 @@ forward_result run_forward(const model& m, const forward_options& o) {
   // Without a batch item, in every one.
   const auto clamps = resolve_targets(m.conn, o.clamps, net.num_layers(), in.batch);
   forward_result r;
-  r.info = info_of(m, "forward");
+  r.info = run_info_of(m, "forward");
   const auto t0 = clock_type::now();
   r.activations.resize(static_cast<std::size_t>(in.batch * net.size() * net.num_layers()));
   const auto non_finite = net.forward(in.view(), clamps, r.activations);
@@ -340,7 +340,7 @@ std::vector<named_file> forward_result::data_files() const {
 maximise_result run_maximise(const model& m, const maximise_options& o, progress_bar* progress) {
   const auto& net = m.net;
   maximise_result r;
-  r.info = info_of(m, "maximise");
+  r.info = run_info_of(m, "maximise");
   r.targets = resolve_targets(m.conn, o.targets, net.num_layers(), o.batch);
   const std::int64_t batch = o.batch, sensory = net.num_sensory(), steps = net.num_layers();
   std::optional<std::vector<float>> initial;
@@ -443,7 +443,7 @@ training_result run_train(model& m, const train_options& o, progress_bar* progre
   auto& net = m.net;
   const auto& in = o.input;
   training_result r;
-  r.info = info_of(m, "train");
+  r.info = run_info_of(m, "train");
   const auto t0 = clock_type::now();
   r.trained = train_model(net, in.view(), o.targets, o.params, progress, &o.control);
   r.info.seconds = seconds_since(t0);
@@ -492,7 +492,7 @@ std::vector<named_file> training_result::data_files() const {
 saliency_result run_saliency(const model& m, const saliency_options& o) {
   const auto& in = o.input;
   saliency_result r;
-  r.info = info_of(m, "saliency");
+  r.info = run_info_of(m, "saliency");
   const auto of_interest = resolve_targets(m.conn, o.targets, m.net.num_layers(), in.batch);
   r.shape = in.shape();
   const auto t0 = clock_type::now();
@@ -519,7 +519,7 @@ std::vector<named_file> saliency_result::data_files() const {
 gradients_result run_gradients(const model& m, const gradients_options& o) {
   const auto& in = o.input;
   gradients_result r;
-  r.info = info_of(m, "gradients");
+  r.info = run_info_of(m, "gradients");
   gradient_params p;
   for (const auto& sel : o.monitor)
     for (auto& k : neuron_keys(m, sel)) p.monitor.push_back(std::move(k));
@@ -563,7 +563,7 @@ paths_result run_paths(const model& m, const paths_options& o) {
   const auto& net = m.net;
   const auto& in = o.input;
   paths_result r;
-  r.info = info_of(m, "paths");
+  r.info = run_info_of(m, "paths");
   const auto t0 = clock_type::now();
   std::vector<float> activations(
       static_cast<std::size_t>(in.batch * net.size() * net.num_layers()));
@@ -648,7 +648,7 @@ std::vector<named_file> paths_result::data_files() const {
 
 guess_result run_guess(const model& m, const guess_options& o) {
   guess_result r;
-  r.info = info_of(m, "guess");
+  r.info = run_info_of(m, "guess");
   const auto targets = resolve_targets(m.conn, o.targets, m.net.num_layers(), batch_of(o.targets));
   const auto t0 = clock_type::now();
   r.guess = linear_guess(m, targets, o.longest_path);
@@ -664,6 +664,168 @@ guess_result run_guess(const model& m, const guess_options& o) {
 
 std::vector<named_file> guess_result::data_files() const {
   return {{"guess.npy", npy_file(guess.shape(), guess.values)}};
+}
+
+// ---------------------------------------------------------------- atlas
+
+namespace {
+
+std::string type_list(const std::vector<std::pair<std::string, double>>& types) {
+  std::string out;
+  for (const auto& [name, mean] : types)
+    out += (out.empty() ? "" : ";") + name + ":" + format_cell(mean);
+  return out;
+}
+
+// The input of entry e by sensory cell type (rows) and time step (columns).
+grouped_rows input_by_type(const atlas_entry& e, const std::vector<std::string>& sensory_types,
+                           int steps) {
+  const auto sensory = static_cast<std::int64_t>(sensory_types.size());
+  std::vector<std::int64_t> positions(static_cast<std::size_t>(sensory));
+  std::iota(positions.begin(), positions.end(), std::int64_t{0});
+  return rows_of(get_input_activation({e.input, {sensory, steps}}, positions, sensory_types));
+}
+
+}  // namespace
+
+std::vector<std::string> sensory_types_of(const model& m) {
+  std::vector<std::string> out;
+  for (const auto i : m.net.sensory_indices())
+    out.push_back(m.conn.neurons.type[static_cast<std::size_t>(i)]);
+  return out;
+}
+
+atlas_result make_atlas_result(run_info info, std::vector<atlas_entry> entries,
+                               std::vector<std::string> sensory_types, bool figures) {
+  atlas_result r;
+  r.info = std::move(info);
+  std::sort(entries.begin(), entries.end(),
+            [](const atlas_entry& a, const atlas_entry& b) { return a.index < b.index; });
+  for (std::size_t k = 1; k < entries.size(); ++k)
+    if (entries[k].index == entries[k - 1].index)
+      throw parameter_error("targets", "target set " + std::to_string(entries[k].index) + " ('" +
+                                           entries[k].name + "') was optimised twice");
+  const auto per_item = sensory_types.size() * static_cast<std::size_t>(r.info.layers);
+  r.rows = table({"index", "target", "neurons", "layer", "value", "loss_start", "loss_end",
+                  "iterations", "stopped_early", "status", "top_sensory", "top_sensory_input",
+                  "sensory_types", "intermediate_types"});
+  std::int64_t improved = 0, iterations = 0, failed = 0;
+  std::map<std::string, std::int64_t> by_top;  // target sets per favoured sensory type
+  for (const auto& e : entries) {
+    if (e.input.size() != per_item)
+      throw parameter_error(
+          "targets", "target set '" + e.name + "' has " + std::to_string(e.input.size()) +
+                         " input values, expected sensory x layers = " + std::to_string(per_item));
+    const bool ok = !e.non_finite;
+    const std::string top = e.sensory_types.empty() ? "" : e.sensory_types.front().first;
+    r.rows.add_row(
+        {static_cast<std::int64_t>(e.index), e.name, e.neurons, static_cast<std::int64_t>(e.layer),
+         e.value, e.loss_start, e.loss_end, static_cast<std::int64_t>(e.iterations),
+         std::string(e.stopped_early ? "true" : "false"), std::string(ok ? "ok" : "non_finite"),
+         top, e.sensory_types.empty() ? std::nan("") : e.sensory_types.front().second,
+         type_list(e.sensory_types), type_list(e.intermediate_types)});
+    improved += e.loss_end < e.loss_start;
+    iterations += e.iterations;
+    failed += !ok;
+    if (!top.empty()) ++by_top[top];
+    if (!ok && !r.non_finite) r.non_finite = e.non_finite;
+  }
+  const auto count = static_cast<double>(entries.size());
+  const double rate = r.info.seconds > 0 ? count / r.info.seconds : 0.0;
+  nlohmann::json favoured = nlohmann::json::object();
+  for (const auto& [type, n] : by_top) favoured[type] = n;
+  r.details = {{"target_sets", entries.size()},
+               {"iterations", iterations},
+               {"targets_per_second", rate},
+               {"seconds_per_target", count > 0 ? r.info.seconds / count : 0.0},
+               {"loss_decreased", improved},
+               {"non_finite", failed},
+               {"favoured_sensory_types", favoured}};
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%zu target sets, %.3g target sets/s; the loss fell for %lld of them, %lld "
+                "stopped on a value that is not finite",
+                entries.size(), rate, static_cast<long long>(improved),
+                static_cast<long long>(failed));
+  r.lines.emplace_back(line);
+  std::vector<std::pair<std::string, std::int64_t>> ranked(by_top.begin(), by_top.end());
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string favourites;
+  for (std::size_t k = 0; k < std::min<std::size_t>(ranked.size(), 8); ++k)
+    favourites += (k ? ", " : "") + ranked[k].first + " " + std::to_string(ranked[k].second);
+  if (!favourites.empty()) r.lines.push_back("most driven sensory type: " + favourites);
+  if (r.non_finite) r.lines.push_back("numerical failure: " + r.non_finite->message());
+
+  if (figures && !entries.empty()) {
+    // One figure per target set: its optimised input by sensory type and step.
+    for (const auto& e : entries) {
+      const auto g = input_by_type(e, sensory_types, r.info.layers);
+      heatmap h;
+      h.title = "optimised input for " + e.name + " (layer " + std::to_string(e.layer) + ")";
+      h.x_label = "time step";
+      h.y_label = "sensory cell type";
+      h.row_labels = g.groups;
+      for (int t = 0; t < r.info.layers; ++t) h.column_labels.push_back(std::to_string(t));
+      h.values = g.means;
+      h.colour_label = "mean input";
+      r.figures.emplace_back("figures/target_" + std::to_string(e.index) + ".svg", to_svg(h));
+    }
+    // The overview: target sets (rows) by sensory type (columns), the mean input over the
+    // steps up to each target's layer.
+    heatmap h;
+    h.title = "optimised input by sensory cell type";
+    h.x_label = "sensory cell type";
+    h.y_label = "target set";
+    const auto first = input_by_type(entries.front(), sensory_types, r.info.layers);
+    h.column_labels = first.groups;
+    for (const auto& e : entries) {
+      const auto g = input_by_type(e, sensory_types, r.info.layers);
+      h.row_labels.push_back(e.name);
+      const auto steps = static_cast<std::size_t>(r.info.layers);
+      for (std::size_t k = 0; k < g.groups.size(); ++k) {
+        double sum = 0;
+        for (int t = 0; t <= e.layer; ++t) sum += g.means[k * steps + static_cast<std::size_t>(t)];
+        h.values.push_back(sum / (e.layer + 1));
+      }
+    }
+    h.colour_label = "mean input";
+    r.figures.emplace_back("overview.svg", to_svg(h));
+  }
+  r.entries = std::move(entries);
+  r.sensory_types = std::move(sensory_types);
+  return r;
+}
+
+atlas_result run_atlas(const model& m, const atlas_options& o, progress_bar* progress) {
+  auto info = run_info_of(m, "atlas");
+  std::size_t next = 0;
+  std::vector<atlas_entry> done;
+  const auto t0 = clock_type::now();
+  optimise_atlas(m.net, m.conn.neurons.type, o.targets, o.params,
+                 {.next = [&]() -> std::optional<std::size_t> {
+                    if (next >= o.targets.size()) return std::nullopt;
+                    return next++;
+                  },
+                  .done = [&](atlas_entry e) { done.push_back(std::move(e)); },
+                  .poll = {},
+                  .stop = {}},
+                 progress);
+  info.seconds = seconds_since(t0);
+  auto r = make_atlas_result(std::move(info), std::move(done), sensory_types_of(m), o.figures);
+  r.details["batch"] = o.params.batch;
+  return r;
+}
+
+std::vector<named_file> atlas_result::data_files() const {
+  const auto per_item = sensory_types.size() * static_cast<std::size_t>(info.layers);
+  std::vector<float> inputs;
+  inputs.reserve(entries.size() * per_item);
+  for (const auto& e : entries) inputs.insert(inputs.end(), e.input.begin(), e.input.end());
+  return {{"atlas.csv", rows.to_csv()},
+          {"inputs.npy", npy_file({static_cast<std::int64_t>(entries.size()),
+                                   static_cast<std::int64_t>(sensory_types.size()), info.layers},
+                                  inputs)}};
 }
 
 }  // namespace kenyon::ratenet

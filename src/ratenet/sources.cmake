@@ -7,7 +7,7 @@ target_sources(kenyon PRIVATE ratenet/network.cpp ratenet/backward.cpp)
 # backward pass then round identically, whatever the compiler inlines.
 set_source_files_properties(ratenet/network.cpp ratenet/backward.cpp PROPERTIES
   COMPILE_OPTIONS -ffp-contract=off)
-target_sources(kenyon PRIVATE ratenet/target.cpp ratenet/actmax.cpp)
+target_sources(kenyon PRIVATE ratenet/target.cpp ratenet/actmax.cpp ratenet/atlas.cpp)
 target_sources(kenyon PRIVATE ratenet/attribution.cpp)
 target_sources(kenyon PRIVATE ratenet/train.cpp)
 target_sources(kenyon PRIVATE ratenet/connectome_model.cpp ratenet/results.cpp)

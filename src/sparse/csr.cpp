@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <vector>
 
 #include "kenyon/core/error.hpp"
 
@@ -143,93 +144,113 @@ void require_square(const basic_csr<real>& m, const char* what) {
                 std::to_string(m.rows) + " x " + std::to_string(m.cols));
 }
 
+namespace {
+
+// One row's products with the batch columns b0 .. b0 + width - 1, summed in the one order
+// every product here uses, whatever the batch size or the path: four partial sums (a row
+// is ~10-100 products, and one chain would wait on the latency of every multiply-add),
+// entry k of the row going to sum k % 4 except the last (length % 4) entries, which go to
+// sum 0, combined as (s0 + s1) + (s2 + s3). Batch items are independent lanes, so a batch
+// item's result does not depend on the batch it is computed in (the atlas relies on it).
+template <class real, int chunk>
+void row_product(const std::int32_t* col, const real* value, std::int64_t begin, std::int64_t end,
+                 const real* x, std::int64_t batch, std::int64_t b0, std::int64_t width,
+                 real* out) {
+  real s0[chunk] = {}, s1[chunk] = {}, s2[chunk] = {}, s3[chunk] = {};
+  auto n = begin;
+  for (; n + 3 < end; n += 4) {
+    const real v0 = value[n], v1 = value[n + 1], v2 = value[n + 2], v3 = value[n + 3];
+    const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
+    const real* in1 = x + static_cast<std::int64_t>(col[n + 1]) * batch + b0;
+    const real* in2 = x + static_cast<std::int64_t>(col[n + 2]) * batch + b0;
+    const real* in3 = x + static_cast<std::int64_t>(col[n + 3]) * batch + b0;
+#pragma omp simd
+    for (std::int64_t b = 0; b < width; ++b) {
+      s0[b] += v0 * in0[b];
+      s1[b] += v1 * in1[b];
+      s2[b] += v2 * in2[b];
+      s3[b] += v3 * in3[b];
+    }
+  }
+  for (; n < end; ++n) {
+    const real v0 = value[n];
+    const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
+#pragma omp simd
+    for (std::int64_t b = 0; b < width; ++b) s0[b] += v0 * in0[b];
+  }
+  for (std::int64_t b = 0; b < width; ++b) out[b] = (s0[b] + s1[b]) + (s2[b] + s3[b]);
+}
+
+// Row r of y = W x for every batch column: the batch-1 loop is the same arithmetic as
+// row_product without the lane loops.
 template <class real>
-void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch) {
-  const auto rows = w.rows;
-  const auto* row_begin = w.row_begin.data();
+void product_row(const basic_csr<real>& w, std::int64_t r, const real* x, real* y,
+                 std::int64_t batch) {
   const auto* col = w.col.data();
   const auto* value = w.value.data();
-  // Small products are not worth waking threads for.
-  const bool parallel = w.nonzeros() * batch > 200000;
+  auto n = w.row_begin[static_cast<std::size_t>(r)];
+  const auto end = w.row_begin[static_cast<std::size_t>(r) + 1];
   if (batch == 1) {
-#pragma omp parallel for schedule(dynamic, 256) if (parallel)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      // Four partial sums: a row is ~10-100 products, and one chain would wait on the
-      // latency of every multiply-add.
-      real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      auto n = row_begin[r];
-      const auto end = row_begin[r + 1];
-      for (; n + 3 < end; n += 4) {
-        s0 += value[n] * x[col[n]];
-        s1 += value[n + 1] * x[col[n + 1]];
-        s2 += value[n + 2] * x[col[n + 2]];
-        s3 += value[n + 3] * x[col[n + 3]];
-      }
-      for (; n < end; ++n) s0 += value[n] * x[col[n]];
-      y[r] = (s0 + s1) + (s2 + s3);
+    real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; n + 3 < end; n += 4) {
+      s0 += value[n] * x[col[n]];
+      s1 += value[n + 1] * x[col[n + 1]];
+      s2 += value[n + 2] * x[col[n + 2]];
+      s3 += value[n + 3] * x[col[n + 3]];
     }
+    for (; n < end; ++n) s0 += value[n] * x[col[n]];
+    y[r] = (s0 + s1) + (s2 + s3);
     return;
   }
-  constexpr std::int64_t chunk = 16;  // batch columns held in registers at a time
+  // Batch columns held in registers at a time: 4 sums x 64 bytes.
+  constexpr int chunk = 64 / sizeof(real);
+  for (std::int64_t b0 = 0; b0 < batch; b0 += chunk)
+    row_product<real, chunk>(col, value, n, end, x, batch, b0,
+                             std::min<std::int64_t>(chunk, batch - b0), y + r * batch + b0);
+}
+
+}  // namespace
+
+template <class real>
+void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch) {
+  // Small products are not worth waking threads for.
+  const bool parallel = w.nonzeros() * batch > 200000;
 #pragma omp parallel for schedule(dynamic, 64) if (parallel)
-  for (std::int64_t r = 0; r < rows; ++r) {
-    real* out = y + r * batch;
-    for (std::int64_t b0 = 0; b0 < batch; b0 += chunk) {
-      const std::int64_t width = std::min(chunk, batch - b0);
-      real acc0[chunk] = {}, acc1[chunk] = {};  // two chains, as above
-      auto n = row_begin[r];
-      const auto end = row_begin[r + 1];
-      for (; n + 1 < end; n += 2) {
-        const real v0 = value[n], v1 = value[n + 1];
-        const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
-        const real* in1 = x + static_cast<std::int64_t>(col[n + 1]) * batch + b0;
-#pragma omp simd
-        for (std::int64_t b = 0; b < width; ++b) {
-          acc0[b] += v0 * in0[b];
-          acc1[b] += v1 * in1[b];
-        }
-      }
-      if (n < end) {
-        const real v0 = value[n];
-        const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
-#pragma omp simd
-        for (std::int64_t b = 0; b < width; ++b) acc0[b] += v0 * in0[b];
-      }
-      for (std::int64_t b = 0; b < width; ++b) out[b0 + b] = acc0[b] + acc1[b];
-    }
-  }
+  for (std::int64_t r = 0; r < w.rows; ++r) product_row(w, r, x, y, batch);
 }
 
 template <class real>
 void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt, const real* x, real* y,
                        std::int64_t batch) {
-  // Visiting a column costs about a random write per entry; below 1 in 16 nonzero rows that
-  // beats streaming the whole matrix.
+  // Only the rows of y that a nonzero row of x reaches (found through wt) can be nonzero;
+  // they are summed as multiply() sums them, the others are exactly zero as there (a sum
+  // of zero products is +0), so the result is the same bit for bit. Below 1 in 16 nonzero
+  // rows of x that beats streaming the whole matrix.
   const std::int64_t cols = w.cols;
-  std::int64_t nonzero = 0;
-  for (std::int64_t j = 0; j < cols && nonzero * 16 < cols; ++j)
+  std::vector<std::int64_t> nonzero;
+  for (std::int64_t j = 0; j < cols && static_cast<std::int64_t>(nonzero.size()) * 16 < cols; ++j)
     for (std::int64_t b = 0; b < batch; ++b)
       if (x[j * batch + b] != 0) {
-        ++nonzero;
+        nonzero.push_back(j);
         break;
       }
-  if (nonzero * 16 >= cols) {
+  if (static_cast<std::int64_t>(nonzero.size()) * 16 >= cols) {
     multiply(w, x, y, batch);
     return;
   }
-  std::fill(y, y + w.rows * batch, real(0));
-  for (std::int64_t j = 0; j < cols; ++j) {
-    const real* in = x + j * batch;
-    bool any = false;
-    for (std::int64_t b = 0; b < batch; ++b) any |= in[b] != 0;
-    if (!any) continue;
+  std::vector<char> reached(static_cast<std::size_t>(w.rows), 0);
+  for (const auto j : nonzero)
     for (auto e = wt.row_begin[static_cast<std::size_t>(j)];
-         e < wt.row_begin[static_cast<std::size_t>(j) + 1]; ++e) {
-      const real v = wt.value[static_cast<std::size_t>(e)];
-      real* out = y + static_cast<std::int64_t>(wt.col[static_cast<std::size_t>(e)]) * batch;
-      for (std::int64_t b = 0; b < batch; ++b) out[b] += v * in[b];
-    }
-  }
+         e < wt.row_begin[static_cast<std::size_t>(j) + 1]; ++e)
+      reached[static_cast<std::size_t>(wt.col[static_cast<std::size_t>(e)])] = 1;
+  std::vector<std::int64_t> rows;
+  for (std::int64_t r = 0; r < w.rows; ++r)
+    if (reached[static_cast<std::size_t>(r)]) rows.push_back(r);
+  std::fill(y, y + w.rows * batch, real(0));
+  const auto count = static_cast<std::int64_t>(rows.size());
+#pragma omp parallel for schedule(dynamic, 64) if (count * batch > 20000)
+  for (std::int64_t k = 0; k < count; ++k)
+    product_row(w, rows[static_cast<std::size_t>(k)], x, y, batch);
 }
 
 template void multiply_adaptive(const basic_csr<float>&, const basic_csr<float>&, const float*,

@@ -88,7 +88,9 @@ std::vector<collected> run_loop(const std::vector<std::size_t>& units) {
   }
   q.finish();
   EXPECT_FALSE(q.stopped());
-  if (the_world.rank != 0) EXPECT_TRUE(got.empty()) << "collect runs on rank 0 only";
+  if (the_world.rank != 0) {
+    EXPECT_TRUE(got.empty()) << "collect runs on rank 0 only";
+  }
   return got;
 }
 
@@ -152,7 +154,9 @@ TEST(work_queue, a_stopping_rank_stops_the_handing_out) {
     if (the_world.rank == stopper) q.stop();
   }
   q.finish();
-  if (the_world.rank == 0 || the_world.rank == stopper) EXPECT_TRUE(q.stopped());
+  if (the_world.rank == 0 || the_world.rank == stopper) {
+    EXPECT_TRUE(q.stopped());
+  }
   if (the_world.rank == 0) {
     EXPECT_LT(got.size(), units.size());
     std::map<std::size_t, int> times;

@@ -45,8 +45,9 @@ def test_arrays_are_read_only_views_of_one_matrix(larva):
 
 def test_select_types_patterns_and_ids(larva):
     meta = larva.neurons
-    mbon = larva.select("MBON*")
-    assert len(mbon) and (meta["type"].to_numpy()[mbon] == "MBON").all()
+    mbon = larva.select("MBON*")  # no type matches: the class does (its 24 types, by name)
+    assert len(mbon) == 48 and (meta["class"].to_numpy()[mbon] == "MBON").all()
+    assert meta["type"].to_numpy()[mbon].tolist().count("MBE2a") == 2
     kcs = larva.select("KC")
     assert (np.flatnonzero(meta["type"] == "KC") == kcs).all()
     one = int(meta["id"].iloc[7])

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -381,6 +382,52 @@ TYPED_TEST(multiply_test, same_bits_with_one_and_two_threads) {
     omp_set_num_threads(2);
     multiply(wt, x.data(), t2.data(), batch);
     EXPECT_EQ(t1, t2);
+  }
+}
+
+// A batch item's product must not depend on the batch it is in (the atlas optimises target
+// sets in batches and promises the same result for any batch size), nor on the path
+// multiply_adaptive takes: compared bit for bit (memcmp, so that -0 and +0 differ too),
+// over batch sizes that exercise whole 16- and 8-lane chunks and their remainders, rows of
+// every length modulo 4, and inputs from all zero but a few rows to dense.
+TYPED_TEST(multiply_test, item_results_do_not_depend_on_batch_size_or_path) {
+  using real = TypeParam;
+  const std::int64_t rows = 400, cols = 400;
+  const auto w = random_matrix(rows, cols, 0.06, 11).cast<real>();
+  const auto wt = transpose(w);
+  const auto x = random_vector<real>(static_cast<std::size_t>(cols * 40), 17);
+  for (const int nonzero_every : {1, 50}) {
+    // Item b of the widest batch; every narrower batch holds items 0 .. batch - 1 of it.
+    const auto item = [&](std::int64_t j, std::int64_t b) {
+      return j % nonzero_every == 0 ? x[static_cast<std::size_t>(j * 40 + b)] : real(0);
+    };
+    std::vector<real> single(static_cast<std::size_t>(rows * 40));  // item b alone, batch 1
+    for (std::int64_t b = 0; b < 40; ++b) {
+      std::vector<real> xb(static_cast<std::size_t>(cols)), yb(static_cast<std::size_t>(rows));
+      for (std::int64_t j = 0; j < cols; ++j) xb[static_cast<std::size_t>(j)] = item(j, b);
+      multiply(w, xb.data(), yb.data(), 1);
+      for (std::int64_t r = 0; r < rows; ++r)
+        single[static_cast<std::size_t>(r * 40 + b)] = yb[static_cast<std::size_t>(r)];
+    }
+    for (const std::int64_t batch : {1, 2, 7, 8, 9, 16, 17, 33, 40}) {
+      SCOPED_TRACE("batch " + std::to_string(batch) + ", every " + std::to_string(nonzero_every));
+      std::vector<real> xs(static_cast<std::size_t>(cols * batch));
+      for (std::int64_t j = 0; j < cols; ++j)
+        for (std::int64_t b = 0; b < batch; ++b)
+          xs[static_cast<std::size_t>(j * batch + b)] = item(j, b);
+      std::vector<real> dense(static_cast<std::size_t>(rows * batch)), adaptive(dense.size());
+      multiply(w, xs.data(), dense.data(), batch);
+      multiply_adaptive(w, wt, xs.data(), adaptive.data(), batch);
+      int differ = 0;
+      for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t b = 0; b < batch; ++b) {
+          const auto k = static_cast<std::size_t>(r * batch + b);
+          const real expected = single[static_cast<std::size_t>(r * 40 + b)];
+          differ += std::memcmp(&dense[k], &expected, sizeof(real)) != 0;
+          differ += std::memcmp(&adaptive[k], &expected, sizeof(real)) != 0;
+        }
+      EXPECT_EQ(differ, 0);
+    }
   }
 }
 

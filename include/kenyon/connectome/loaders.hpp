@@ -77,11 +77,11 @@ connectome load_edge_list(const std::filesystem::path& edges,
 // nt_type), and optionally the classification table (root_id, flow, super_class, class,
 // sub_class, cell_type, hemibrain_type, side, ...: the type is cell_type, else
 // hemibrain_type, else class, else the id; the class is `class` (e.g. ALPN, Kenyon_Cell,
-// olfactory); sensory if super_class is sensory or flow is afferent) and the neurons table (root_id, group, nt_type, ...: the sign from nt_type,
-// which wins over the connections' nt_type; without a classification table the type is the
-// group). Ids are 64-bit root ids. Neurons are those of the classification table if given
-// (edges to ids it lacks are an error), else the ids of the connections; neurons-table rows
-// for other ids are ignored.
+// olfactory); sensory if super_class is sensory or flow is afferent) and the neurons table
+// (root_id, group, nt_type, ...: the sign from nt_type, which wins over the connections' nt_type;
+// without a classification table the type is the group). Ids are 64-bit root ids. Neurons are those
+// of the classification table if given (edges to ids it lacks are an error), else the ids of the
+// connections; neurons-table rows for other ids are ignored.
 connectome load_codex(const std::filesystem::path& connections,
                       const std::optional<std::filesystem::path>& classification,
                       const std::optional<std::filesystem::path>& neurons,

@@ -61,8 +61,9 @@ struct network_params {
   // default bias without abs(), tau without max(1, .).
   std::optional<std::vector<std::string>> idx_to_group;
   // Optional coarse class per neuron ("" where none; e.g. the connectome's sensory, PN, KC
-  // above its cell types), for naming neurons only: members() takes a name that is not a
-  // group but a class as every neuron of that class. Parameters stay per group.
+  // above its cell types): members() takes a name that is not a group but a class as every
+  // neuron of that class, and a *_by_group value named by a class sets every group of that
+  // class that has no value of its own. Parameters stay per group.
   std::optional<std::vector<std::string>> idx_to_class;
   // Per-group initial values; groups not listed take the defaults, names that are not
   // groups are ignored (as the original does).

@@ -1,6 +1,7 @@
 #pragma once
 // One call and one result type per rate-network operation on a connectome model
-// (connectome_model.hpp): forward, maximise, train, saliency, gradients, paths and guess.
+// (connectome_model.hpp): forward, maximise, train, saliency, gradients, paths, guess and
+// the atlas.
 // A result holds the arrays and tables the operation produced, its JSON summary, the lines
 // a terminal shows and, when asked for, its figures (SVG); write(dir) puts all of it into a
 // folder. The `kenyon net` commands and the Python package call these, so both print the
@@ -15,6 +16,7 @@
 
 #include "kenyon/core/table.hpp"
 #include "kenyon/ratenet/actmax.hpp"
+#include "kenyon/ratenet/atlas.hpp"
 #include "kenyon/ratenet/attribution.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
 #include "kenyon/ratenet/inputs.hpp"
@@ -39,6 +41,9 @@ struct run_info {
   double load_seconds = 0, network_seconds = 0;  // from the model
   double seconds = 0;                            // the operation itself
 };
+
+// The run_info of an operation on m, before it ran (seconds 0).
+run_info run_info_of(const model& m, std::string command);
 
 // The part every result shares.
 struct result_base {
@@ -244,5 +249,38 @@ struct guess_result : result_base {
 };
 
 guess_result run_guess(const model& m, const guess_options& options);
+
+// ---------------------------------------------------------------- atlas
+
+struct atlas_options {
+  std::vector<atlas_target> targets;
+  atlas_params params;
+  bool figures = false;  // a figure per target set and an overview (targets by sensory type)
+};
+
+// An atlas: one row per target set (atlas.csv) and the optimised inputs (inputs.npy,
+// (target sets, sensory, layers) in the rows' order).
+struct atlas_result : result_base {
+  std::vector<atlas_entry> entries;        // by index
+  std::vector<std::string> sensory_types;  // the cell type of each sensory neuron
+  table rows;  // index, target, neurons, layer, value, loss_start, loss_end, iterations,
+               // stopped_early, status, top_sensory, top_sensory_input, sensory_types,
+               // intermediate_types (the last two as "type:mean;type:mean")
+
+ protected:
+  std::vector<named_file> data_files() const override;
+};
+
+// The result of finished entries, wherever they were optimised (here, on other ranks, in
+// earlier runs whose parts were saved): rows sorted by index; info.seconds is the
+// optimisation's time. Throws parameter_error for two entries with the same index.
+atlas_result make_atlas_result(run_info info, std::vector<atlas_entry> entries,
+                               std::vector<std::string> sensory_types, bool figures);
+
+// The cell type of each of m's sensory neurons, in input order.
+std::vector<std::string> sensory_types_of(const model& m);
+
+// Every target set of `o`, optimised in this process (its threads).
+atlas_result run_atlas(const model& m, const atlas_options& o, progress_bar* progress = nullptr);
 
 }  // namespace kenyon::ratenet

@@ -52,14 +52,15 @@ template <class real>
 void require_square(const basic_csr<real>& m, const char* what);
 
 // y = W x for `batch` columns, neuron-major. Multi-threaded over rows (OpenMP): each
-// output row is summed by one thread in column order, so results do not depend on the
-// thread count. For y = W^T x use the product with transpose(W).
+// output row is summed by one thread in one fixed order, the same for every batch size,
+// so a batch item's result depends neither on the thread count nor on the other items in
+// its batch (bit for bit). For y = W^T x use the product with transpose(W).
 template <class real>
 void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch);
 
 // y = W x as above, given also wt = transpose(W): when few rows of x are nonzero (a
-// sparse activity or gradient pattern), only their columns of W are visited, serially;
-// otherwise the threaded product runs. Deterministic for any thread count.
+// sparse activity or gradient pattern), only the rows of W they reach are summed (found
+// through wt); otherwise every row is. The same result as multiply, bit for bit.
 template <class real>
 void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt, const real* x, real* y,
                        std::int64_t batch);

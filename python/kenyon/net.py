@@ -6,6 +6,8 @@
     model = kenyon.net.Model(kenyon.datasets.larva(), layers=5)
     r = model.maximise(["MBON:4=1.0"], batch=4, out="am_mbon")   # as kenyon net maximise
     r.summary(); r.input; r.activations
+    a = kenyon.atlas("larva", each="MBON", num_layers=6)          # as kenyon net atlas
+    a.table; a.inputs                                               # atlas.csv, inputs.npy
 
 Each call runs the library operation that the command line runs (ratenet/results.hpp), so
 ``out=`` writes the files ``--out`` writes, byte for byte apart from timings. Targets,

@@ -6,6 +6,8 @@
     model = kenyon.net.Model(kenyon.datasets.larva(), layers=5)
     r = model.maximise(["MBON:4=1.0"], batch=4, out="am_mbon")   # as kenyon net maximise
     r.summary(); r.input; r.activations
+    a = kenyon.atlas("larva", each="MBON", num_layers=6)          # as kenyon net atlas
+    a.table; a.inputs                                               # atlas.csv, inputs.npy
 
 Each call runs the library operation that the command line runs (ratenet/results.hpp), so
 ``out=`` writes the files ``--out`` writes, byte for byte apart from timings. Targets,
@@ -24,10 +26,11 @@ import numpy as np
 
 from . import _core
 from .connectome import Connectome
-from ._check import error, named_values, texts
+from ._check import error, finite, integer, named_values, texts
 from ._core import __version__
+from .errors import FileError
 
-__all__ = ["Model"]
+__all__ = ["Model", "atlas"]
 
 _rn = _core.ratenet
 
@@ -36,6 +39,10 @@ def _plain(value):
     """An argument as JSON can hold it: arrays by their shape and type, not their values."""
     if isinstance(value, np.ndarray):
         return f"array of shape {list(value.shape)} ({value.dtype})"
+    if hasattr(value, "to_csv") and hasattr(value, "shape"):
+        return f"DataFrame of shape {list(value.shape)}"
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if isinstance(value, (str, bool, int, float)) or value is None:
         return value
     if isinstance(value, dict):
@@ -228,11 +235,101 @@ class Model:
                           bool(plots and out is not None))
         return self._finish(r, out)
 
+    @_recorded
+    def atlas(self, each: Optional[str] = None, targets=None, layer: Optional[int] = None,
+              value: float = 1.0, by: str = "type", batch: int = 8, top: int = 5,
+              iterations: int = 50, learning_rate: float = 0.1, in_reg: float = 0.01,
+              out_reg: float = 0.01, reg: str = "mean", early_stopping: bool = True,
+              stopping_threshold: float = 1e-5, n_runs: int = 10,
+              normalize_gradients: bool = False, seed: int = 0, plots: bool = False,
+              out=None):
+        """``kenyon net atlas``: one activation maximisation per target set.
+
+        The target sets are every cell type matching the pattern ``each`` ("MBON", "MBON*";
+        with ``by="neuron"`` every neuron of them), or the rows of ``targets``: the CSV
+        ``--targets-file`` takes (target, and optionally layer, value, name) or a DataFrame
+        with those columns. ``layer`` (default: the last) and ``value`` are the targets'
+        unless a row gives its own. ``batch`` target sets are optimised together; the result
+        does not depend on it. The result's ``table`` is atlas.csv, ``inputs`` the optimised
+        inputs (target sets, sensory, layers), and ``write(dir)`` writes what ``--out`` does.
+        """
+        if each is not None and not isinstance(each, str):
+            raise error("each", f"expected a cell-type pattern (a string), got {each!r}")
+        if each is not None and targets is not None:
+            raise error("each", "give either each (a pattern) or targets (a CSV or DataFrame), not both")
+        if each is None and targets is None:
+            raise error("each", "give each (a cell-type pattern such as 'MBON*') or targets (a CSV "
+                        "or DataFrame)")
+        if by not in ("type", "neuron"):
+            raise error("by", f"expected type or neuron, got {by!r}")
+        if reg not in ("mean", "sum"):
+            raise error("reg", f"expected mean or sum, got {reg!r}")
+        if layer is not None:
+            layer = integer(layer, "layer")
+            if not 0 <= layer < self.num_layers:
+                raise error("layer", f"{layer} is outside 0..{self.num_layers - 1} "
+                            f"(layers {self.num_layers})")
+        if targets is not None and not hasattr(targets, "to_csv") and not isinstance(targets, (str, os.PathLike)):
+            raise TypeError(f"targets must be a CSV path or a pandas DataFrame, got {type(targets).__name__}")
+        args = (None if layer is None else layer, finite(value, "value"), by,
+                integer(batch, "batch", 1), integer(top, "top", 0), integer(iterations, "iterations", 0),
+                finite(learning_rate, "learning_rate"), finite(in_reg, "in_reg"),
+                finite(out_reg, "out_reg"), reg == "mean", bool(early_stopping),
+                finite(stopping_threshold, "stopping_threshold"), integer(n_runs, "n_runs", 1),
+                bool(normalize_gradients), integer(seed, "seed", 0), bool(plots and out is not None))
+        if targets is None:
+            r = _rn.run_atlas(self._model, each, None, *args)
+        else:
+            with _targets_file(targets) as path:
+                try:
+                    r = _rn.run_atlas(self._model, None, path, *args)
+                except FileError as e:
+                    if not hasattr(targets, "to_csv"):
+                        raise
+                    # A DataFrame went through a temporary CSV: name the argument instead.
+                    raise _renamed(e, path, "targets (DataFrame)") from None
+        return self._finish(r, out)
+
     def _inputs(self, input, stimulus, batch):
         x = None if input is None else self._input(input)
         if x is None and not stimulus:
             raise error("input", "no network input: give input= or stimulus=")
         return x, texts(stimulus, "stimulus"), int(batch)
+
+
+def atlas(connectome, each: Optional[str] = None, targets=None, layer: Optional[int] = None,
+          value: float = 1.0, by: str = "type", batch: int = 8, top: int = 5,
+          num_layers: int = 2, iterations: int = 50, learning_rate: float = 0.1,
+          in_reg_lambda: float = 0.01, out_reg_lambda: float = 0.01, reg: str = "mean",
+          early_stopping: bool = True, stopping_threshold: float = 1e-5, n_runs: int = 10,
+          seed: int = 0, out=None, plots: bool = False, **model_options):
+    """``kenyon net atlas`` in one call: ``Model(connectome, layers=num_layers,
+    **model_options).atlas(...)``; ``connectome`` is a Connectome or a name or file that
+    ``kenyon.connectome.load`` takes ("larva"). ``in_reg_lambda`` and ``out_reg_lambda`` are
+    the regularisers' weights (``in_reg``, ``out_reg`` of ``Model.atlas``); the other
+    arguments are ``Model.atlas``'s and the model options ``Model``'s (sensory, kind,
+    threshold, slope, bias, tau, group_slope, group_bias, group_tau, groups)."""
+    from .connectome import load
+
+    if "layers" in model_options:
+        raise error("layers", "give the number of layers as num_layers")
+    if isinstance(connectome, (str, os.PathLike)):
+        connectome = load(connectome)
+    model = Model(connectome, layers=integer(num_layers, "num_layers", 1), **model_options)
+    return model.atlas(each=each, targets=targets, layer=layer, value=value, by=by, batch=batch,
+                       top=top, iterations=iterations, learning_rate=learning_rate,
+                       in_reg=in_reg_lambda, out_reg=out_reg_lambda, reg=reg,
+                       early_stopping=early_stopping, stopping_threshold=stopping_threshold,
+                       n_runs=n_runs, seed=seed, plots=plots, out=out)
+
+
+def _renamed(e: FileError, path: str, name: str) -> FileError:
+    """The file error `e` about the temporary file `path`, naming `name` instead."""
+    out = FileError(str(e).replace(path, name))
+    for attribute in ("row", "column"):
+        setattr(out, attribute, getattr(e, attribute, None))
+    out.filename = name
+    return out
 
 
 class _targets_file:

@@ -1,5 +1,10 @@
 // ratenet/results.hpp: the `kenyon net` operations on a connectome model, as the CLI runs
 // them, so that kenyon.net writes the very files `kenyon net ... --out` writes.
+#include <pybind11/stl/filesystem.h>
+
+#include <cmath>
+#include <filesystem>
+
 #include "bindings.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/ratenet/connectome_model.hpp"
@@ -73,7 +78,7 @@ void register_ratenet_results(py::module_& parent) {
           doc("ratenet::result_base.summary"))
       .def(
           "write",
-          [](const result_base& r, const std::string& dir) {
+          [](const result_base& r, const std::filesystem::path& dir) {
             nlohmann::json s;
             {
               py::gil_scoped_release release;
@@ -174,6 +179,27 @@ void register_ratenet_results(py::module_& parent) {
   bind_result<paths_result>(m, "PathsResult");
   bind_result<guess_result>(m, "GuessResult")
       .def_property_readonly("input", [](const guess_result& r) { return numpy_of(r.guess); });
+  bind_result<atlas_result>(m, "AtlasResult")
+      .def_property_readonly(
+          "inputs",
+          [](const atlas_result& r) {
+            const auto sensory = static_cast<std::int64_t>(r.sensory_types.size());
+            std::vector<float> v;
+            v.reserve(r.entries.size() * static_cast<std::size_t>(sensory) *
+                      static_cast<std::size_t>(r.info.layers));
+            for (const auto& e : r.entries) v.insert(v.end(), e.input.begin(), e.input.end());
+            return to_numpy(std::move(v),
+                            {static_cast<std::int64_t>(r.entries.size()), sensory, r.info.layers});
+          })
+      .def_property_readonly("table",
+                             [](const atlas_result& r) {
+                               // atlas.csv as pandas reads it, so that it equals the CLI's file
+                               // read back.
+                               const auto text = r.rows.to_csv();
+                               return py::module_::import("pandas").attr("read_csv")(
+                                   py::module_::import("io").attr("StringIO")(text));
+                             })
+      .def_readonly("sensory_types", &atlas_result::sensory_types);
 
   m.def(
       "run_train",
@@ -276,6 +302,71 @@ void register_ratenet_results(py::module_& parent) {
       },
       py::arg("model"), py::arg("targets"), py::arg("longest_path"), py::arg("figures"),
       doc("ratenet::run_guess"));
+
+  m.def(
+      "run_atlas",
+      [](const model& x, std::optional<std::string> each, std::optional<std::string> targets_file,
+         std::optional<int> layer, double value, const std::string& by, std::int64_t batch, int top,
+         int iterations, double learning_rate, double in_reg, double out_reg,
+         bool mean_regularisers, bool early_stopping, double stopping_threshold, int n_runs,
+         bool normalize_gradients, std::uint64_t seed, bool figures) {
+        // As kenyon net atlas (apps/kenyon/atlas_commands.cpp) checks and builds its options.
+        if (each && targets_file)
+          throw parameter_error("each",
+                                "give either each (a pattern) or targets (a CSV), not both");
+        if (!each && !targets_file)
+          throw parameter_error("each", "give each (a cell-type pattern) or targets (a CSV)");
+        if (by != "type" && by != "neuron")
+          throw parameter_error("by", "expected type or neuron, got '" + by + "'");
+        const int layers = x.net.num_layers();
+        const int at = layer ? *layer : layers - 1;
+        if (at < 0 || at >= layers)
+          throw parameter_error("layer", std::to_string(at) + " is outside 0.." +
+                                             std::to_string(layers - 1) + " (layers " +
+                                             std::to_string(layers) + ")");
+        if (!std::isfinite(value)) throw parameter_error("value", "expected a finite number");
+        atlas_options o;
+        try {
+          o.targets = each ? atlas_targets_matching(x.conn, *each, at, value, by == "neuron")
+                           : read_atlas_targets(*targets_file, x.conn, at, value);
+        } catch (const unknown_name_error& e) {
+          // The library names the command line's option; here the argument is `each`.
+          std::string what = e.what();
+          if (what.starts_with("--each: ")) what = "each: " + what.substr(8);
+          throw unknown_name_error(e.name(), e.kind(), what);
+        }
+        check_atlas_targets(o.targets, x.net);
+        auto& p = o.params.optimise;
+        p.num_iterations = iterations;
+        p.learning_rate = learning_rate;
+        p.in_reg_lambda = in_reg;
+        p.out_reg_lambda = out_reg;
+        p.early_stopping = early_stopping;
+        p.stopping_threshold = stopping_threshold;
+        p.n_runs = n_runs;
+        p.normalize_gradients = normalize_gradients;
+        p.seed = seed;
+        if (mean_regularisers) p.in_reg = p.out_reg = l1_plus_l2_mean;
+        o.params.batch = batch;
+        o.params.top = top;
+        o.params.validate();
+        o.figures = figures;
+        atlas_result r;
+        {
+          py::gil_scoped_release release;
+          r = run_atlas(x, o);
+        }
+        // One process, the whole atlas: what kenyon net atlas reports without --shard or MPI.
+        r.details["shard"] = "0/1";
+        r.details["ranks"] = 1;
+        return r;
+      },
+      py::arg("model"), py::arg("each"), py::arg("targets_file"), py::arg("layer"),
+      py::arg("value"), py::arg("by"), py::arg("batch"), py::arg("top"), py::arg("iterations"),
+      py::arg("learning_rate"), py::arg("in_reg"), py::arg("out_reg"), py::arg("mean_regularisers"),
+      py::arg("early_stopping"), py::arg("stopping_threshold"), py::arg("n_runs"),
+      py::arg("normalize_gradients"), py::arg("seed"), py::arg("figures"),
+      doc("ratenet::run_atlas"));
 }
 
 }  // namespace kenyon::python

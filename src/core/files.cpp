@@ -56,8 +56,18 @@ void write_folder_atomic(const std::filesystem::path& dir,
   try {
     if (!fs::create_directories(staging, ec) && ec)
       throw file_error(dir.string(), "cannot create the folder: " + ec.message());
-    for (const auto& [name, contents] : files) write_file_atomic(staging / name, contents);
+    // A name may hold folders ("figures/target_0.svg"): made in the staging folder and in dir.
+    const auto make_parent = [&](const fs::path& file) {
+      if (file.parent_path() != staging && file.parent_path() != dir &&
+          !fs::create_directories(file.parent_path(), ec) && ec)
+        throw file_error(file.parent_path().string(), "cannot create the folder: " + ec.message());
+    };
     for (const auto& [name, contents] : files) {
+      make_parent(staging / name);
+      write_file_atomic(staging / name, contents);
+    }
+    for (const auto& [name, contents] : files) {
+      make_parent(dir / name);
       fs::rename(staging / name, dir / name, ec);
       if (ec) throw file_error((dir / name).string(), "cannot move into place: " + ec.message());
     }

@@ -552,6 +552,50 @@ add("Model", "train_targets_missing", lambda c: c.net.train(np.zeros((2, c.net.n
 add("Model", "paths_no_input", lambda c: c.net.paths(), ValueError, "input")
 
 
+# ------------------------------------------------------------------ net.atlas (kenyon.atlas)
+
+
+def _atlas(c, **kw):
+    args = dict(each="MBON", num_layers=3, iterations=1)
+    args.update(kw)
+    return net.atlas(c.net.connectome, **args)
+
+
+add("atlas", "pattern_matches_nothing", lambda c: _atlas(c, each="nosuch*"), kenyon.UnknownNameError,
+    "each: 'nosuch")
+add("atlas", "layer_outside", lambda c: _atlas(c, layer=3), ValueError, "layer: 3 is outside 0..2")
+add("atlas", "negative_layer", lambda c: _atlas(c, layer=-1), ValueError, "layer: -1")
+add("atlas", "batch_zero", lambda c: _atlas(c, batch=0), ValueError, "batch")
+add("atlas", "batch_fraction", lambda c: _atlas(c, batch=2.5), TypeError, "batch")
+add("atlas", "neither_each_nor_targets", lambda c: _atlas(c, each=None), ValueError, "each.*targets")
+add("atlas", "each_and_targets", lambda c: _atlas(c, targets=pd.DataFrame({"target": ["MBE11a"]})), ValueError,
+    "not both")
+add("atlas", "each_not_text", lambda c: _atlas(c, each=3), ValueError, "each")
+add("atlas", "by_unknown", lambda c: _atlas(c, by="cell"), ValueError, "by")
+add("atlas", "reg_unknown", lambda c: _atlas(c, reg="max"), ValueError, "reg")
+add("atlas", "value_nan", lambda c: _atlas(c, value=NAN), ValueError, "value")
+add("atlas", "top_negative", lambda c: _atlas(c, top=-1), ValueError, "top")
+add("atlas", "num_layers_zero", lambda c: _atlas(c, num_layers=0), ValueError, "num_layers")
+add("atlas", "layers_instead_of_num_layers", lambda c: _atlas(c, layers=4), ValueError, "num_layers")
+add("atlas", "targets_missing_file", lambda c: _atlas(c, each=None, targets=c.tmp / "nope.csv"), OSError,
+    "nope.csv")
+add("atlas", "targets_not_a_table", lambda c: _atlas(c, each=None, targets=5), TypeError, "targets")
+add("atlas", "targets_no_target_column", lambda c: _atlas(c, each=None, targets=pd.DataFrame({"x": [1]})),
+    kenyon.FileError, "targets \\(DataFrame\\):1: no 'target' column")
+add("atlas", "targets_unknown_type", lambda c: _atlas(c, each=None, targets=pd.DataFrame({"target": ["nosuch"]})),
+    kenyon.FileError, "column 'target'.*nosuch")
+add("atlas", "targets_bad_value",
+    lambda c: _atlas(c, each=None, targets=pd.DataFrame({"target": ["MBE11a"], "value": ["abc"]})),
+    kenyon.FileError, "column 'value'")
+add("atlas", "targets_layer_outside",
+    lambda c: _atlas(c, each=None, targets=pd.DataFrame({"target": ["MBE11a"], "layer": [7]})), ValueError,
+    "layer 7 is outside")
+add("atlas", "unknown_connectome", lambda c: net.atlas("nosuch_connectome", each="MBON"), kenyon.Error,
+    "nosuch_connectome")
+add("atlas", "out_is_file", lambda c: _atlas(c, each="MBE11a", out=text_file(c, "atlas_out_file", "keep")),
+    kenyon.Error, "atlas_out_file")
+
+
 def public_names():
     names = set(am.__all__) | set(compress_paths.__all__) | set(connectome.__all__) | set(datasets.__all__)
     return names | set(net.__all__)

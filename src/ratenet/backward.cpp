@@ -321,7 +321,7 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
         break;
       }
       // dLoss/da_{l-1} = W^T grad_wx + s (D^T grad_divisive) + leaky part (now in grad).
-      sparse::multiply_adaptive(wt_, w_, grad_wx.data(), grad_prev.data(), batch);
+      sparse::multiply_adaptive(wt_, w_, w_chain_, grad_wx.data(), grad_prev.data(), batch);
       if (divisive) sparse::multiply(div_t_, grad_divisive.data(), back_divisive.data(), batch);
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(n_ * batch))
       for (std::int64_t i = 0; i < n_; ++i) {

@@ -259,6 +259,8 @@ basic_network<real>::basic_network(sparse::basic_csr<real> weights,
     w_ = std::move(weights);
   }
   wt_ = sparse::transpose(w_);
+  wt_chain_ = sparse::sum_chains(w_, wt_);
+  w_chain_ = sparse::sum_chains(wt_, w_);
   refresh();
 }
 
@@ -529,7 +531,7 @@ void basic_network<real>::step(int layer, const real* prev, real* wx, real* out,
         for (std::int64_t b = 0; b < batch; ++b) out[b] += w * in[b];
       }
   } else {
-    sparse::multiply_adaptive(w_, wt_, prev, wx, batch);
+    sparse::multiply_adaptive(w_, wt_, wt_chain_, prev, wx, batch);
   }
   if (divisive) sparse::multiply(div_eff_, prev, work.divisive.data(), batch);
 

@@ -146,6 +146,18 @@ void require_square(const basic_csr<real>& m, const char* what) {
 
 namespace {
 
+// a * b + c, fused where the CPU has the instruction: written out, so that the scalar loops
+// and the vectorised ones round the same (a compiler's contraction of a * b + c may differ
+// between them).
+template <class real>
+inline real madd(real a, real b, real c) {
+#ifdef __FMA__
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
 // One row's products with the batch columns b0 .. b0 + width - 1, summed in the one order
 // every product here uses, whatever the batch size or the path: four partial sums (a row
 // is ~10-100 products, and one chain would wait on the latency of every multiply-add),
@@ -166,17 +178,17 @@ void row_product(const std::int32_t* col, const real* value, std::int64_t begin,
     const real* in3 = x + static_cast<std::int64_t>(col[n + 3]) * batch + b0;
 #pragma omp simd
     for (std::int64_t b = 0; b < width; ++b) {
-      s0[b] += v0 * in0[b];
-      s1[b] += v1 * in1[b];
-      s2[b] += v2 * in2[b];
-      s3[b] += v3 * in3[b];
+      s0[b] = madd(v0, in0[b], s0[b]);
+      s1[b] = madd(v1, in1[b], s1[b]);
+      s2[b] = madd(v2, in2[b], s2[b]);
+      s3[b] = madd(v3, in3[b], s3[b]);
     }
   }
   for (; n < end; ++n) {
     const real v0 = value[n];
     const real* in0 = x + static_cast<std::int64_t>(col[n]) * batch + b0;
 #pragma omp simd
-    for (std::int64_t b = 0; b < width; ++b) s0[b] += v0 * in0[b];
+    for (std::int64_t b = 0; b < width; ++b) s0[b] = madd(v0, in0[b], s0[b]);
   }
   for (std::int64_t b = 0; b < width; ++b) out[b] = (s0[b] + s1[b]) + (s2[b] + s3[b]);
 }
@@ -193,12 +205,12 @@ void product_row(const basic_csr<real>& w, std::int64_t r, const real* x, real* 
   if (batch == 1) {
     real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (; n + 3 < end; n += 4) {
-      s0 += value[n] * x[col[n]];
-      s1 += value[n + 1] * x[col[n + 1]];
-      s2 += value[n + 2] * x[col[n + 2]];
-      s3 += value[n + 3] * x[col[n + 3]];
+      s0 = madd(value[n], x[col[n]], s0);
+      s1 = madd(value[n + 1], x[col[n + 1]], s1);
+      s2 = madd(value[n + 2], x[col[n + 2]], s2);
+      s3 = madd(value[n + 3], x[col[n + 3]], s3);
     }
-    for (; n < end; ++n) s0 += value[n] * x[col[n]];
+    for (; n < end; ++n) s0 = madd(value[n], x[col[n]], s0);
     y[r] = (s0 + s1) + (s2 + s3);
     return;
   }
@@ -215,17 +227,42 @@ template <class real>
 void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch) {
   // Small products are not worth waking threads for.
   const bool parallel = w.nonzeros() * batch > 200000;
-#pragma omp parallel for schedule(dynamic, 64) if (parallel)
+  const int rows_per_task = batch == 1 ? 256 : 64;
+#pragma omp parallel for schedule(dynamic, rows_per_task) if (parallel)
   for (std::int64_t r = 0; r < w.rows; ++r) product_row(w, r, x, y, batch);
 }
 
 template <class real>
-void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt, const real* x, real* y,
+std::vector<std::uint8_t> sum_chains(const basic_csr<real>& w, const basic_csr<real>& wt) {
+  if (wt.rows != w.cols || wt.cols != w.rows || wt.nonzeros() != w.nonzeros())
+    throw error("sum_chains: the second matrix is not the transpose of the first");
+  // transpose() fills each row of wt in ascending row order of w, as this walk does.
+  std::vector<std::uint8_t> chain(static_cast<std::size_t>(wt.nonzeros()));
+  std::vector<std::int64_t> cursor(wt.row_begin.begin(), wt.row_begin.end() - 1);
+  for (std::int64_t r = 0; r < w.rows; ++r) {
+    const auto begin = w.row_begin[static_cast<std::size_t>(r)];
+    const auto length = w.row_begin[static_cast<std::size_t>(r) + 1] - begin;
+    const auto tail = length - length % 4;  // entries from here on go to sum 0
+    for (std::int64_t k = 0; k < length; ++k) {
+      const auto j = static_cast<std::size_t>(w.col[static_cast<std::size_t>(begin + k)]);
+      chain[static_cast<std::size_t>(cursor[j]++)] =
+          static_cast<std::uint8_t>(k < tail ? k % 4 : 0);
+    }
+  }
+  return chain;
+}
+
+template <class real>
+void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt,
+                       std::span<const std::uint8_t> wt_chain, const real* x, real* y,
                        std::int64_t batch) {
-  // Only the rows of y that a nonzero row of x reaches (found through wt) can be nonzero;
-  // they are summed as multiply() sums them, the others are exactly zero as there (a sum
-  // of zero products is +0), so the result is the same bit for bit. Below 1 in 16 nonzero
-  // rows of x that beats streaming the whole matrix.
+  if (wt_chain.size() != static_cast<std::size_t>(wt.nonzeros()))
+    throw error("multiply_adaptive: the partial sums are not sum_chains(w, wt)");
+  // Below 1 in 16 nonzero rows of x, only their columns of W are visited (rows of wt, in
+  // ascending order), each product added to the partial sum multiply() adds it to: the same
+  // sums in the same order, without the products with zero inputs, which leave a sum as it
+  // is (a sum starts at +0, and adding +-0 changes neither +0 nor any other value). So the
+  // result is multiply()'s, bit for bit.
   const std::int64_t cols = w.cols;
   std::vector<std::int64_t> nonzero;
   for (std::int64_t j = 0; j < cols && static_cast<std::int64_t>(nonzero.size()) * 16 < cols; ++j)
@@ -238,25 +275,48 @@ void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt, cons
     multiply(w, x, y, batch);
     return;
   }
-  std::vector<char> reached(static_cast<std::size_t>(w.rows), 0);
+  // The rows reached, each with room for its four partial sums.
+  std::vector<std::int32_t> slot(static_cast<std::size_t>(w.rows), -1);
+  std::vector<std::int64_t> reached;
   for (const auto j : nonzero)
     for (auto e = wt.row_begin[static_cast<std::size_t>(j)];
-         e < wt.row_begin[static_cast<std::size_t>(j) + 1]; ++e)
-      reached[static_cast<std::size_t>(wt.col[static_cast<std::size_t>(e)])] = 1;
-  std::vector<std::int64_t> rows;
-  for (std::int64_t r = 0; r < w.rows; ++r)
-    if (reached[static_cast<std::size_t>(r)]) rows.push_back(r);
+         e < wt.row_begin[static_cast<std::size_t>(j) + 1]; ++e) {
+      const auto r = static_cast<std::size_t>(wt.col[static_cast<std::size_t>(e)]);
+      if (slot[r] < 0) {
+        slot[r] = static_cast<std::int32_t>(reached.size());
+        reached.push_back(static_cast<std::int64_t>(r));
+      }
+    }
+  std::vector<real> sums(reached.size() * 4 * static_cast<std::size_t>(batch), real(0));
+  for (const auto j : nonzero) {
+    const real* in = x + j * batch;
+    for (auto e = wt.row_begin[static_cast<std::size_t>(j)];
+         e < wt.row_begin[static_cast<std::size_t>(j) + 1]; ++e) {
+      const auto k = static_cast<std::size_t>(e);
+      const real v = wt.value[k];
+      real* s =
+          sums.data() +
+          (static_cast<std::size_t>(slot[static_cast<std::size_t>(wt.col[k])]) * 4 + wt_chain[k]) *
+              static_cast<std::size_t>(batch);
+      for (std::int64_t b = 0; b < batch; ++b) s[b] = madd(v, in[b], s[b]);
+    }
+  }
   std::fill(y, y + w.rows * batch, real(0));
-  const auto count = static_cast<std::int64_t>(rows.size());
-#pragma omp parallel for schedule(dynamic, 64) if (count * batch > 20000)
-  for (std::int64_t k = 0; k < count; ++k)
-    product_row(w, rows[static_cast<std::size_t>(k)], x, y, batch);
+  for (std::size_t q = 0; q < reached.size(); ++q) {
+    const real* s = sums.data() + q * 4 * static_cast<std::size_t>(batch);
+    real* out = y + reached[q] * batch;
+    for (std::int64_t b = 0; b < batch; ++b)
+      out[b] = (s[b] + s[batch + b]) + (s[2 * batch + b] + s[3 * batch + b]);
+  }
 }
 
-template void multiply_adaptive(const basic_csr<float>&, const basic_csr<float>&, const float*,
-                                float*, std::int64_t);
-template void multiply_adaptive(const basic_csr<double>&, const basic_csr<double>&, const double*,
-                                double*, std::int64_t);
+template void multiply_adaptive(const basic_csr<float>&, const basic_csr<float>&,
+                                std::span<const std::uint8_t>, const float*, float*, std::int64_t);
+template void multiply_adaptive(const basic_csr<double>&, const basic_csr<double>&,
+                                std::span<const std::uint8_t>, const double*, double*,
+                                std::int64_t);
+template std::vector<std::uint8_t> sum_chains(const basic_csr<float>&, const basic_csr<float>&);
+template std::vector<std::uint8_t> sum_chains(const basic_csr<double>&, const basic_csr<double>&);
 template basic_csr<float> transpose(const basic_csr<float>&);
 template basic_csr<double> transpose(const basic_csr<double>&);
 template void require_square(const basic_csr<float>&, const char*);

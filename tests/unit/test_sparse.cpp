@@ -291,7 +291,7 @@ TYPED_TEST(multiply_test, adaptive_product_matches_dense_for_sparse_and_dense_in
         if (j % nonzero_every != 0)
           for (std::int64_t b = 0; b < batch; ++b) x[static_cast<std::size_t>(j * batch + b)] = 0;
       std::vector<real> y(static_cast<std::size_t>(rows * batch), real(7));  // overwritten
-      multiply_adaptive(w, wt, x.data(), y.data(), batch);
+      multiply_adaptive(w, wt, sum_chains(w, wt), x.data(), y.data(), batch);
       const auto expected =
           dense_product(dense, rows, cols, std::vector<double>(x.begin(), x.end()), batch);
       for (std::size_t k = 0; k < y.size(); ++k) EXPECT_NEAR(y[k], expected[k], tol) << k;
@@ -300,7 +300,7 @@ TYPED_TEST(multiply_test, adaptive_product_matches_dense_for_sparse_and_dense_in
   // A NaN in a sparse input reaches every row that reads it.
   std::vector<real> x(static_cast<std::size_t>(cols), real(0)), y(static_cast<std::size_t>(rows));
   x[3] = std::numeric_limits<real>::quiet_NaN();
-  multiply_adaptive(w, wt, x.data(), y.data(), 1);
+  multiply_adaptive(w, wt, sum_chains(w, wt), x.data(), y.data(), 1);
   for (std::int64_t r = 0; r < rows; ++r) {
     bool reads = false;
     for (auto n = w.row_begin[r]; n < w.row_begin[r + 1]; ++n) reads |= w.col[n] == 3;
@@ -417,7 +417,7 @@ TYPED_TEST(multiply_test, item_results_do_not_depend_on_batch_size_or_path) {
           xs[static_cast<std::size_t>(j * batch + b)] = item(j, b);
       std::vector<real> dense(static_cast<std::size_t>(rows * batch)), adaptive(dense.size());
       multiply(w, xs.data(), dense.data(), batch);
-      multiply_adaptive(w, wt, xs.data(), adaptive.data(), batch);
+      multiply_adaptive(w, wt, sum_chains(w, wt), xs.data(), adaptive.data(), batch);
       int differ = 0;
       for (std::int64_t r = 0; r < rows; ++r)
         for (std::int64_t b = 0; b < batch; ++b) {

@@ -311,6 +311,7 @@ class basic_network {
   std::vector<std::int64_t> sensory_;
   std::vector<std::int64_t> sensory_pos_;          // neuron -> position in sensory_, or -1
   sparse::basic_csr<real> w_, wt_;                 // W without divisive entries, and W^T
+  std::vector<std::uint8_t> wt_chain_, w_chain_;   // sparse::sum_chains(w_, wt_), (wt_, w_)
   sparse::basic_csr<real> div_, div_eff_, div_t_;  // divisive entries: w, w * s, and w^T
   std::vector<std::string> groups_;
   std::vector<std::int32_t> group_of_;

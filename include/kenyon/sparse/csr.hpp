@@ -58,11 +58,19 @@ void require_square(const basic_csr<real>& m, const char* what);
 template <class real>
 void multiply(const basic_csr<real>& w, const real* x, real* y, std::int64_t batch);
 
-// y = W x as above, given also wt = transpose(W): when few rows of x are nonzero (a
-// sparse activity or gradient pattern), only the rows of W they reach are summed (found
-// through wt); otherwise every row is. The same result as multiply, bit for bit.
+// For each entry of wt = transpose(w): which of multiply()'s four partial sums of its row of w
+// the corresponding entry of w goes to (what multiply_adaptive needs). Throws kenyon::error if
+// wt is not w's transpose in size.
 template <class real>
-void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt, const real* x, real* y,
+std::vector<std::uint8_t> sum_chains(const basic_csr<real>& w, const basic_csr<real>& wt);
+
+// y = W x as above, given also wt = transpose(W) and wt_chain = sum_chains(w, wt): when few
+// rows of x are nonzero (a sparse activity or gradient pattern), only their columns of W are
+// visited, serially; otherwise the threaded product runs. The same result as multiply, bit
+// for bit, either way.
+template <class real>
+void multiply_adaptive(const basic_csr<real>& w, const basic_csr<real>& wt,
+                       std::span<const std::uint8_t> wt_chain, const real* x, real* y,
                        std::int64_t batch);
 
 }  // namespace kenyon::sparse

@@ -61,6 +61,21 @@ std::uintmax_t write_synthetic_codex(const std::filesystem::path& path, std::int
   return std::filesystem::file_size(path);
 }
 
+// The synthetic connectome's size and the layers, for bench net and bench atlas. Bounded so
+// that a mistyped size fails at once instead of after hours or with an allocation failure:
+// columns are 32-bit, and 2^36 connections need about 800 GB.
+void add_synthetic_options(CLI::App* cmd, ratenet::synthetic_params& connectome, int& layers) {
+  cmd->add_option("--neurons", connectome.neurons, "neurons")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{2}, std::int64_t{2147483647}));
+  cmd->add_option("--connections", connectome.connections, "connections")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 36));
+  cmd->add_option("--layers", layers, "unrolled layers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app, command& selected) {
@@ -135,17 +150,7 @@ void add_bench_commands(CLI::App& app, command& selected) {
       bool json = false;
     };
     auto o = std::make_shared<options>();
-    // Bounded so that a mistyped size fails at once instead of after hours or with an
-    // allocation failure: columns are 32-bit, and 2^36 connections need about 800 GB.
-    net_cmd->add_option("--neurons", o->connectome.neurons, "neurons")
-        ->capture_default_str()
-        ->check(CLI::Range(std::int64_t{2}, std::int64_t{2147483647}));
-    net_cmd->add_option("--connections", o->connectome.connections, "connections")
-        ->capture_default_str()
-        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 36));
-    net_cmd->add_option("--layers", o->layers, "unrolled layers")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 100000));
+    add_synthetic_options(net_cmd, o->connectome, o->layers);
     net_cmd->add_option("--batch", o->batch, "batch size")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
@@ -262,15 +267,7 @@ void add_bench_commands(CLI::App& app, command& selected) {
       bool json = false;
     };
     auto o = std::make_shared<options>();
-    atlas_cmd->add_option("--neurons", o->connectome.neurons, "neurons")
-        ->capture_default_str()
-        ->check(CLI::Range(std::int64_t{2}, std::int64_t{2147483647}));
-    atlas_cmd->add_option("--connections", o->connectome.connections, "connections")
-        ->capture_default_str()
-        ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 36));
-    atlas_cmd->add_option("--layers", o->layers, "unrolled layers")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 100000));
+    add_synthetic_options(atlas_cmd, o->connectome, o->layers);
     atlas_cmd->add_option("--targets", o->targets, "target sets (random groups at the last layer)")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));

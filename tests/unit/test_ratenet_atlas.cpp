@@ -20,6 +20,7 @@
 #include "kenyon/ratenet/results.hpp"
 #include "seed.hpp"
 #include "temp_dir.hpp"
+#include "thread_count.hpp"
 
 namespace kenyon::ratenet {
 namespace {
@@ -96,17 +97,8 @@ void expect_same(const atlas_entry& a, const atlas_entry& b) {
   EXPECT_EQ(std::memcmp(a.input.data(), b.input.data(), a.input.size() * sizeof(float)), 0);
 }
 
-class thread_count_guard {
- public:
-  thread_count_guard() : saved_(omp_get_max_threads()) {}
-  ~thread_count_guard() { omp_set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
-
 TEST(ratenet_atlas, a_target_sets_result_does_not_depend_on_batch_order_or_threads) {
-  thread_count_guard guard;
+  test::thread_count_guard guard;
   const auto seed = test::test_seed(4101);
   const auto m = random_model(600, 14, 60, static_cast<unsigned>(seed), 4);
   auto targets = atlas_targets_matching(m.conn, "T*", 3, 1.0);

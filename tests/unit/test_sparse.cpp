@@ -17,6 +17,7 @@
 #include "kenyon/core/npy.hpp"
 #include "kenyon/sparse/csr.hpp"
 #include "seed.hpp"
+#include "thread_count.hpp"
 
 namespace kenyon::sparse {
 namespace {
@@ -348,19 +349,9 @@ TYPED_TEST(multiply_test, empty_rows_give_zero) {
   EXPECT_EQ(y, (std::vector<real>{0, 0, 2, 4, 0, 0}));
 }
 
-// Restores the OpenMP thread count a test changes.
-class thread_count_guard {
- public:
-  thread_count_guard() : saved_(omp_get_max_threads()) {}
-  ~thread_count_guard() { omp_set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
-
 TYPED_TEST(multiply_test, same_bits_with_one_and_two_threads) {
   using real = TypeParam;
-  thread_count_guard guard;
+  test::thread_count_guard guard;
   // 2000 x 2000 at 7% density: about 270,000 non-zeros, so even batch 1 takes the
   // threaded path (nnz * batch > 200,000).
   const std::int64_t n = 2000;

@@ -53,6 +53,24 @@ py::class_<R, result_base> bind_result(py::module_& m, const char* name) {
   return py::class_<R, result_base>(m, name);
 }
 
+// Activation maximisation's optimiser as Model.maximise and Model.atlas pass it.
+actmax_params optimiser(int iterations, double learning_rate, double in_reg, double out_reg,
+                        bool mean_regularisers, bool early_stopping, double stopping_threshold,
+                        int n_runs, bool normalize_gradients, std::uint64_t seed) {
+  actmax_params p;
+  p.num_iterations = iterations;
+  p.learning_rate = learning_rate;
+  p.in_reg_lambda = in_reg;
+  p.out_reg_lambda = out_reg;
+  p.early_stopping = early_stopping;
+  p.stopping_threshold = stopping_threshold;
+  p.n_runs = n_runs;
+  p.normalize_gradients = normalize_gradients;
+  p.seed = seed;
+  if (mean_regularisers) p.in_reg = p.out_reg = l1_plus_l2_mean;
+  return p;
+}
+
 }  // namespace
 
 void register_ratenet_results(py::module_& parent) {
@@ -142,18 +160,9 @@ void register_ratenet_results(py::module_& parent) {
         maximise_options o;
         o.targets = specs(targets, "target");
         o.batch = batch;
-        auto& p = o.params;
-        p.num_iterations = iterations;
-        p.learning_rate = learning_rate;
-        p.in_reg_lambda = in_reg;
-        p.out_reg_lambda = out_reg;
-        p.early_stopping = early_stopping;
-        p.stopping_threshold = stopping_threshold;
-        p.n_runs = n_runs;
-        p.normalize_gradients = normalize_gradients;
-        p.checkpoint_interval = checkpoint;
-        p.seed = seed;
-        if (mean_regularisers) o.params.in_reg = o.params.out_reg = l1_plus_l2_mean;
+        o.params = optimiser(iterations, learning_rate, in_reg, out_reg, mean_regularisers,
+                             early_stopping, stopping_threshold, n_runs, normalize_gradients, seed);
+        o.params.checkpoint_interval = checkpoint;
         if (init == "guess")
           o.init = maximise_options::start::guess;
         else if (init != "random")
@@ -336,17 +345,9 @@ void register_ratenet_results(py::module_& parent) {
           throw unknown_name_error(e.name(), e.kind(), what);
         }
         check_atlas_targets(o.targets, x.net);
-        auto& p = o.params.optimise;
-        p.num_iterations = iterations;
-        p.learning_rate = learning_rate;
-        p.in_reg_lambda = in_reg;
-        p.out_reg_lambda = out_reg;
-        p.early_stopping = early_stopping;
-        p.stopping_threshold = stopping_threshold;
-        p.n_runs = n_runs;
-        p.normalize_gradients = normalize_gradients;
-        p.seed = seed;
-        if (mean_regularisers) p.in_reg = p.out_reg = l1_plus_l2_mean;
+        o.params.optimise =
+            optimiser(iterations, learning_rate, in_reg, out_reg, mean_regularisers, early_stopping,
+                      stopping_threshold, n_runs, normalize_gradients, seed);
         o.params.batch = batch;
         o.params.top = top;
         o.params.validate();

@@ -63,17 +63,16 @@ std::vector<atlas_target> read_atlas_targets(const std::filesystem::path& file,
   read_csv_records(file, [&](std::size_t line, std::vector<std::string>& fields) {
     if (width == 0) {  // the header
       width = fields.size();
-      for (std::size_t k = 0; k < fields.size(); ++k) {
-        const auto& f = fields[k];
-        auto& col = f == "target"  ? target_col
-                    : f == "layer" ? layer_col
-                    : f == "value" ? value_col
-                    : f == "name"  ? name_col
-                                   : name_col;
-        if (f != "target" && f != "layer" && f != "value" && f != "name") continue;
-        if (col) throw file_error(path, "the column appears twice", line, f);
-        col = k;
-      }
+      const std::pair<const char*, std::optional<std::size_t>*> known[] = {{"target", &target_col},
+                                                                           {"layer", &layer_col},
+                                                                           {"value", &value_col},
+                                                                           {"name", &name_col}};
+      for (std::size_t k = 0; k < fields.size(); ++k)
+        for (const auto& [name, col] : known)  // other columns are left alone
+          if (fields[k] == name) {
+            if (*col) throw file_error(path, "the column appears twice", line, name);
+            *col = k;
+          }
       if (!target_col)
         throw file_error(path, "no 'target' column (a cell type or neuron ids per row)", line);
       return;
@@ -254,7 +253,8 @@ struct type_index {
 // Without cell types every neuron is of one unnamed type, which the lists leave out.
 type_index index_types(const network& net, std::span<const std::string> cell_types) {
   type_index t;
-  const std::vector<std::string> none(static_cast<std::size_t>(net.size()));
+  std::vector<std::string> none;
+  if (cell_types.empty()) none.resize(static_cast<std::size_t>(net.size()));
   const auto types = cell_types.empty() ? std::span<const std::string>(none) : cell_types;
   if (static_cast<std::int64_t>(types.size()) != net.size())
     throw parameter_error("cell_types", std::to_string(types.size()) + " cell types for " +

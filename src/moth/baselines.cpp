@@ -13,17 +13,15 @@
 namespace kenyon::moth {
 namespace {
 
-std::string str(long long v) { return std::to_string(v); }
-
 void check_train_test(const Eigen::MatrixXd& train, const std::vector<int>& train_labels,
                       const Eigen::MatrixXd& test) {
   if (train.rows() == 0) throw error("baseline: no training rows");
   if (static_cast<Eigen::Index>(train_labels.size()) != train.rows())
-    throw error("baseline: " + str(train_labels.size()) + " labels for " + str(train.rows()) +
-                " training rows");
+    throw error("baseline: " + std::to_string(train_labels.size()) + " labels for " +
+                std::to_string(train.rows()) + " training rows");
   if (test.cols() != train.cols())
-    throw error("baseline: test rows have " + str(test.cols()) + " features, training rows " +
-                str(train.cols()));
+    throw error("baseline: test rows have " + std::to_string(test.cols()) +
+                " features, training rows " + std::to_string(train.cols()));
   if (!train.allFinite()) throw error("baseline: training features contain NaN or infinity");
   if (!test.allFinite()) throw error("baseline: test features contain NaN or infinity");
 }

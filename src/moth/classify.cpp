@@ -13,8 +13,6 @@
 namespace kenyon::moth {
 namespace {
 
-std::string str(long long v) { return std::to_string(v); }
-
 // A zero sd (every digit of a class gave the same response) would make the z-score 0/0 or
 // x/0. Raising it to 1e-12 * max(1, |mean|) keeps every score finite (a digit off the mean
 // gets a huge score, one at the mean gets 0) while leaving any real sd untouched.
@@ -33,11 +31,12 @@ void check_finite(const Eigen::MatrixXd& m, const char* what) {
 
 void check_labels(const std::vector<int>& labels, Eigen::Index rows, int num_classes) {
   if (static_cast<Eigen::Index>(labels.size()) != rows)
-    throw error("labels: " + str(labels.size()) + " labels for " + str(rows) + " rows");
+    throw error("labels: " + std::to_string(labels.size()) + " labels for " + std::to_string(rows) +
+                " rows");
   for (std::size_t d = 0; d < labels.size(); ++d)
     if (labels[d] < 0 || labels[d] >= num_classes)
-      throw error("labels: label " + str(labels[d]) + " of row " + str(d) + " is outside 0.." +
-                  str(num_classes - 1));
+      throw error("labels: label " + std::to_string(labels[d]) + " of row " + std::to_string(d) +
+                  " is outside 0.." + std::to_string(num_classes - 1));
 }
 
 // Means, sums of squared deviations (m2) and counts per (EN, class).
@@ -50,7 +49,7 @@ struct class_moments {
 class_moments moments(const Eigen::MatrixXd& responses, const std::vector<int>& labels,
                       int num_classes, int ddof) {
   if (num_classes < 1) throw parameter_error("num_classes", "must be at least 1");
-  if (ddof < 0) throw parameter_error("ddof", "must be 0 or more, got " + str(ddof));
+  if (ddof < 0) throw parameter_error("ddof", "must be 0 or more, got " + std::to_string(ddof));
   check_labels(labels, responses.rows(), num_classes);
   check_finite(responses, "responses");
   const Eigen::Index n_en = responses.cols();
@@ -62,8 +61,8 @@ class_moments moments(const Eigen::MatrixXd& responses, const std::vector<int>& 
   }
   for (int c = 0; c < num_classes; ++c) {
     if (m.count[c] <= ddof)
-      throw error("class " + str(c) + " has " + str(m.count[c]) +
-                  " digits; its sd needs more than ddof = " + str(ddof));
+      throw error("class " + std::to_string(c) + " has " + std::to_string(m.count[c]) +
+                  " digits; its sd needs more than ddof = " + std::to_string(ddof));
     m.mean.col(c) /= static_cast<double>(m.count[c]);
   }
   // Two passes: deviations from the finished mean, which is accurate for large offsets.
@@ -77,8 +76,8 @@ class_moments moments(const Eigen::MatrixXd& responses, const std::vector<int>& 
 void check_stats(const class_stats& stats, Eigen::Index n_en) {
   if (stats.mean.cols() < 1) throw error("class statistics have no class");
   if (stats.mean.rows() != n_en)
-    throw error("class statistics are for " + str(stats.mean.rows()) + " ENs, responses have " +
-                str(n_en));
+    throw error("class statistics are for " + std::to_string(stats.mean.rows()) +
+                " ENs, responses have " + std::to_string(n_en));
   if (stats.sd.rows() != stats.mean.rows() || stats.sd.cols() != stats.mean.cols())
     throw error("class statistics: sd and mean differ in shape");
   check_finite(stats.mean, "class means");
@@ -226,8 +225,9 @@ classification classify_log_likelihood_loo(const Eigen::MatrixXd& responses,
   const class_moments m = moments(responses, labels, num_classes, ddof);
   for (int c = 0; c < num_classes; ++c)
     if (m.count[c] < ddof + 2)
-      throw error("leave-one-out: class " + str(c) + " has " + str(m.count[c]) +
-                  " digit(s); leaving one out needs at least " + str(ddof + 2));
+      throw error("leave-one-out: class " + std::to_string(c) + " has " +
+                  std::to_string(m.count[c]) + " digit(s); leaving one out needs at least " +
+                  std::to_string(ddof + 2));
   const class_stats full = fit_class_stats(responses, labels, num_classes, ddof);
   Eigen::MatrixXd scores = classify_log_likelihood(responses, labels, full).scores;
   const Eigen::Index n_en = responses.cols();
@@ -255,8 +255,8 @@ classification classify_thresholding(const Eigen::MatrixXd& responses,
   check_digits(responses, labels, stats);
   const Eigen::Index n = stats.mean.cols();
   if (stats.mean.rows() != n)
-    throw error("thresholding needs one EN per class; got " + str(stats.mean.rows()) + " ENs for " +
-                str(n) + " classes");
+    throw error("thresholding needs one EN per class; got " + std::to_string(stats.mean.rows()) +
+                " ENs for " + std::to_string(n) + " classes");
   Eigen::MatrixXd scores(responses.rows(), n);
   for (Eigen::Index d = 0; d < responses.rows(); ++d)
     for (Eigen::Index c = 0; c < n; ++c) {
@@ -283,8 +283,8 @@ roc_result roc_one_vs_rest(const std::vector<int>& labels, const Eigen::MatrixXd
                            int num_classes, bool drop_intermediate) {
   if (num_classes < 1) throw parameter_error("num_classes", "must be at least 1");
   if (scores.cols() != num_classes)
-    throw error("ROC: scores have " + str(scores.cols()) + " columns for " + str(num_classes) +
-                " classes");
+    throw error("ROC: scores have " + std::to_string(scores.cols()) + " columns for " +
+                std::to_string(num_classes) + " classes");
   check_labels(labels, scores.rows(), num_classes);
   check_finite(scores, "ROC scores");
   const std::size_t n = labels.size();
@@ -296,7 +296,8 @@ roc_result roc_one_vs_rest(const std::vector<int>& labels, const Eigen::MatrixXd
       positive[d] = labels[d] == c;
       column[d] = scores(static_cast<Eigen::Index>(d), c);
     }
-    out.per_class.push_back(binary_roc(positive, column, drop_intermediate, "class " + str(c)));
+    out.per_class.push_back(
+        binary_roc(positive, column, drop_intermediate, "class " + std::to_string(c)));
     out.per_class.back().auc = trapezoid(out.per_class.back().fpr, out.per_class.back().tpr);
   }
   // Micro: every (digit, class) pair is one sample; the one-hot labels raveled row by row.
@@ -328,8 +329,8 @@ roc_result roc_one_vs_rest(const std::vector<int>& labels, const Eigen::MatrixXd
 
 double accuracy_percent(const std::vector<int>& truth, const std::vector<int>& predicted) {
   if (truth.size() != predicted.size())
-    throw error("accuracy: " + str(truth.size()) + " labels but " + str(predicted.size()) +
-                " predictions");
+    throw error("accuracy: " + std::to_string(truth.size()) + " labels but " +
+                std::to_string(predicted.size()) + " predictions");
   if (truth.empty()) throw error("accuracy: no predictions");
   std::size_t right = 0;
   for (std::size_t d = 0; d < truth.size(); ++d) right += truth[d] == predicted[d];

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
@@ -18,6 +18,20 @@ constexpr double overflow_cost = 2.5;
 #if defined(__AVX512F__)
 inline __m512i load_cols(const std::uint8_t* c) {
   return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(c)));
+}
+#elif defined(__AVX2__) && defined(__FMA__)
+// The P values of 8 lanes' columns (0..31) from a block's 32 values in four registers:
+// each register permuted by the low 3 bits, then chosen by bits 3 and 4 (moved to the
+// sign bit, which blendv reads).
+inline __m256 lookup(const __m256 t[4], const std::uint8_t* c) {
+  const __m256i idx = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(c)));
+  const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28));
+  const __m256 bit4 = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 27));
+  const __m256 low = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t[0], idx),
+                                      _mm256_permutevar8x32_ps(t[1], idx), bit3);
+  const __m256 high = _mm256_blendv_ps(_mm256_permutevar8x32_ps(t[2], idx),
+                                       _mm256_permutevar8x32_ps(t[3], idx), bit3);
+  return _mm256_blendv_ps(low, high, bit4);
 }
 #endif
 
@@ -115,6 +129,31 @@ void p2k_kernel::multiply(const float* p, float* out) const {
         _mm512_store_ps(tail, acc);
         std::copy(tail, tail + (rows_ - r0), out + r0);
       }
+    }
+  } else
+#elif defined(__AVX2__) && defined(__FMA__)
+  // The portable loop's arithmetic (one fused multiply-add per slot and lane, in slot
+  // order), with the P lookups done in registers: the same numbers, bit for bit.
+  if (blocks_ <= 16) {
+    alignas(32) float table[16 * block] = {};
+    std::copy(p, p + cols_, table);
+    const float* value = value_.data();
+    const std::uint8_t* col = slot_col_.data();
+    for (int s = 0; s < slices_; ++s) {
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+      for (int b = 0; b < blocks_; ++b) {
+        const __m256 t[4] = {
+            _mm256_load_ps(table + b * block), _mm256_load_ps(table + b * block + 8),
+            _mm256_load_ps(table + b * block + 16), _mm256_load_ps(table + b * block + 24)};
+        for (int q = 0; q < width_[b]; ++q, value += lanes, col += lanes) {
+          acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(value), lookup(t, col), acc0);
+          acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(value + 8), lookup(t, col + 8), acc1);
+        }
+      }
+      alignas(32) float acc[lanes];
+      _mm256_store_ps(acc, acc0);
+      _mm256_store_ps(acc + 8, acc1);
+      for (int l = 0; l < lanes && s * lanes + l < rows_; ++l) out[s * lanes + l] = acc[l];
     }
   } else
 #endif

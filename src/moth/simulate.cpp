@@ -7,7 +7,7 @@
 
 #include <Eigen/Dense>
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
@@ -66,6 +66,18 @@ void column_major_product(const float* a, int ld, int cols, const float* x, floa
       acc[v] = _mm512_fmadd_ps(_mm512_loadu_ps(col + 16 * v), xj, acc[v]);
   }
   for (int v = 0; v < rows / 16; ++v) _mm512_storeu_ps(y + 16 * v, acc[v]);
+#elif defined(__AVX2__) && defined(__FMA__)
+  // The portable loop's fused multiply-adds, in registers.
+  static_assert(rows % 8 == 0);
+  __m256 acc[rows / 8];
+  for (auto& v : acc) v = _mm256_setzero_ps();
+  for (int j = 0; j < cols; ++j) {
+    const __m256 xj = _mm256_set1_ps(x[j]);
+    const float* col = a + static_cast<std::size_t>(j) * ld;
+    for (int v = 0; v < rows / 8; ++v)
+      acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(col + 8 * v), xj, acc[v]);
+  }
+  for (int v = 0; v < rows / 8; ++v) _mm256_storeu_ps(y + 8 * v, acc[v]);
 #else
   float acc[rows] = {};
   for (int j = 0; j < cols; ++j) {

@@ -7,14 +7,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "temp_dir.hpp"
 
 namespace kenyon::test {
 
 inline const std::string cli_path = KENYON_CLI_PATH;
+// Where the set-up (scripts/install_deps.sh) puts MNIST.
+inline const std::filesystem::path mnist_dir =
+    std::filesystem::path(KENYON_SOURCE_DIR) / "data" / "cache" / "mnist";
 
 inline std::string quote(const std::string& s) {
   std::string out = "'";
@@ -27,6 +32,21 @@ inline std::string read_text(const std::filesystem::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// A result file without what differs between two runs: the timings and how the run was
+// invoked (working directory, command line, options).
+inline nlohmann::json without_timings(nlohmann::json j) {
+  for (const char* k : {"wall_seconds", "working_directory", "command_line", "configuration"})
+    j.erase(k);
+  return j;
 }
 
 struct cli_result {

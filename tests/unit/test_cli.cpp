@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::string& cli = kenyon::test::cli_path;
-const fs::path mnist_dir = fs::path(KENYON_SOURCE_DIR) / "data" / "cache" / "mnist";
+using kenyon::test::lines_of;
+using kenyon::test::mnist_dir;
+using kenyon::test::without_timings;
 
 bool have_mnist() { return fs::exists(mnist_dir / "train-labels-idx1-ubyte"); }
 
@@ -33,13 +35,6 @@ bool have_mnist() { return fs::exists(mnist_dir / "train-labels-idx1-ubyte"); }
     KENYON_REQUIRE(!cli.empty() && fs::exists(cli), "kenyon CLI not built"); \
     KENYON_REQUIRE(have_mnist(), "MNIST not in " << mnist_dir);              \
   } while (0)
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
 
 using kenyon::test::cli_result;
 using kenyon::test::quote;
@@ -53,14 +48,6 @@ class cli_test : public kenyon::test::cli_fixture {
            quote(mnist_dir.string()) + " " + extra;
   }
 };
-
-// The JSON numbers of a run, without the timings that differ from run to run.
-// Without the wall-clock time and how the run was invoked (command line, options).
-json without_timings(json j) {
-  for (const char* k : {"wall_seconds", "working_directory", "command_line", "configuration"})
-    j.erase(k);
-  return j;
-}
 
 // Parses stdout as exactly one JSON object (nlohmann rejects trailing text).
 json parse_stdout(const cli_result& r) {

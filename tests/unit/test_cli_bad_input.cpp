@@ -38,7 +38,8 @@ struct bad_case {
 // Printed by gtest for a failing case.
 void PrintTo(const bad_case& c, std::ostream* os) { *os << "kenyon " << c.args; }
 
-const fs::path mnist_dir = fs::path(KENYON_SOURCE_DIR) / "data" / "cache" / "mnist";
+using kenyon::test::lines_of;
+using kenyon::test::mnist_dir;
 
 // The small connectome of cli_fixture::write_small_connectome, by file; its sensory
 // neurons are the two of type S, B is the inhibitory one.
@@ -616,13 +617,6 @@ class cli_bad_input : public kenyon::test::cli_fixture,
     return out;
   }
 };
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
 
 TEST_P(cli_bad_input, exits_2_with_one_line_naming_the_fault) {
   const auto& c = GetParam();

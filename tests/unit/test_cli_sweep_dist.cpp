@@ -23,14 +23,8 @@ using kenyon::test::quote;
 using kenyon::test::read_text;
 using nlohmann::json;
 
-const fs::path mnist_dir = fs::path(KENYON_SOURCE_DIR) / "data" / "cache" / "mnist";
-
-// Without the timings and how the sweep was invoked (command line, options).
-json without_timings(json j) {
-  for (const char* k : {"wall_seconds", "working_directory", "command_line", "configuration"})
-    j.erase(k);
-  return j;
-}
+using kenyon::test::mnist_dir;
+using kenyon::test::without_timings;
 
 std::set<std::string> run_files(const fs::path& out) {
   std::set<std::string> names;

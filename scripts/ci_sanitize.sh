@@ -20,6 +20,8 @@ asan)
   cmake --preset asan-ubsan -Wno-dev "${launcher[@]}" >/dev/null
   cmake --build "$dir" -j "$jobs"
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  # OpenMPI's own unfreed allocations, in the processes mpirun starts (see the file).
+  export LSAN_OPTIONS="suppressions=$PWD/tests/lsan_openmpi.supp"
   # One ctest run for the C++ and the Python tests (the build tree preloads the ASan runtime
   # for python3: tests/CMakeLists.txt), so that the long tests of both share the cores;
   # every test runs even when one fails, so that one report shows every finding.

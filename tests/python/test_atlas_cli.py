@@ -100,7 +100,7 @@ def test_shards_merged_equal_one_run(cli, tmp_path, reference):
 
 def test_interrupted_and_resumed_equals_uninterrupted(cli, tmp_path):
     # Every MBON neuron, long enough to be stopped midway on any machine.
-    slow = ["--by", "neuron", "--iterations", "200", "--no-early-stopping", "--batch", "2",
+    slow = ["--by", "neuron", "--iterations", "25", "--no-early-stopping", "--batch", "2",
             "--threads", "1"]
     full, part = tmp_path / "full", tmp_path / "part"
     atlas(cli, full, *slow)

@@ -11,7 +11,7 @@ packages=(
   clang libclang-rt-dev libomp-dev  # fuzzers (libFuzzer) and the TSan build (libomp, Archer)
   libeigen3-dev librandom123-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsvm-dev zlib1g-dev
-  libzip-dev libtomlplusplus-dev
+  libzip-dev libtomlplusplus-dev libxxhash-dev
   libopenmpi-dev openmpi-bin  # optional for the build (KENYON_MPI): mpirun -np R kenyon ...
   dataset-fashion-mnist
   python3-dev pybind11-dev python3-numpy python3-scipy python3-pandas python3-matplotlib

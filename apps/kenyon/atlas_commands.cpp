@@ -37,26 +37,16 @@ fs::path part_file(const fs::path& dir, std::size_t index) {
   return dir / "parts" / name;
 }
 
-// FNV-1a over every target set, so that a changed targets file cannot be resumed or merged
-// into an atlas of the old one.
-std::string fingerprint(std::span<const ratenet::atlas_target> targets) {
-  std::uint64_t h = 1469598103934665603ull;
-  const auto mix = [&h](const std::string& text) {
-    for (const char c : text) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
+// Of every target set, so that a changed targets file cannot be resumed or merged into an
+// atlas of the old one.
+std::string targets_fingerprint(std::span<const ratenet::atlas_target> targets) {
+  std::string text;
   for (const auto& t : targets) {
-    mix(t.name);
-    mix(std::to_string(t.layer) + "=" + json(t.value).dump());
-    for (const auto i : t.neurons) mix(std::to_string(i));
+    text += t.name + '\n' + std::to_string(t.layer) + '=' + json(t.value).dump();
+    for (const auto i : t.neurons) text += ' ' + std::to_string(i);
+    text += '\n';
   }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
+  return fingerprint(text);
 }
 
 json info_json(const ratenet::run_info& i) {
@@ -200,7 +190,7 @@ void add_atlas(CLI::App* net, command& selected) {
         if (!o->out.empty()) {
           const json about = {
               {"provenance", made_by},         {"shard", shard.text()},
-              {"target_sets", targets.size()}, {"fingerprint", fingerprint(targets)},
+              {"target_sets", targets.size()}, {"fingerprint", targets_fingerprint(targets)},
               {"run_info", info_json(info)},   {"sensory_types", sensory_types}};
           std::error_code ec;
           if (o->resume && fs::exists(dir / "atlas.json", ec)) {
@@ -296,7 +286,8 @@ void add_atlas_merge(CLI::App* net, command& selected) {
         const auto& a = about[k];
         const auto& dir = o->dirs[k];
         try {
-          check_same_configuration(first["provenance"], a["provenance"], free_options);
+          check_same_configuration(first["provenance"], a["provenance"], free_options,
+                                   "the slice " + o->dirs.front());
         } catch (const parameter_error& e) {
           throw parameter_error(e.field(), "the slices " + o->dirs.front() + " and " + dir +
                                                " come from different configurations: " + e.what());

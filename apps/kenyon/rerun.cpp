@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "kenyon/core/checkpoint.hpp"
 #include "kenyon/core/error.hpp"
+#include "provenance.hpp"
 
 namespace kenyon::cli {
 namespace {
@@ -64,6 +65,12 @@ void add_rerun_command(CLI::App& app, command& selected) {
           std::fprintf(stderr, "kenyon: cannot enter %s (%s); relative paths are read from here\n",
                        wd.c_str(), ec.message().c_str());
       }
+      // The same inputs, or it would not repeat the result.
+      nlohmann::json now = {{"inputs", nlohmann::json::object()}};
+      if (j.contains("inputs") && j["inputs"].is_object())
+        for (const auto& [path, entry] : j["inputs"].items())
+          if (auto e = input_fingerprint(path); !e.is_null()) now["inputs"][path] = std::move(e);
+      check_same_inputs(j, now, "the run that wrote " + *file);
       std::vector<std::string> args = {"kenyon"};
       try {
         for (const auto& a :

@@ -6,12 +6,14 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "kenyon/core/interrupt.hpp"
 #include "kenyon/core/numeric_status.hpp"
 #include "kenyon_docstrings.hpp"
 
@@ -48,6 +50,21 @@ inline const char* doc(const char* key) { return header_doc(key); }
 // A numerical failure report as a dict (numeric_status.hpp's JSON: where, quantity, value,
 // message and the coordinates that apply), or None.
 py::object non_finite_object(const std::optional<non_finite_report>& report);
+
+// Ctrl-C (SIGINT) during a long call: made with the GIL held on Python's main thread, it
+// makes SIGINT a stop request that the library's loop polls through stop() (elsewhere it
+// catches nothing and stop() stays false); after the call, raise_if_interrupted() hands
+// the signal back to Python, which raises KeyboardInterrupt (or runs the program's own
+// handler), so that an hour's run in Jupyter ends within one iteration, not at its end.
+class interruptible {
+ public:
+  interruptible();
+  std::function<bool()> stop() const;
+  void raise_if_interrupted();  // GIL held
+
+ private:
+  std::optional<sigint_scope> scope_;
+};
 
 void register_core(py::module_& m);
 void register_connectome(py::module_& m);

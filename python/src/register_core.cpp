@@ -24,6 +24,26 @@ py::object non_finite_object(const std::optional<non_finite_report>& report) {
   return py::module_::import("json").attr("loads")(to_json(*report).dump());
 }
 
+interruptible::interruptible() {
+  const auto threading = py::module_::import("threading");
+  if (threading.attr("current_thread")().is(threading.attr("main_thread")())) scope_.emplace();
+}
+
+std::function<bool()> interruptible::stop() const {
+  if (!scope_) return {};
+  const sigint_scope* s = &*scope_;
+  return [s] { return s->caught(); };
+}
+
+void interruptible::raise_if_interrupted() {
+  if (!scope_ || !scope_->caught()) return;
+  scope_.reset();  // Python's handler back, then the signal as if it came now
+  PyErr_SetInterrupt();
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  PyErr_SetNone(PyExc_KeyboardInterrupt);  // the program's handler did not raise: still stop
+  throw py::error_already_set();
+}
+
 void register_core(py::module_& m) {
   // Most derived first: each C++ type maps to one Python class of kenyon.errors.
   py::register_exception_translator([](std::exception_ptr p) {

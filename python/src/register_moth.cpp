@@ -576,10 +576,17 @@ void register_moth(py::module_& m) {
         s.first_seed = first_seed;
         s.base = base;
         s.threads = threads;
-        py::gil_scoped_release release;
-        const auto features = cli_features(dataset, data_dir);
-        s.validate(features.per_class);
-        auto r = run_sweep(features, s);
+        interruptible interrupt;
+        moth::sweep_control control;
+        control.stop = interrupt.stop();
+        sweep_result r;
+        {
+          py::gil_scoped_release release;
+          const auto features = cli_features(dataset, data_dir);
+          s.validate(features.per_class);
+          r = run_sweep(features, s, {}, nullptr, &control);
+        }
+        interrupt.raise_if_interrupted();
         r.dataset = dataset;
         return r;
       },

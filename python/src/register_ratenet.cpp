@@ -398,10 +398,13 @@ void register_ratenet(py::module_& parent) {
         std::optional<std::span<const float>> init;
         if (initial) init = span_of(*initial);
         actmax_result r;
+        interruptible interrupt;
+        const actmax_control control{.stop = interrupt.stop()};
         {
           py::gil_scoped_release release;
-          r = ratenet::activation_maximisation(net, targets, p, init);
+          r = ratenet::activation_maximisation(net, targets, p, init, nullptr, &control);
         }
+        interrupt.raise_if_interrupted();
         const auto& s = r.shape;
         py::list snapshots;
         for (auto& snap : r.snapshots) snapshots.append(floats(std::move(snap), s));
@@ -428,10 +431,13 @@ void register_ratenet(py::module_& parent) {
         const auto in = input_view(inputs, "inputs");
         const auto targets = training_targets(batch, neuron, layer, value);
         train_result r;
+        interruptible interrupt;
+        const train_control control{.stop = interrupt.stop()};
         {
           py::gil_scoped_release release;
-          r = ratenet::train_model(net, in, targets, p);
+          r = ratenet::train_model(net, in, targets, p, nullptr, &control);
         }
+        interrupt.raise_if_interrupted();
         py::dict d;
         d["parameters"] = parameters_dict(r.parameters);
         d["loss"] = r.history.loss;

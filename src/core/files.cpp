@@ -1,6 +1,7 @@
 #include "kenyon/core/files.hpp"
 
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <cctype>
 #include <cerrno>
@@ -85,6 +86,37 @@ std::string read_text_file(const std::filesystem::path& path, std::string_view w
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path.string(), "cannot open the " + std::string(what));
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+namespace {
+
+std::string hex64(XXH64_hash_t h) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+}  // namespace
+
+std::string fingerprint(std::string_view bytes) {
+  return hex64(XXH3_64bits(bytes.data(), bytes.size()));
+}
+
+std::string file_fingerprint(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(path, ec))
+    throw file_error(path.string(), "cannot be read to fingerprint it");
+  const std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
+                                                                       &XXH3_freeState);
+  if (!state || XXH3_64bits_reset(state.get()) == XXH_ERROR) throw std::bad_alloc();
+  std::vector<char> block(1 << 20);
+  while (in) {
+    in.read(block.data(), static_cast<std::streamsize>(block.size()));
+    XXH3_64bits_update(state.get(), block.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) throw file_error(path.string(), "could not be read to the end to fingerprint it");
+  return hex64(XXH3_64bits_digest(state.get()));
 }
 
 void remove_write_leftovers(const std::filesystem::path& dir) {

@@ -1,32 +1,55 @@
 #include "kenyon/core/interrupt.hpp"
 
 #include <atomic>
-#include <csignal>
 
 namespace kenyon {
 namespace {
 
-std::atomic<int> caught{0};
+std::atomic<int> recorded{0};
 static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
+std::atomic<bool> scope_active{false};
 
-void set_action(void (*handler)(int)) {
+void set_action(int signal, void (*handler)(int)) {
   struct sigaction action = {};
   action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  sigaction(signal, &action, nullptr);
 }
 
 void on_signal(int signal) {
   int none = 0;
-  caught.compare_exchange_strong(none, signal);
-  set_action(SIG_DFL);  // async-signal-safe; a second signal terminates
+  recorded.compare_exchange_strong(none, signal);
+  set_action(SIGINT, SIG_DFL);  // async-signal-safe; a second signal terminates
+  set_action(SIGTERM, SIG_DFL);
+}
+
+void record_signal(int signal) {
+  int none = 0;
+  recorded.compare_exchange_strong(none, signal);
 }
 
 }  // namespace
 
-void catch_stop_signals() { set_action(on_signal); }
+void catch_stop_signals() {
+  set_action(SIGINT, on_signal);
+  set_action(SIGTERM, on_signal);
+}
 
-int stop_signal() { return caught.load(std::memory_order_relaxed); }
+int stop_signal() { return recorded.load(std::memory_order_relaxed); }
+
+sigint_scope::sigint_scope() {
+  if (sigaction(SIGINT, nullptr, &previous_) != 0 || previous_.sa_handler == SIG_IGN) return;
+  if (scope_active.exchange(true)) return;
+  active_ = true;
+  recorded.store(0);
+  set_action(SIGINT, record_signal);
+}
+
+sigint_scope::~sigint_scope() {
+  if (!active_) return;
+  sigaction(SIGINT, &previous_, nullptr);
+  recorded.store(0);
+  scope_active.store(false);
+}
 
 }  // namespace kenyon

@@ -809,7 +809,7 @@ atlas_result run_atlas(const model& m, const atlas_options& o, progress_bar* pro
                   },
                   .done = [&](atlas_entry e) { done.push_back(std::move(e)); },
                   .poll = {},
-                  .stop = {}},
+                  .stop = o.stop},
                  progress);
   info.seconds = seconds_since(t0);
   auto r = make_atlas_result(std::move(info), std::move(done), sensory_types_of(m), o.figures);

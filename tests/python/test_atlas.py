@@ -13,7 +13,7 @@ import kenyon.datasets as kd
 # Summary fields that differ between two runs of the same computation, and how it was run.
 TIMINGS = {"load_seconds", "network_seconds", "seconds", "peak_rss_mb", "wall_seconds",
            "targets_per_second", "seconds_per_target", "kenyon_version", "working_directory",
-           "command_line", "configuration", "python_call"}
+           "command_line", "configuration", "inputs", "python_call"}
 
 
 def without_timings(value):

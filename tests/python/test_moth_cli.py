@@ -17,7 +17,7 @@ from test_moth import needs_mnist
 
 # The wall-clock time, and how the run was invoked (the CLI's command line, Python's call).
 TIMING = {"wall_seconds", "kenyon_version", "working_directory", "command_line", "configuration",
-          "python_call"}
+          "inputs", "python_call"}
 
 
 def cli_json(cli, *args):

@@ -13,7 +13,7 @@ import kenyon.datasets as kd
 # was invoked (the CLI's command line, Python's call).
 TIMINGS = {"load_seconds", "network_seconds", "seconds", "peak_rss_mb", "wall_seconds",
            "iterations_per_second", "kenyon_version", "working_directory", "command_line",
-           "configuration", "python_call"}
+           "configuration", "inputs", "python_call"}
 
 
 def without_timings(value):

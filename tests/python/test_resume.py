@@ -115,6 +115,19 @@ def test_training_stopped_and_resumed_matches_an_uninterrupted_run(cli, tmp_path
                           signal.SIGTERM)
     assert code == 143 and "epochs" in err, err
     assert sorted(p.name for p in part.iterdir()) == ["checkpoint.json"]
+    saved = json.loads((part / "checkpoint.json").read_text())
+    assert saved["inputs"][str(tmp_path / "t.csv")]["bytes"] == (tmp_path / "t.csv").stat().st_size
+
+    # The same options but other targets in the same file: refused, naming the file.
+    targets = (tmp_path / "t.csv").read_text()
+    (tmp_path / "t.csv").write_text(targets.replace("0.6", "0.7"))
+    changed = subprocess.run([*args, "--out", str(part), "--resume"], capture_output=True,
+                             text=True)
+    assert changed.returncode == 2, changed.stderr
+    assert f"{tmp_path / 't.csv'}: has changed since the stopped run read it" in changed.stderr
+    assert sorted(p.name for p in part.iterdir()) == ["checkpoint.json"]
+
+    (tmp_path / "t.csv").write_text(targets)
     done = subprocess.run([*args, "--out", str(part), "--resume"], capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr
@@ -229,6 +242,36 @@ def test_rerun_reads_relative_paths_from_the_original_directory(cli, tmp_path):
     subprocess.run([cli, "rerun", "../first/summary.json", "--out", "again"],
                    cwd=tmp_path / "other", check=True, capture_output=True)
     same_results(tmp_path / "first", tmp_path / "other" / "again", "summary.json")
+
+
+def test_rerun_refuses_changed_or_missing_inputs(cli, tmp_path):
+    import numpy as np
+
+    import kenyon.datasets as kd
+
+    x = np.zeros((1, len(kd.larva().sensory_indices()), 3), np.float32)
+    x[0, :5, 0] = 1
+    np.save(tmp_path / "x.npy", x)
+    subprocess.run([cli, "net", "forward", "--connectome", "larva", "--layers", "3", "-q",
+                    "--input", "x.npy", "--out", "first"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert set(summary["inputs"]) == {"x.npy"}  # larva is shipped: its version is kenyon's
+    assert summary["inputs"]["x.npy"]["bytes"] == (tmp_path / "x.npy").stat().st_size
+    assert len(summary["inputs"]["x.npy"]["xxh3"]) == 16
+
+    x[0, 5, 0] = 1  # the same shape, other numbers
+    np.save(tmp_path / "x.npy", x)
+    rerun = [cli, "rerun", str(tmp_path / "first" / "summary.json"), "--out",
+             str(tmp_path / "again")]
+    r = subprocess.run(rerun, capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr.startswith("kenyon: error: x.npy: has changed since the run that wrote"), \
+        r.stderr
+    (tmp_path / "x.npy").unlink()
+    r = subprocess.run(rerun, capture_output=True, text=True)
+    assert r.returncode == 2 and "x.npy: is gone" in r.stderr, r.stderr
+    assert not (tmp_path / "again").exists()
 
 
 def test_rerun_refuses_a_file_without_a_command_line(cli, tmp_path):

@@ -4,6 +4,7 @@
 // on: its window of losses is part of the state).
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "kenyon/core/checkpoint.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/files.hpp"
+#include "kenyon/core/interrupt.hpp"
 #include "kenyon/ratenet/actmax.hpp"
 #include "kenyon/ratenet/checkpoint.hpp"
 #include "kenyon/ratenet/train.hpp"
@@ -205,6 +207,57 @@ TEST_F(write_leftovers, a_killed_writes_leftovers_are_removed_and_nothing_else) 
   for (const auto& e : std::filesystem::directory_iterator(dir_))
     names.push_back(e.path().filename().string());
   EXPECT_EQ(names, std::vector<std::string>{"checkpoint.json"});
+}
+
+class fingerprints : public test::temporary_folder_test {};
+
+TEST_F(fingerprints, a_file_fingerprint_is_that_of_its_bytes_read_in_blocks) {
+  // Over 1 MiB: the file is read in several blocks.
+  std::string bytes(3 << 20, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7919 % 251);
+  write("a.bin", bytes);
+  const auto fp = file_fingerprint(dir_ / "a.bin");
+  EXPECT_EQ(fp.size(), 16u);
+  EXPECT_EQ(fp, fingerprint(bytes));
+  bytes[(2 << 20) + 5] ^= 1;  // one bit in the third block
+  write("a.bin", bytes);
+  EXPECT_NE(file_fingerprint(dir_ / "a.bin"), fp);
+  EXPECT_EQ(file_fingerprint(dir_ / "a.bin"), fingerprint(bytes));
+  EXPECT_NE(fingerprint("ab"), fingerprint("ba"));
+  EXPECT_THROW(file_fingerprint(dir_ / "missing"), file_error);
+  EXPECT_THROW(file_fingerprint(dir_), file_error);
+}
+
+int sigint_seen = 0;
+void count_sigint(int) { ++sigint_seen; }
+
+TEST(resume, sigint_scope_records_sigint_and_restores_the_previous_handler) {
+  struct sigaction mine = {}, old = {};
+  mine.sa_handler = count_sigint;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(sigaction(SIGINT, &mine, &old), 0);
+  {
+    sigint_scope scope;
+    EXPECT_FALSE(scope.caught());
+    std::raise(SIGINT);
+    EXPECT_TRUE(scope.caught());
+    EXPECT_EQ(stop_signal(), SIGINT);
+    EXPECT_EQ(sigint_seen, 0);  // the previous handler did not run
+    sigint_scope nested;        // one scope at a time: the outer one catches
+    EXPECT_FALSE(nested.caught());
+  }
+  EXPECT_FALSE(stop_requested());  // forgotten with the scope
+  std::raise(SIGINT);
+  EXPECT_EQ(sigint_seen, 1);  // the previous handler is back
+  EXPECT_FALSE(stop_requested());
+
+  signal(SIGINT, SIG_IGN);  // an ignored SIGINT stays ignored
+  {
+    sigint_scope scope;
+    std::raise(SIGINT);
+    EXPECT_FALSE(scope.caught());
+  }
+  sigaction(SIGINT, &old, nullptr);
 }
 
 }  // namespace

@@ -27,6 +27,13 @@ void write_folder_atomic(const std::filesystem::path& dir,
 // (files named *.tmp-<pid>, folders named .kenyon-staging-<pid>), e.g. before a resume.
 void remove_write_leftovers(const std::filesystem::path& dir);
 
+// XXH3 (64 bits) of `bytes` as 16 hex digits: what tells a changed input from the one a
+// result or checkpoint was made of.
+std::string fingerprint(std::string_view bytes);
+// The same of a file's contents, read in blocks. Throws file_error naming it when it
+// cannot be read.
+std::string file_fingerprint(const std::filesystem::path& path);
+
 // Strips leading and trailing spaces and tabs.
 std::string trim(const std::string& s);
 // ASCII lower case, for names compared without regard to case.

@@ -8,6 +8,7 @@
 // same summaries and write the same files.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -256,6 +257,7 @@ struct atlas_options {
   std::vector<atlas_target> targets;
   atlas_params params;
   bool figures = false;  // a figure per target set and an overview (targets by sensory type)
+  std::function<bool()> stop;  // polled once per iteration: true drops the unfinished sets
 };
 
 // An atlas: one row per target set (atlas.csv) and the optimised inputs (inputs.npy,

@@ -73,7 +73,8 @@ nlohmann::json input_fingerprint(const std::filesystem::path& path) {
     std::string listing;
     for (const auto& n : names) {
       const auto file = input_fingerprint(path / n);
-      listing += n + '\t' + (file.is_null() ? "unreadable" : file["xxh3"].get<std::string>()) + '\n';
+      listing +=
+          n + '\t' + (file.is_null() ? "unreadable" : file["xxh3"].get<std::string>()) + '\n';
     }
     return {{"files", names.size()}, {"xxh3", fingerprint(listing)}};
   }
@@ -98,8 +99,8 @@ void check_same_inputs(const nlohmann::json& saved, const nlohmann::json& now,
       throw file_error(path, "is gone or no longer named; it was read by " + since);
     const auto a = fingerprint_of(entry), b = fingerprint_of(is[path]);
     if (a != b)
-      throw file_error(path, "has changed since " + since + " read it (fingerprint " + a +
-                                 ", now " + b + ")");
+      throw file_error(
+          path, "has changed since " + since + " read it (fingerprint " + a + ", now " + b + ")");
   }
 }
 

@@ -399,7 +399,8 @@ void register_ratenet(py::module_& parent) {
         if (initial) init = span_of(*initial);
         actmax_result r;
         interruptible interrupt;
-        const actmax_control control{.stop = interrupt.stop()};
+        actmax_control control;
+        control.stop = interrupt.stop();
         {
           py::gil_scoped_release release;
           r = ratenet::activation_maximisation(net, targets, p, init, nullptr, &control);
@@ -432,7 +433,8 @@ void register_ratenet(py::module_& parent) {
         const auto targets = training_targets(batch, neuron, layer, value);
         train_result r;
         interruptible interrupt;
-        const train_control control{.stop = interrupt.stop()};
+        train_control control;
+        control.stop = interrupt.stop();
         {
           py::gil_scoped_release release;
           r = ratenet::train_model(net, in, targets, p, nullptr, &control);

@@ -44,7 +44,8 @@ inline std::vector<std::string> lines_of(const std::string& text) {
 // A result file without what differs between two runs: the timings and how the run was
 // invoked (working directory, command line, options).
 inline nlohmann::json without_timings(nlohmann::json j) {
-  for (const char* k : {"wall_seconds", "working_directory", "command_line", "configuration", "inputs"})
+  for (const char* k :
+       {"wall_seconds", "working_directory", "command_line", "configuration", "inputs"})
     j.erase(k);
   return j;
 }

@@ -56,9 +56,9 @@ class results_test : public test::cli_fixture {
   // A summary without what differs from run to run, and without how the CLI was invoked
   // (the library's results do not record it).
   static json timeless(json j) {
-    for (const char* k : {"seconds", "network_seconds", "peak_rss_mb", "iterations_per_second",
-                          "kenyon_version", "working_directory", "command_line", "configuration",
-                          "inputs"})
+    for (const char* k :
+         {"seconds", "network_seconds", "peak_rss_mb", "iterations_per_second", "kenyon_version",
+          "working_directory", "command_line", "configuration", "inputs"})
       j.erase(k);
     j["connectome"].erase("load_seconds");
     return j;

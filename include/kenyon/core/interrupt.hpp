@@ -18,8 +18,8 @@ inline bool stop_requested() { return stop_signal() != 0; }
 
 // For kenyon inside another program (the Python module, whose own handler would only run
 // once the C++ call returned): while it lives, SIGINT is recorded as a stop request and
-// the previous handler is put back, and the request forgotten, at its end. Catches nothing where SIGINT was ignored
-// or a scope is already active.
+// the previous handler is put back, and the request forgotten, at its end. Catches nothing where
+// SIGINT was ignored or a scope is already active.
 class sigint_scope {
  public:
   sigint_scope();

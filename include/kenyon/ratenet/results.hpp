@@ -256,7 +256,7 @@ guess_result run_guess(const model& m, const guess_options& options);
 struct atlas_options {
   std::vector<atlas_target> targets;
   atlas_params params;
-  bool figures = false;  // a figure per target set and an overview (targets by sensory type)
+  bool figures = false;        // a figure per target set and an overview (targets by sensory type)
   std::function<bool()> stop;  // polled once per iteration: true drops the unfinished sets
 };
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kenyon/core/interrupt.hpp"
@@ -65,6 +66,20 @@ class interruptible {
  private:
   std::optional<sigint_scope> scope_;
 };
+
+// Returns call(stop) run with the GIL released, where `stop` is the library loop's stop
+// poll (interruptible above); raises KeyboardInterrupt instead if SIGINT stopped it.
+template <class F>
+auto call_interruptibly(F&& call) {
+  interruptible interrupt;
+  std::optional<std::invoke_result_t<F, std::function<bool()>>> result;
+  {
+    py::gil_scoped_release release;
+    result.emplace(call(interrupt.stop()));
+  }
+  interrupt.raise_if_interrupted();
+  return std::move(*result);
+}
 
 void register_core(py::module_& m);
 void register_connectome(py::module_& m);

@@ -576,17 +576,13 @@ void register_moth(py::module_& m) {
         s.first_seed = first_seed;
         s.base = base;
         s.threads = threads;
-        interruptible interrupt;
-        moth::sweep_control control;
-        control.stop = interrupt.stop();
-        sweep_result r;
-        {
-          py::gil_scoped_release release;
+        auto r = call_interruptibly([&](std::function<bool()> stop) {
           const auto features = cli_features(dataset, data_dir);
           s.validate(features.per_class);
-          r = run_sweep(features, s, {}, nullptr, &control);
-        }
-        interrupt.raise_if_interrupted();
+          moth::sweep_control control;
+          control.stop = std::move(stop);
+          return run_sweep(features, s, {}, nullptr, &control);
+        });
         r.dataset = dataset;
         return r;
       },

@@ -397,15 +397,11 @@ void register_ratenet(py::module_& parent) {
         const auto targets = targets_of(&net, entries, batch_size);
         std::optional<std::span<const float>> init;
         if (initial) init = span_of(*initial);
-        actmax_result r;
-        interruptible interrupt;
-        actmax_control control;
-        control.stop = interrupt.stop();
-        {
-          py::gil_scoped_release release;
-          r = ratenet::activation_maximisation(net, targets, p, init, nullptr, &control);
-        }
-        interrupt.raise_if_interrupted();
+        auto r = call_interruptibly([&](std::function<bool()> stop) {
+          actmax_control control;
+          control.stop = std::move(stop);
+          return ratenet::activation_maximisation(net, targets, p, init, nullptr, &control);
+        });
         const auto& s = r.shape;
         py::list snapshots;
         for (auto& snap : r.snapshots) snapshots.append(floats(std::move(snap), s));
@@ -431,15 +427,11 @@ void register_ratenet(py::module_& parent) {
          const carray<double>& value, const train_params& p) {
         const auto in = input_view(inputs, "inputs");
         const auto targets = training_targets(batch, neuron, layer, value);
-        train_result r;
-        interruptible interrupt;
-        train_control control;
-        control.stop = interrupt.stop();
-        {
-          py::gil_scoped_release release;
-          r = ratenet::train_model(net, in, targets, p, nullptr, &control);
-        }
-        interrupt.raise_if_interrupted();
+        auto r = call_interruptibly([&](std::function<bool()> stop) {
+          train_control control;
+          control.stop = std::move(stop);
+          return ratenet::train_model(net, in, targets, p, nullptr, &control);
+        });
         py::dict d;
         d["parameters"] = parameters_dict(r.parameters);
         d["loss"] = r.history.loss;

@@ -169,15 +169,10 @@ void register_ratenet_results(py::module_& parent) {
           throw parameter_error("init", "expected random, guess or an array, got '" + init + "'");
         if (initial) o.initial = input_of(*initial);
         o.figures = figures;
-        interruptible interrupt;
-        o.control.stop = interrupt.stop();
-        maximise_result r;
-        {
-          py::gil_scoped_release release;
-          r = run_maximise(x, o);
-        }
-        interrupt.raise_if_interrupted();
-        return r;
+        return call_interruptibly([&](std::function<bool()> stop) {
+          o.control.stop = std::move(stop);
+          return run_maximise(x, o);
+        });
       },
       py::arg("model"), py::arg("targets"), py::arg("batch"), py::arg("iterations"),
       py::arg("learning_rate"), py::arg("in_reg"), py::arg("out_reg"), py::arg("mean_regularisers"),
@@ -240,15 +235,10 @@ void register_ratenet_results(py::module_& parent) {
         p.train_tau = train_tau;
         p.seed = seed;
         t.figures = figures;
-        interruptible interrupt;
-        t.control.stop = interrupt.stop();
-        training_result r;
-        {
-          py::gil_scoped_release release;
-          r = run_train(x, t);
-        }
-        interrupt.raise_if_interrupted();
-        return r;
+        return call_interruptibly([&](std::function<bool()> stop) {
+          t.control.stop = std::move(stop);
+          return run_train(x, t);
+        });
       },
       py::arg("model"), py::arg("input"), py::arg("targets"), py::arg("epochs"),
       py::arg("learning_rate"), py::arg("param_reg"), py::arg("train_fraction"), py::arg("loss"),
@@ -366,14 +356,10 @@ void register_ratenet_results(py::module_& parent) {
         o.params.top = top;
         o.params.validate();
         o.figures = figures;
-        interruptible interrupt;
-        o.stop = interrupt.stop();
-        atlas_result r;
-        {
-          py::gil_scoped_release release;
-          r = run_atlas(x, o);
-        }
-        interrupt.raise_if_interrupted();
+        auto r = call_interruptibly([&](std::function<bool()> stop) {
+          o.stop = std::move(stop);
+          return run_atlas(x, o);
+        });
         // One process, the whole atlas: what kenyon net atlas reports without --shard or MPI.
         r.details["shard"] = "0/1";
         r.details["ranks"] = 1;

@@ -16,16 +16,15 @@ void set_action(int signal, void (*handler)(int)) {
   sigaction(signal, &action, nullptr);
 }
 
-void on_signal(int signal) {
-  int none = 0;
-  recorded.compare_exchange_strong(none, signal);
-  set_action(SIGINT, SIG_DFL);  // async-signal-safe; a second signal terminates
-  set_action(SIGTERM, SIG_DFL);
-}
-
 void record_signal(int signal) {
   int none = 0;
   recorded.compare_exchange_strong(none, signal);
+}
+
+void on_signal(int signal) {
+  record_signal(signal);
+  set_action(SIGINT, SIG_DFL);  // async-signal-safe; a second signal terminates
+  set_action(SIGTERM, SIG_DFL);
 }
 
 }  // namespace

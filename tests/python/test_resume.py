@@ -224,18 +224,24 @@ def test_rerun_repeats_a_moth_run(cli, tmp_path):
     same_results(first, again, "results.json")
 
 
-def test_rerun_reads_relative_paths_from_the_original_directory(cli, tmp_path):
+def forward_of_relative_input(cli, folder):
+    """Runs `kenyon net forward --input x.npy --out first` in `folder`; returns the input
+    array and first/summary.json."""
     import numpy as np
 
     import kenyon.datasets as kd
 
     x = np.zeros((1, len(kd.larva().sensory_indices()), 3), np.float32)
     x[0, :5, 0] = 1
-    np.save(tmp_path / "x.npy", x)
+    np.save(folder / "x.npy", x)
     subprocess.run([cli, "net", "forward", "--connectome", "larva", "--layers", "3", "-q",
-                    "--input", "x.npy", "--out", "first"], cwd=tmp_path, check=True,
+                    "--input", "x.npy", "--out", "first"], cwd=folder, check=True,
                    capture_output=True)
-    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    return x, json.loads((folder / "first" / "summary.json").read_text())
+
+
+def test_rerun_reads_relative_paths_from_the_original_directory(cli, tmp_path):
+    _, summary = forward_of_relative_input(cli, tmp_path)
     assert summary["working_directory"] == str(tmp_path)
     (tmp_path / "other").mkdir()
     # --input x.npy is read from tmp_path; --out again is made in other/.
@@ -247,15 +253,7 @@ def test_rerun_reads_relative_paths_from_the_original_directory(cli, tmp_path):
 def test_rerun_refuses_changed_or_missing_inputs(cli, tmp_path):
     import numpy as np
 
-    import kenyon.datasets as kd
-
-    x = np.zeros((1, len(kd.larva().sensory_indices()), 3), np.float32)
-    x[0, :5, 0] = 1
-    np.save(tmp_path / "x.npy", x)
-    subprocess.run([cli, "net", "forward", "--connectome", "larva", "--layers", "3", "-q",
-                    "--input", "x.npy", "--out", "first"], cwd=tmp_path, check=True,
-                   capture_output=True)
-    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    x, summary = forward_of_relative_input(cli, tmp_path)
     assert set(summary["inputs"]) == {"x.npy"}  # larva is shipped: its version is kenyon's
     assert summary["inputs"]["x.npy"]["bytes"] == (tmp_path / "x.npy").stat().st_size
     assert len(summary["inputs"]["x.npy"]["xxh3"]) == 16

@@ -1,4 +1,5 @@
 target_sources(kenyon PRIVATE
+  core/aligned.cpp
   core/checkpoint.cpp
   core/error.cpp
   core/files.cpp

@@ -170,14 +170,17 @@ actmax_result activation_maximisation(const network& net, const target_activatio
           net.group_of()[static_cast<std::size_t>(report.neuron)])];
     result.non_finite = std::move(report);
   };
+  trajectory recorded;  // its arrays serve every iteration
   for (int it = result.iterations; it < params.num_iterations; ++it) {
     if (control && control->stop && control->stop()) {
       result.stopped = true;
       save();
       return result;
     }
-    const auto trajectory = net.record(
-        {x, result.shape}, {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
+    recorded =
+        net.record({x, result.shape}, {}, {.checkpoint_interval = params.checkpoint_interval},
+                   activations, std::move(recorded));
+    const auto& trajectory = recorded;
     if (trajectory.non_finite()) {
       halt(*trajectory.non_finite(), it);
       break;
@@ -244,8 +247,9 @@ actmax_result activation_maximisation(const network& net, const target_activatio
                              for (const auto& t : flat)
                                if (t.layer == layer)
                                  grad[t.state_at] += 2 * t.weight * (state[t.state_at] - t.value);
-                           })
-            : net.backward(trajectory, grad_a);
+                           },
+                           {}, {.parameters = false})
+            : net.backward(trajectory, grad_a, {.parameters = false});
     if (g.non_finite) {
       halt(*g.non_finite, it);
       break;

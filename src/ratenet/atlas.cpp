@@ -320,6 +320,7 @@ bool optimise_atlas(const network& net, std::span<const std::string> cell_types,
   std::vector<float> x(per_item * static_cast<std::size_t>(batch), 0.0f), grad_x(x.size());
   std::vector<float> inv_norm(static_cast<std::size_t>(batch), 0.0f);
   bool exhausted = false;
+  trajectory recorded;  // its arrays serve every iteration
 
   const auto item = [&](std::vector<float>& v, std::size_t b) {
     return std::span<float>(v.data() + b * per_item, per_item);
@@ -367,24 +368,31 @@ bool optimise_atlas(const network& net, std::span<const std::string> cell_types,
     if (hooks.poll) hooks.poll();
     if (hooks.stop && hooks.stop()) return false;
 
-    const auto trajectory = net.record({x, {batch, sensory, layers}}, {}, {}, {});
+    recorded = net.record({x, {batch, sensory, layers}}, {}, {}, {}, std::move(recorded));
+    const auto& trajectory = recorded;
     // Per item: the activity regulariser's sums and the first value that is not finite, in
     // (layer, neuron) order, as one run of that item alone would find it.
     std::vector<double> l1(slots.size(), 0), sq(slots.size(), 0);
+    std::vector<double> a1(slots.size()), a2(slots.size());
     std::vector<std::optional<non_finite_report>> bad(slots.size());
     for (int l = 0; l < layers; ++l) {
       const auto state = trajectory.state(l);
+      // Each item's sums run over the neurons in order, all items at once (the state is
+      // neuron-major).
+      std::fill(a1.begin(), a1.end(), 0.0);
+      std::fill(a2.begin(), a2.end(), 0.0);
+      for (std::int64_t i = 0; i < n; ++i) {
+        const float* v = state.data() + i * batch;
+        for (std::size_t b = 0; b < slots.size(); ++b) {
+          a1[b] += std::abs(v[b]);
+          a2[b] += double(v[b]) * v[b];
+        }
+      }
       for (std::size_t b = 0; b < slots.size(); ++b) {
         if (slots[b].state == slot::phase::idle) continue;
-        double a1 = 0, a2 = 0;
-        for (std::int64_t i = 0; i < n; ++i) {
-          const float v = state[static_cast<std::size_t>(i * batch) + b];
-          a1 += std::abs(v);
-          a2 += double(v) * v;
-        }
-        l1[b] += a1;
-        sq[b] += a2;
-        if (!bad[b] && !std::isfinite(a1 + a2))
+        l1[b] += a1[b];
+        sq[b] += a2[b];
+        if (!bad[b] && !std::isfinite(a1[b] + a2[b]))
           for (std::int64_t i = 0; i < n; ++i)
             if (const float v = state[static_cast<std::size_t>(i * batch) + b]; !std::isfinite(v)) {
               bad[b] = non_finite_report{
@@ -507,24 +515,29 @@ bool optimise_atlas(const network& net, std::span<const std::string> cell_types,
     }
     if (std::none_of(stepping.begin(), stepping.end(), [](char c) { return c != 0; })) continue;
 
-    const auto g = net.backward(trajectory, [&](int layer, std::span<const float> state,
-                                                std::span<float> grad) {
-      for (std::int64_t i = 0; i < n; ++i)
-        for (std::size_t b = 0; b < slots.size(); ++b) {
-          if (!stepping[b]) continue;
-          const auto k = static_cast<std::size_t>(i * batch) + b;
-          const float a = state[k];
-          grad[k] += out_lambda * (w1 * static_cast<float>((a > 0) - (a < 0)) + a * inv_norm[b]);
-        }
-      for (std::size_t b = 0; b < slots.size(); ++b) {
-        if (!stepping[b] || slots[b].target->layer != layer) continue;
-        const auto& t = *slots[b].target;
-        for (const auto i : t.neurons) {
-          const auto k = static_cast<std::size_t>(i * batch) + b;
-          grad[k] += 2 * slots[b].weight * (state[k] - static_cast<float>(t.value));
-        }
-      }
-    });
+    // The activity regulariser's gradient goes into every item, also those not stepping:
+    // items are independent lanes, and the gradients of those are not used.
+    const auto g = net.backward(
+        trajectory,
+        [&](int layer, std::span<const float> state, std::span<float> grad) {
+#pragma omp parallel for schedule(static) if (n * batch > 32768)
+          for (std::int64_t i = 0; i < n; ++i)
+            for (std::int64_t b = 0; b < batch; ++b) {
+              const auto k = static_cast<std::size_t>(i * batch + b);
+              const float a = state[k];
+              grad[k] += out_lambda * (w1 * static_cast<float>((a > 0) - (a < 0)) +
+                                       a * inv_norm[static_cast<std::size_t>(b)]);
+            }
+          for (std::size_t b = 0; b < slots.size(); ++b) {
+            if (!stepping[b] || slots[b].target->layer != layer) continue;
+            const auto& t = *slots[b].target;
+            for (const auto i : t.neurons) {
+              const auto k = static_cast<std::size_t>(i * batch) + b;
+              grad[k] += 2 * slots[b].weight * (state[k] - static_cast<float>(t.value));
+            }
+          }
+        },
+        {}, {.parameters = false});
     for (std::size_t b = 0; b < slots.size(); ++b) {
       if (!stepping[b]) continue;
       auto& s = slots[b];

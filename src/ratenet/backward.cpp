@@ -42,7 +42,8 @@ struct contribution {
 // neurons. The forward values are recomputed from a_{l-1} and W a_{l-1}; tanh(h(z)) goes
 // through the same vectorised tanh, parked in grad_wx until that is written. Derivatives at
 // the kinks follow PyTorch: relu'(0) = 0, clamp passes the gradient at its bound.
-template <class real, bool linear, bool divisive, bool post>
+// `params`: accumulate the parameter gradients (else only dLoss/da and dLoss/dinput).
+template <class real, bool linear, bool divisive, bool post, bool params>
 void backward_kernel(const backward_kernel_args<real>& k) {
   const auto batch = k.batch;
   const auto block = detail::block_neurons(batch);
@@ -117,7 +118,11 @@ void backward_kernel(const backward_kernel_args<real>& k) {
       }
       return c;
     };
-    if (batch == 1) {
+    if constexpr (!params) {
+      for (std::int64_t i = first; i < last; ++i)
+#pragma omp simd
+        for (std::int64_t b = 0; b < batch; ++b) element(i, i * batch + b);
+    } else if (batch == 1) {
 #pragma omp simd
       for (std::int64_t i = first; i < last; ++i) {
         const contribution c = element(i, i);
@@ -144,18 +149,26 @@ void backward_kernel(const backward_kernel_args<real>& k) {
   }
 }
 
+template <class real, bool linear, bool divisive, bool post>
+void dispatch_params(const backward_kernel_args<real>& k, bool params) {
+  if (params)
+    backward_kernel<real, linear, divisive, post, true>(k);
+  else
+    backward_kernel<real, linear, divisive, post, false>(k);
+}
+
 template <class real, bool linear>
-void dispatch_backward(const backward_kernel_args<real>& k, bool divisive, bool post) {
+void dispatch_backward(const backward_kernel_args<real>& k, bool divisive, bool post, bool params) {
   if (divisive) {
     if (post)
-      backward_kernel<real, linear, true, true>(k);
+      dispatch_params<real, linear, true, true>(k, params);
     else
-      backward_kernel<real, linear, true, false>(k);
+      dispatch_params<real, linear, true, false>(k, params);
   } else {
     if (post)
-      backward_kernel<real, linear, false, true>(k);
+      dispatch_params<real, linear, false, true>(k, params);
     else
-      backward_kernel<real, linear, false, false>(k);
+      dispatch_params<real, linear, false, false>(k, params);
   }
 }
 
@@ -163,7 +176,8 @@ void dispatch_backward(const backward_kernel_args<real>& k, bool divisive, bool 
 
 template <class real>
 gradients<real> basic_network<real>::backward(const basic_trajectory<real>& trajectory,
-                                              std::span<const real> grad_activations) const {
+                                              std::span<const real> grad_activations,
+                                              const backward_options& options) const {
   const auto batch = trajectory.batch();
   const int layers = trajectory.num_layers();
   if (static_cast<std::int64_t>(grad_activations.size()) != batch * n_ * layers)
@@ -172,12 +186,15 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
                 std::to_string(batch * n_ * layers));
   const auto n = n_;
   const real* g = grad_activations.data();
-  return backward(trajectory, [&](int layer, std::span<const real>, std::span<real> grad) {
+  return backward(
+      trajectory,
+      [&](int layer, std::span<const real>, std::span<real> grad) {
 #pragma omp parallel for schedule(static) if (detail::parallel_elementwise(n * batch))
-    for (std::int64_t i = 0; i < n; ++i)
-      for (std::int64_t b = 0; b < batch; ++b)
-        grad[static_cast<std::size_t>(i * batch + b)] += g[(b * n + i) * layers + layer];
-  });
+        for (std::int64_t i = 0; i < n; ++i)
+          for (std::int64_t b = 0; b < batch; ++b)
+            grad[static_cast<std::size_t>(i * batch + b)] += g[(b * n + i) * layers + layer];
+      },
+      {}, options);
 }
 
 // The sensory rows of dLoss/dr = W^T grad_wx + s (D^T grad_divisive) + leaky part, written
@@ -220,7 +237,8 @@ void basic_network<real>::sensory_rows(const real* grad_wx, const real* grad_div
 template <class real>
 gradients<real> basic_network<real>::backward(const basic_trajectory<real>& trajectory,
                                               const layer_seed<real>& seed,
-                                              const layer_observer<real>& observe) const {
+                                              const layer_observer<real>& observe,
+                                              const backward_options& options) const {
   if (trajectory.owner_ != this || trajectory.generation_ != generation_)
     throw error(
         "backward: the trajectory was recorded by another network, or before set_parameters");
@@ -234,15 +252,16 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
   const bool linear = params_.kind == network_kind::linear;
   const run_context context{trajectory.input_.data(), dims, &trajectory.clamps_};
   const auto& clamps = trajectory.clamps_;
+  const bool params = has_groups() && options.parameters;
 
   detail::workspace<real> work;
   if (divisive) work.divisive.resize(values);
-  std::vector<real> initial(values);
+  aligned_vector<real> initial(values);
   initial_state(context.input, dims, initial.data());
-  std::vector<real> grad(values, real(0)), grad_prev(values), grad_wx(values);
-  std::vector<real> grad_divisive(divisive ? values : 0), back_divisive(divisive ? values : 0);
+  aligned_vector<real> grad(values, real(0)), grad_prev(values), grad_wx(values);
+  aligned_vector<real> grad_divisive(divisive ? values : 0), back_divisive(divisive ? values : 0);
   const auto segment = static_cast<std::size_t>(interval == 0 ? 0 : std::min(interval, layers));
-  std::vector<real> segment_states(segment * values), segment_wx(segment * values);
+  aligned_vector<real> segment_states(segment * values), segment_wx(segment * values);
   const auto neurons = static_cast<std::size_t>(n_);
   std::vector<double> acc_slope(neurons, 0), acc_bias(neurons, 0), acc_tau(neurons, 0),
       acc_strength(neurons, 0);
@@ -308,9 +327,9 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
                                          acc_tau.data()};
       const bool post = l < layers - 1;
       if (linear)
-        dispatch_backward<real, true>(k, divisive, post);
+        dispatch_backward<real, true>(k, divisive, post, params);
       else
-        dispatch_backward<real, false>(k, divisive, post);
+        dispatch_backward<real, false>(k, divisive, post, params);
 
       if (l == 0) {
         // a_{-1} = r is zeros outside the sensory rows and no state: only its sensory rows
@@ -342,7 +361,7 @@ gradients<real> basic_network<real>::backward(const basic_trajectory<real>& traj
     }
   }
 
-  if (has_groups()) {
+  if (params) {
     const auto num_groups = groups_.size();
     std::vector<double> slope(num_groups, 0), bias(num_groups, 0), tau(num_groups, 0),
         strength(div_pre_groups_.size(), 0);
@@ -382,14 +401,18 @@ template void basic_network<double>::sensory_rows(const double*, const double*, 
                                                   const double*, const detail::input_dims&, double*,
                                                   double*) const;
 template gradients<float> basic_network<float>::backward(const basic_trajectory<float>&,
-                                                         std::span<const float>) const;
+                                                         std::span<const float>,
+                                                         const backward_options&) const;
 template gradients<double> basic_network<double>::backward(const basic_trajectory<double>&,
-                                                           std::span<const double>) const;
+                                                           std::span<const double>,
+                                                           const backward_options&) const;
 template gradients<float> basic_network<float>::backward(const basic_trajectory<float>&,
                                                          const layer_seed<float>&,
-                                                         const layer_observer<float>&) const;
+                                                         const layer_observer<float>&,
+                                                         const backward_options&) const;
 template gradients<double> basic_network<double>::backward(const basic_trajectory<double>&,
                                                            const layer_seed<double>&,
-                                                           const layer_observer<double>&) const;
+                                                           const layer_observer<double>&,
+                                                           const backward_options&) const;
 
 }  // namespace kenyon::ratenet

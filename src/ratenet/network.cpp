@@ -653,10 +653,10 @@ std::optional<non_finite_report> basic_network<real>::run(const run_context& con
   detail::workspace<real> work;
   if (!params_.divisive_normalization.empty()) work.divisive.resize(values);
   if (activation_) work.slope.resize(values);
-  std::vector<real> first(values), second(values);
+  aligned_vector<real> first(values), second(values);
   initial_state(context.input, context.dims, first.data());
   const bool keep_all = trajectory && trajectory->interval_ == 0;
-  std::vector<real> wx_scratch(keep_all ? 0 : values);
+  aligned_vector<real> wx_scratch(keep_all ? 0 : values);
   const real* prev = first.data();
   std::optional<non_finite_report> found;
   for (int l = 0; l < layers; ++l) {
@@ -707,7 +707,8 @@ template <class real>
 basic_trajectory<real> basic_network<real>::record(const array_view<const real>& input,
                                                    const target_activation& clamps,
                                                    const record_options& options,
-                                                   std::span<real> activations) const {
+                                                   std::span<real> activations,
+                                                   basic_trajectory<real> recycle) const {
   const auto dims = check_input(input);
   if (options.checkpoint_interval < 0)
     throw parameter_error("checkpoint_interval",
@@ -719,6 +720,8 @@ basic_trajectory<real> basic_network<real>::record(const array_view<const real>&
                 " activations, expected batch x neurons x layers = " +
                 std::to_string(dims.batch * n_ * layers));
   basic_trajectory<real> t;
+  t.states_ = std::move(recycle.states_);
+  t.wx_ = std::move(recycle.wx_);
   t.owner_ = this;
   t.generation_ = generation_;
   t.neurons_ = n_;
@@ -733,6 +736,7 @@ basic_trajectory<real> basic_network<real>::record(const array_view<const real>&
     t.wx_.resize(values * static_cast<std::size_t>(layers));
   } else {
     t.states_.resize(values * static_cast<std::size_t>((layers - 1) / t.interval_));
+    t.wx_ = {};
   }
   t.non_finite_ = run({t.input_.data(), dims, &t.clamps_}, &t, activations);
   return t;

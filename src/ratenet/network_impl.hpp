@@ -24,8 +24,8 @@ namespace detail {
 // Scratch arrays of one forward or backward run, allocated once per run (never per layer).
 template <class real>
 struct workspace {
-  std::vector<real> divisive;  // N x batch: sum_k w_k s_k a_prev[pre_k]
-  std::vector<real> slope;     // N x batch: beta' (custom activation functions only)
+  aligned_vector<real> divisive;  // N x batch: sum_k w_k s_k a_prev[pre_k]
+  aligned_vector<real> slope;     // N x batch: beta' (custom activation functions only)
 };
 
 // Elementwise loops over neurons are threaded only when there is enough work.

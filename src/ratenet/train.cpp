@@ -431,6 +431,7 @@ train_result train_model(network& net, const array_view<const float>& input_view
       net.set_parameters(current);
       if (progress) progress->advance(result.history.loss.size());
     }
+    trajectory recorded;  // its arrays serve every epoch
     for (int epoch = static_cast<int>(result.history.loss.size()); epoch < params.num_epochs;
          ++epoch) {
       if (control && control->stop && control->stop()) {
@@ -438,8 +439,9 @@ train_result train_model(network& net, const array_view<const float>& input_view
         save();
         break;
       }
-      const auto trajectory = net.record(
-          train.view(), {}, {.checkpoint_interval = params.checkpoint_interval}, activations);
+      recorded = net.record(train.view(), {}, {.checkpoint_interval = params.checkpoint_interval},
+                            activations, std::move(recorded));
+      const auto& trajectory = recorded;
       std::fill(grad_a.begin(), grad_a.end(), 0.0f);
       const double act_loss = activation_loss(train, activations, layers, params, grad_a);
       double reg = 0;

@@ -202,6 +202,20 @@ TEST(ratenet_network, independent_of_thread_count) {
   EXPECT_EQ(g1.parameters.raw_bias, g3.parameters.raw_bias);
   EXPECT_EQ(g1.parameters.tau_param, g3.parameters.tau_param);
   EXPECT_EQ(g1.parameters.divisive_strength, g3.parameters.divisive_strength);
+
+  // A recycled trajectory (one of another batch size and interval, its arrays holding old
+  // values, which resize does not clear) records the same pass; without the parameter
+  // gradients the input gradient is the same and the parameters are left empty.
+  const std::vector<std::int64_t> wide{3, shape[1], 4};
+  std::vector<float> x3(static_cast<std::size_t>(3 * shape[1] * 4), 0.7f);
+  auto old = net.record({x3, wide}, {}, {.checkpoint_interval = 2});
+  old = net.record({x3, wide}, {}, {}, {}, std::move(old));
+  const auto again = net.record({x, shape}, {}, {}, {}, std::move(old));
+  const auto g4 = net.backward(again, w, {.parameters = false});
+  EXPECT_EQ(again.activations(), a1);
+  EXPECT_EQ(g4.input, g1.input);
+  EXPECT_TRUE(g4.parameters.slope.empty());
+  EXPECT_EQ(net.backward(again, w).parameters.slope, g1.parameters.slope);
 }
 
 TEST(ratenet_network, trajectory_states) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kenyon/core/aligned.hpp"
 #include "kenyon/core/error.hpp"
 #include "kenyon/core/npy.hpp"
 #include "kenyon/sparse/csr.hpp"
@@ -376,31 +378,47 @@ TYPED_TEST(multiply_test, same_bits_with_one_and_two_threads) {
   }
 }
 
+// The networks' large arrays start on a cache line, and those of several MB on a 2 MB
+// page (huge pages where the system allows).
+TEST(aligned_vector, starts_on_a_cache_line_and_large_ones_on_a_huge_page) {
+  for (const std::size_t n : {std::size_t{1}, std::size_t{1000}, std::size_t{3} << 20}) {
+    aligned_vector<float> v(n, 1.0f);
+    const auto at = reinterpret_cast<std::uintptr_t>(v.data());
+    EXPECT_EQ(at % 64, 0u) << n;
+    if (n * sizeof(float) >= std::size_t{8} << 20) {
+      EXPECT_EQ(at % (std::size_t{2} << 20), 0u);
+    }
+    EXPECT_EQ(std::count(v.begin(), v.end(), 1.0f), static_cast<std::ptrdiff_t>(n));
+  }
+}
+
 // A batch item's product must not depend on the batch it is in (the atlas optimises target
 // sets in batches and promises the same result for any batch size), nor on the path
 // multiply_adaptive takes: compared bit for bit (memcmp, so that -0 and +0 differ too),
-// over batch sizes that exercise whole 16- and 8-lane chunks and their remainders, rows of
-// every length modulo 4, and inputs from all zero but a few rows to dense.
+// over batch sizes that exercise whole 32-, 16- and 8-lane chunks (the AVX2 paths for
+// floats) and their remainders (the portable loop), rows of every length modulo 4, and
+// inputs from all zero but a few rows to dense.
 TYPED_TEST(multiply_test, item_results_do_not_depend_on_batch_size_or_path) {
   using real = TypeParam;
   const std::int64_t rows = 400, cols = 400;
   const auto w = random_matrix(rows, cols, 0.06, 11).cast<real>();
   const auto wt = transpose(w);
-  const auto x = random_vector<real>(static_cast<std::size_t>(cols * 40), 17);
+  const std::int64_t width = 64;
+  const auto x = random_vector<real>(static_cast<std::size_t>(cols * width), 17);
   for (const int nonzero_every : {1, 50}) {
     // Item b of the widest batch; every narrower batch holds items 0 .. batch - 1 of it.
     const auto item = [&](std::int64_t j, std::int64_t b) {
-      return j % nonzero_every == 0 ? x[static_cast<std::size_t>(j * 40 + b)] : real(0);
+      return j % nonzero_every == 0 ? x[static_cast<std::size_t>(j * width + b)] : real(0);
     };
-    std::vector<real> single(static_cast<std::size_t>(rows * 40));  // item b alone, batch 1
-    for (std::int64_t b = 0; b < 40; ++b) {
+    std::vector<real> single(static_cast<std::size_t>(rows * width));  // item b alone, batch 1
+    for (std::int64_t b = 0; b < width; ++b) {
       std::vector<real> xb(static_cast<std::size_t>(cols)), yb(static_cast<std::size_t>(rows));
       for (std::int64_t j = 0; j < cols; ++j) xb[static_cast<std::size_t>(j)] = item(j, b);
       multiply(w, xb.data(), yb.data(), 1);
       for (std::int64_t r = 0; r < rows; ++r)
-        single[static_cast<std::size_t>(r * 40 + b)] = yb[static_cast<std::size_t>(r)];
+        single[static_cast<std::size_t>(r * width + b)] = yb[static_cast<std::size_t>(r)];
     }
-    for (const std::int64_t batch : {1, 2, 7, 8, 9, 16, 17, 33, 40}) {
+    for (const std::int64_t batch : {1, 2, 7, 8, 9, 16, 17, 24, 32, 33, 40, 48, 63, 64}) {
       SCOPED_TRACE("batch " + std::to_string(batch) + ", every " + std::to_string(nonzero_every));
       std::vector<real> xs(static_cast<std::size_t>(cols * batch));
       for (std::int64_t j = 0; j < cols; ++j)
@@ -413,7 +431,7 @@ TYPED_TEST(multiply_test, item_results_do_not_depend_on_batch_size_or_path) {
       for (std::int64_t r = 0; r < rows; ++r)
         for (std::int64_t b = 0; b < batch; ++b) {
           const auto k = static_cast<std::size_t>(r * batch + b);
-          const real expected = single[static_cast<std::size_t>(r * 40 + b)];
+          const real expected = single[static_cast<std::size_t>(r * width + b)];
           differ += std::memcmp(&dense[k], &expected, sizeof(real)) != 0;
           differ += std::memcmp(&adaptive[k], &expected, sizeof(real)) != 0;
         }

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kenyon/core/aligned.hpp"
 #include "kenyon/core/array_view.hpp"
 #include "kenyon/core/numeric_status.hpp"
 #include "kenyon/ratenet/target.hpp"
@@ -184,16 +185,23 @@ class basic_trajectory {
   detail::input_dims dims_;
   int layers_ = 0, interval_ = 0;
   std::vector<real> input_;
-  std::vector<real> states_;  // interval 0: every layer; else the checkpoint layers
-  std::vector<real> wx_;      // interval 0 only: W a_{l-1} for every layer
+  aligned_vector<real> states_;  // interval 0: every layer; else the checkpoint layers
+  aligned_vector<real> wx_;      // interval 0 only: W a_{l-1} for every layer
   detail::clamp_list<real> clamps_;
   std::optional<non_finite_report> non_finite_;
+};
+
+struct backward_options {
+  // dLoss/d each group parameter (gradients::parameters). Activation maximisation needs only
+  // dLoss/dinput; without the parameters' sums the pass is about twice as fast at batch 32.
+  bool parameters = true;
 };
 
 template <class real>
 struct gradients {
   std::vector<real> input;            // dLoss/dinput, (batch, sensory, steps)
   group_parameters<real> parameters;  // dLoss/d each parameter; empty without groups
+                                      // or when not asked for
   // The first dLoss/da_layer entry that was not a finite number, from the last layer down
   // (quantity "gradient"), if any.
   std::optional<non_finite_report> non_finite;
@@ -272,20 +280,24 @@ class basic_network {
                                            std::span<real> activations) const;
 
   // The forward pass, recorded for backward(); writes the activations too if given a
-  // (batch, N, L) span.
+  // (batch, N, L) span. A trajectory passed as `recycle` (of any network) lends its arrays,
+  // so that a loop of passes does not allocate and fault in new ones each time.
   basic_trajectory<real> record(const array_view<const real>& input,
                                 const target_activation& clamps = {},
                                 const record_options& options = {},
-                                std::span<real> activations = {}) const;
+                                std::span<real> activations = {},
+                                basic_trajectory<real> recycle = {}) const;
 
   // Backpropagation through time from dLoss/dactivations, (batch, N, L) like forward's
   // result (any layer may carry gradient). Throws kenyon::error for a trajectory of
   // another network or recorded before set_parameters, a gradient of the wrong size, or a
   // custom activation function (which has no backward pass).
   gradients<real> backward(const basic_trajectory<real>& trajectory,
-                           std::span<const real> grad_activations) const;
+                           std::span<const real> grad_activations,
+                           const backward_options& options = {}) const;
   gradients<real> backward(const basic_trajectory<real>& trajectory, const layer_seed<real>& seed,
-                           const layer_observer<real>& observe = {}) const;
+                           const layer_observer<real>& observe = {},
+                           const backward_options& options = {}) const;
 
  private:
   struct run_context;

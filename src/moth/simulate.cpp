@@ -130,6 +130,168 @@ std::optional<non_finite_report> check_rates(
   return std::nullopt;
 }
 
+// One Euler-Maruyama step of the whole moth (spec section 5) from a state, with the
+// weights as they are: the antennal lobe from the previous step's rates (a synchronous
+// update), the mushroom body behind its global damper, the readout. `next` receives the
+// new rates; the caller applies plasticity between the old and new rates, then commits.
+class stepper {
+ public:
+  stepper(const network& moth, const model_params& params)
+      : moth_(moth),
+        ng_(moth.num_glomeruli),
+        nk_(moth.num_kenyon),
+        ne_(moth.num_readouts),
+        dt_(static_cast<float>(params.dt)),
+        tau_(static_cast<float>(params.tau)),
+        sqrt_dt_(std::sqrt(dt_)),
+        half_range_(static_cast<float>(params.sigmoid_range / 2)),
+        slope_(static_cast<float>(params.sigmoid_slope)),
+        neg_discount_(static_cast<float>(params.octo_neg_discount)),
+        z_plain_(upper_quantile(params.sparsity)),
+        z_octo_(upper_quantile(params.octo_sparsity)),
+        lateral_rows_((3 * ng_ + chunk - 1) / chunk * chunk),
+        p2k(moth.p2k) {
+    // Receptor r is driven by feature r_feature[r]; the stimulus drive is scaled by each
+    // receptor's spontaneous rate relative to the mean.
+    r_feature_.resize(static_cast<std::size_t>(ng_));
+    for (int j = 0; j < ng_; ++j) r_feature_[moth.feature_to_r[j]] = j;
+    double spont_mean = 0;
+    for (float r : moth.r_spont) spont_mean += r;
+    spont_mean /= ng_;
+    r_drive_scale_.resize(static_cast<std::size_t>(ng_));
+    for (int g = 0; g < ng_; ++g)
+      r_drive_scale_[g] = moth.f2r_gain * static_cast<float>(moth.r_spont[g] / spont_mean);
+    // Lateral inhibition as one column-major matrix (L->R, L->P, L->L stacked), its rows
+    // padded to whole chunks that stay in registers while the columns stream past.
+    lateral_cols_.assign(static_cast<std::size_t>(lateral_rows_) * ng_, 0.0f);
+    for (int row = 0; row < 3 * ng_; ++row)
+      for (int j = 0; j < ng_; ++j)
+        lateral_cols_[static_cast<std::size_t>(j) * lateral_rows_ + row] =
+            moth.lateral[static_cast<std::size_t>(row) * ng_ + j];
+    next = {std::vector<float>(ng_), std::vector<float>(ng_), std::vector<float>(ng_),
+            std::vector<float>(nk_), std::vector<float>(ne_)};
+    lateral_in_.resize(static_cast<std::size_t>(lateral_rows_));
+    drive_.assign(static_cast<std::size_t>(ng_), 0.0f);
+    k_input_.resize(nk_);
+    e_in_.resize(static_cast<std::size_t>(ne_));
+  }
+
+  // The starting state: P = L = K = 1, R = spontaneous rate, E = 0, no noise yet (spec
+  // section 2).
+  moth_state initial() const {
+    moth_state s;
+    s.P.assign(ng_, 1.0f);
+    s.L.assign(ng_, 1.0f);
+    s.R = moth_.r_spont;
+    s.K.assign(nk_, 1.0f);
+    s.E.assign(ne_, 0.0f);
+    s.noise_r.assign(ng_, 0.0f);
+    s.noise_p.assign(ng_, 0.0f);
+    s.noise_l.assign(ng_, 0.0f);
+    return s;
+  }
+
+  // The stimulus drive: `digit` (its features) at magnitude `magnitude`, or none.
+  void set_drive(const float* digit, float magnitude) {
+    if (!digit || magnitude == 0) {
+      std::fill(drive_.begin(), drive_.end(), 0.0f);
+      return;
+    }
+    for (int g = 0; g < ng_; ++g) drive_[g] = magnitude * digit[r_feature_[g]] * r_drive_scale_[g];
+  }
+
+  // Computes `next` from s under octopamine o with the standard normal draws z_r, z_p, z_l
+  // (ignored while the noise is off); returns the number of active Kenyon cells of s.
+  int compute(const moth_state& s, float o, const float* z_r, const float* z_p, const float* z_l) {
+    const float dt = dt_, tau = tau_, sqrt_dt = sqrt_dt_, slope = slope_, half_range = half_range_,
+                neg_discount = neg_discount_;
+    // The pseudo-sigmoid: a clipped line (spec 5.1).
+    const auto sig = [=](float x) { return std::clamp(slope * x, -half_range, half_range); };
+    const auto& moth = moth_;
+    for (int r0 = 0; r0 < lateral_rows_; r0 += chunk)
+      column_major_product<chunk>(lateral_cols_.data() + r0, lateral_rows_, ng_, s.L.data(),
+                                  lateral_in_.data() + r0);
+    const float* l2r_in = lateral_in_.data();
+    const float* l2p_in = l2r_in + ng_;
+    const float* l2l_in = l2p_in + ng_;
+    const float* drive = drive_.data();
+    const float *P = s.P.data(), *L = s.L.data(), *R = s.R.data();
+    const float *noise_p = s.noise_p.data(), *noise_l = s.noise_l.data(),
+                *noise_r = s.noise_r.data();
+    float *P_new = next.P.data(), *L_new = next.L.data(), *R_new = next.R.data();
+#pragma omp simd
+    for (int g = 0; g < ng_; ++g) {
+      // Octopamine lifts responses to excitation and discounts inhibition.
+      const float in_p = -std::max(0.0f, 1 - o * moth.octo2p[g] * neg_discount) * l2p_in[g] +
+                         moth.r2p[g] * R[g] * (1 + o * moth.octo2p[g]);
+      const float in_l = -std::max(0.0f, 1 - o * moth.octo2l[g] * neg_discount) * l2l_in[g] +
+                         moth.r2l[g] * R[g] * (1 + o * moth.octo2l[g]);
+      const float in_r = -std::max(0.0f, 1 - o * moth.octo2r[g] * neg_discount) * l2r_in[g] +
+                         drive[g] * (1 + o * moth.octo2r[g]) + moth.r_spont[g];
+      P_new[g] =
+          std::max(0.0f, euler_maruyama(P[g], tau, sig(in_p), noise_p[g], z_p[g], dt, sqrt_dt));
+      L_new[g] =
+          std::max(0.0f, euler_maruyama(L[g], tau, sig(in_l), noise_l[g], z_l[g], dt, sqrt_dt));
+      R_new[g] =
+          std::max(0.0f, euler_maruyama(R[g], tau, sig(in_r), noise_r[g], z_r[g], dt, sqrt_dt));
+    }
+
+    // Mushroom body: P->K input, then a global damper that lets about the top
+    // `sparsity` fraction through, assuming Gaussian inputs. Two vectorised passes: the
+    // sd is small next to the mean, so the one-pass E[x^2] - E[x]^2 would lose digits.
+    p2k.multiply(P, k_input_.data());
+    const auto& k_in = k_input_;
+    const float k_mean = k_in.sum() / static_cast<float>(nk_);
+    const double k_sd = std::sqrt(static_cast<double>((k_in - k_mean).square().sum()) / nk_);
+    const double z = (1 - o) * z_plain_ + o * z_octo_;
+    const float damper = static_cast<float>(std::max(k_mean + z * k_sd, 1.2 * s.min_damper));
+    {
+      using array = Eigen::Map<Eigen::ArrayXf>;
+      using const_array = Eigen::Map<const Eigen::ArrayXf>;
+      const array a(k_input_.data(), nk_);
+      const const_array k_old(s.K.data(), nk_);
+      array k_new(next.K.data(), nk_);
+      k_new =
+          (k_old + dt * (-tau * k_old + (slope * (a - damper)).min(half_range).max(-half_range)))
+              .max(0.0f);
+    }
+
+    // Readout: a leaky sum of the previous step's Kenyon cells (no sigmoid, no noise).
+    const int active = readout_input(s.K.data(), nk_, moth.k2e.data(), ne_, e_in_.data());
+    for (int e = 0; e < ne_; ++e) next.E[e] = s.E[e] + dt * (-tau * s.E[e] + e_in_[e]);
+    return active;
+  }
+
+  void commit(moth_state& s) {
+    s.P.swap(next.P);
+    s.L.swap(next.L);
+    s.R.swap(next.R);
+    s.K.swap(next.K);
+    s.E.swap(next.E);
+  }
+
+  struct rates {
+    std::vector<float> P, L, R, K, E;
+  } next;
+
+ private:
+  static constexpr int chunk = 128;
+  const network& moth_;
+  int ng_, nk_, ne_;
+  float dt_, tau_, sqrt_dt_, half_range_, slope_, neg_discount_;
+  double z_plain_, z_octo_;
+  int lateral_rows_;
+  std::vector<int> r_feature_;
+  std::vector<float> r_drive_scale_, lateral_cols_, lateral_in_, drive_, e_in_;
+  // Eigen-owned, hence always aligned the same way: Eigen's vectorised sums start with
+  // scalar steps up to the first aligned element, so on a Map of heap memory their last
+  // bits would depend on where the allocator put the vector.
+  Eigen::ArrayXf k_input_;
+
+ public:
+  detail::p2k_kernel p2k;  // P->K as the steps use it (plastic during training)
+};
+
 }  // namespace
 
 simulation_result simulate(network moth, const protocol& proto, const data::feature_set& features,
@@ -154,58 +316,20 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
                                             ", digit " + std::to_string(p.digit) +
                                             " is outside the feature set");
 
-  const float dt = static_cast<float>(params.dt);
-  const float tau = static_cast<float>(params.tau);
-  const float sqrt_dt = std::sqrt(dt);
-  const float half_range = static_cast<float>(params.sigmoid_range / 2);
-  const float slope = static_cast<float>(params.sigmoid_slope);
-  const float neg_discount = static_cast<float>(params.octo_neg_discount);
-  const double z_plain = upper_quantile(params.sparsity);
-  const double z_octo = upper_quantile(params.octo_sparsity);
   const float heb_pk = static_cast<float>(1 / (params.heb_tau_pk * params.goal));
   const float p2k_max = static_cast<float>(params.p2k_max);
   const k2e_learning k2e_rule = {
       static_cast<float>(1 / (params.heb_tau_ke * params.goal)),
       static_cast<float>(params.dt / (params.die_back_tau_ke * params.goal)),
       static_cast<float>(params.k2e_max)};
-  // The pseudo-sigmoid: a clipped line (spec 5.1).
-  const auto sig = [=](float x) { return std::clamp(slope * x, -half_range, half_range); };
 
-  // Receptor r is driven by feature r_feature[r]; the stimulus drive is scaled by each
-  // receptor's spontaneous rate relative to the mean.
-  std::vector<int> r_feature(ng);
-  for (int j = 0; j < ng; ++j) r_feature[moth.feature_to_r[j]] = j;
-  double spont_mean = 0;
-  for (float r : moth.r_spont) spont_mean += r;
-  spont_mean /= ng;
-  std::vector<float> r_drive_scale(ng);
-  for (int g = 0; g < ng; ++g)
-    r_drive_scale[g] = moth.f2r_gain * static_cast<float>(moth.r_spont[g] / spont_mean);
-
-  // Lateral inhibition as one column-major matrix (L->R, L->P, L->L stacked), its rows
-  // padded to whole chunks that stay in registers while the columns stream past.
-  constexpr int chunk = 128;
-  const int lateral_rows = (3 * ng + chunk - 1) / chunk * chunk;
-  std::vector<float> lateral_cols(static_cast<std::size_t>(lateral_rows) * ng, 0.0f);
-  for (int row = 0; row < 3 * ng; ++row)
-    for (int j = 0; j < ng; ++j)
-      lateral_cols[static_cast<std::size_t>(j) * lateral_rows + row] =
-          moth.lateral[static_cast<std::size_t>(row) * ng + j];
-
-  // State: P = L = K = 1, R = spontaneous rate, E = 0 (spec section 2).
-  std::vector<float> P(ng, 1.0f), L(ng, 1.0f), R(moth.r_spont), K(nk, 1.0f), E(ne, 0.0f);
-  std::vector<float> P_new(ng), L_new(ng), R_new(ng), K_new(nk), E_new(ne);
-  std::vector<float> lateral_in(lateral_rows), drive(ng);
-  // Eigen-owned, hence always aligned the same way: Eigen's vectorised sums start with
-  // scalar steps up to the first aligned element, so on a Map of heap memory their last
-  // bits would depend on where the allocator put the vector.
-  Eigen::ArrayXf k_input(nk);
-  std::vector<float> heb_gain(nk), e_in(ne);
+  stepper step(moth, params);
+  moth_state state = step.initial();
+  state.min_damper = 10;  // until the steady-state P rates are known
+  std::vector<float> heb_gain(nk);
   // Noise stays zero until the first calibration: the originals' noise is scaled by
   // mean spontaneous rates that start at 0, so no noise is drawn before then.
   std::vector<float> z_r(ng, 0.0f), z_p(ng, 0.0f), z_l(ng, 0.0f);
-  std::vector<float> noise_r(ng, 0.0f), noise_p(ng, 0.0f), noise_l(ng, 0.0f);
-  detail::p2k_kernel p2k(moth.p2k);
 
   const auto& pp = proto.params;
   auto window = [&](double begin, double end) {
@@ -226,14 +350,12 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   const std::int64_t steady_at = proto.first_step_after(pp.steady_end);
   const std::int64_t reset_at =
       options.reset_at_33s ? proto.first_step_from(pp.steady_end + 5) : -1;
-  double min_damper = 10;  // until the steady-state P rates are known
-  bool noise_on = false;
 
   simulation_result result;
   result.steps = proto.steps;
   result.num_readouts = ne;
   result.en.assign(static_cast<std::size_t>(proto.steps) * ne, 0.0f);
-  std::copy(E.begin(), E.end(), result.en.begin());
+  std::copy(state.E.begin(), state.E.end(), result.en.begin());
   std::int64_t active_sum = 0;
   std::size_t next_pres = 0;  // first presentation whose stimulus has not ended
 
@@ -243,11 +365,11 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
       const auto* w = i == calib1_at ? calib1 : calib2;
       const auto m_r = w[0].mean(), m_p = w[1].mean(), m_l = w[2].mean();
       for (int g = 0; g < ng; ++g) {
-        noise_r[g] = moth.noise_r[g] * m_r[g];
-        noise_p[g] = moth.noise_p[g] * m_p[g];
-        noise_l[g] = moth.noise_l[g] * m_l[g];
+        state.noise_r[g] = moth.noise_r[g] * m_r[g];
+        state.noise_p[g] = moth.noise_p[g] * m_p[g];
+        state.noise_l[g] = moth.noise_l[g] * m_l[g];
       }
-      noise_on = true;
+      state.noise_on = true;
     }
     if (i == steady_at) {
       // Minimum KC damping: 1.2 x the second-largest spontaneous K input, so that the
@@ -259,13 +381,13 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
         for (auto n = w.row_begin[k]; n < w.row_begin[k + 1]; ++n)
           spont_k[k] += double(w.value[n]) * p_bar[w.col[n]];
       std::nth_element(spont_k.begin(), spont_k.end() - 2, spont_k.end());
-      min_damper = spont_k[nk - 2];
+      state.min_damper = spont_k[nk - 2];
     }
     if (i == reset_at) {
-      std::fill(P.begin(), P.end(), 0.0f);
-      std::fill(L.begin(), L.end(), 0.0f);
-      std::fill(R.begin(), R.end(), 0.0f);
-      std::fill(K.begin(), K.end(), 0.0f);
+      std::fill(state.P.begin(), state.P.end(), 0.0f);
+      std::fill(state.L.begin(), state.L.end(), 0.0f);
+      std::fill(state.R.begin(), state.R.end(), 0.0f);
+      std::fill(state.K.begin(), state.K.end(), 0.0f);
     }
 
     // The stimulus of this step, if any (presentations never overlap).
@@ -278,103 +400,52 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
     float stim_mag = 0;
     if (next_pres < proto.stimulus.size() && proto.stimulus[next_pres].begin <= i)
       stim_mag = proto.stimulus[next_pres].weight[i - proto.stimulus[next_pres].begin];
+    const float* digit = nullptr;
     if (stim_mag != 0) {
       const auto& pres = proto.presentations[next_pres];
       stim_class = pres.cls;
-      const float* digit = features.digit(pres.cls, pres.digit);
-      for (int g = 0; g < ng; ++g) drive[g] = stim_mag * digit[r_feature[g]] * r_drive_scale[g];
-    } else {
-      std::fill(drive.begin(), drive.end(), 0.0f);
+      digit = features.digit(pres.cls, pres.digit);
     }
-    const float o = proto.octopamine[i];
-
-    // Antennal lobe, from the previous step's rates (a synchronous update).
-    for (int r0 = 0; r0 < lateral_rows; r0 += chunk)
-      column_major_product<chunk>(lateral_cols.data() + r0, lateral_rows, ng, L.data(),
-                                  lateral_in.data() + r0);
-    const float* l2r_in = lateral_in.data();
-    const float* l2p_in = l2r_in + ng;
-    const float* l2l_in = l2p_in + ng;
-    if (noise_on) {
+    step.set_drive(digit, stim_mag);
+    if (state.noise_on) {
       fill_normals(options.seed, streams::noise_r, i, z_r.data(), ng);
       fill_normals(options.seed, streams::noise_p, i, z_p.data(), ng);
       fill_normals(options.seed, streams::noise_l, i, z_l.data(), ng);
     }
-#pragma omp simd
-    for (int g = 0; g < ng; ++g) {
-      // Octopamine lifts responses to excitation and discounts inhibition.
-      const float in_p = -std::max(0.0f, 1 - o * moth.octo2p[g] * neg_discount) * l2p_in[g] +
-                         moth.r2p[g] * R[g] * (1 + o * moth.octo2p[g]);
-      const float in_l = -std::max(0.0f, 1 - o * moth.octo2l[g] * neg_discount) * l2l_in[g] +
-                         moth.r2l[g] * R[g] * (1 + o * moth.octo2l[g]);
-      const float in_r = -std::max(0.0f, 1 - o * moth.octo2r[g] * neg_discount) * l2r_in[g] +
-                         drive[g] * (1 + o * moth.octo2r[g]) + moth.r_spont[g];
-      P_new[g] =
-          std::max(0.0f, euler_maruyama(P[g], tau, sig(in_p), noise_p[g], z_p[g], dt, sqrt_dt));
-      L_new[g] =
-          std::max(0.0f, euler_maruyama(L[g], tau, sig(in_l), noise_l[g], z_l[g], dt, sqrt_dt));
-      R_new[g] =
-          std::max(0.0f, euler_maruyama(R[g], tau, sig(in_r), noise_r[g], z_r[g], dt, sqrt_dt));
-    }
-
-    // Mushroom body: P->K input, then a global damper that lets about the top
-    // `sparsity` fraction through, assuming Gaussian inputs. Two vectorised passes: the
-    // sd is small next to the mean, so the one-pass E[x^2] - E[x]^2 would lose digits.
-    p2k.multiply(P.data(), k_input.data());
-    const auto& k_in = k_input;
-    const float k_mean = k_in.sum() / static_cast<float>(nk);
-    const double k_sd = std::sqrt(static_cast<double>((k_in - k_mean).square().sum()) / nk);
-    const double z = (1 - o) * z_plain + o * z_octo;
-    const float damper = static_cast<float>(std::max(k_mean + z * k_sd, 1.2 * min_damper));
-    {
-      using array = Eigen::Map<Eigen::ArrayXf>;
-      const array a(k_input.data(), nk), k_old(K.data(), nk);
-      array k_new(K_new.data(), nk);
-      k_new =
-          (k_old + dt * (-tau * k_old + (slope * (a - damper)).min(half_range).max(-half_range)))
-              .max(0.0f);
-    }
-
-    // Readout: a leaky sum of the previous step's Kenyon cells (no sigmoid, no noise).
-    active_sum += readout_input(K.data(), nk, moth.k2e.data(), ne, e_in.data());
-    for (int e = 0; e < ne; ++e) E_new[e] = E[e] + dt * (-tau * E[e] + e_in[e]);
+    active_sum += step.compute(state, proto.octopamine[i], z_r.data(), z_p.data(), z_l.data());
 
     // Hebbian plasticity, only inside the windows of training presentations (spec 5.5).
     if (proto.hebbian[i]) {
-      for (int k = 0; k < nk; ++k) heb_gain[k] = heb_pk * K_new[k];
-      p2k.hebbian(heb_gain.data(), P.data(), p2k_max);
+      for (int k = 0; k < nk; ++k) heb_gain[k] = heb_pk * step.next.K[k];
+      step.p2k.hebbian(heb_gain.data(), state.P.data(), p2k_max);
       // Only the presented class's EN learns.
       if (stim_class >= 0)
-        k2e_hebbian_step(moth.k2e.data(), ne, nk, stim_class, E_new[stim_class], K.data(),
-                         k2e_rule);
+        k2e_hebbian_step(moth.k2e.data(), ne, nk, stim_class, step.next.E[stim_class],
+                         state.K.data(), k2e_rule);
     }
-
-    P.swap(P_new);
-    L.swap(L_new);
-    R.swap(R_new);
-    K.swap(K_new);
-    E.swap(E_new);
-    std::copy(E.begin(), E.end(), result.en.begin() + (i + 1) * ne);
+    step.commit(state);
+    std::copy(state.E.begin(), state.E.end(), result.en.begin() + (i + 1) * ne);
 
     const std::int64_t s = i + 1;
     // In pipeline order, so that the population named is where the failure started.
-    result.non_finite = check_rates(s, {{"receptor neurons (R)", &R},
-                                        {"projection neurons (P)", &P},
-                                        {"lateral neurons (L)", &L},
-                                        {"Kenyon cells (K)", &K},
-                                        {"readout neurons (E)", &E}});
+    result.non_finite = check_rates(s, {{"receptor neurons (R)", &state.R},
+                                        {"projection neurons (P)", &state.P},
+                                        {"lateral neurons (L)", &state.L},
+                                        {"Kenyon cells (K)", &state.K},
+                                        {"readout neurons (E)", &state.E}});
     if (result.non_finite) break;
     for (auto* w : {calib1, calib2}) {
-      w[0].add_if_inside(s, R);
-      w[1].add_if_inside(s, P);
-      w[2].add_if_inside(s, L);
+      w[0].add_if_inside(s, state.R);
+      w[1].add_if_inside(s, state.P);
+      w[2].add_if_inside(s, state.L);
     }
-    steady.add_if_inside(s, P);
+    steady.add_if_inside(s, state.P);
     if (options.progress && s % 1000 == 0) options.progress->advance(1);
   }
   result.mean_active_kenyon =
       static_cast<double>(active_sum) / nk / std::max<std::int64_t>(1, proto.steps - 1);
-  p2k.store(moth.p2k);
+  step.p2k.store(moth.p2k);
+  result.final_state = std::move(state);
   result.trained = std::move(moth);
   return result;
 }

@@ -25,11 +25,21 @@ struct simulation_options {
   progress_bar* progress = nullptr;  // advanced by one per 1000 steps when given
 };
 
+// The moth's rates and noise amplitudes at one step: where a frozen moth starts reading
+// digits from.
+struct moth_state {
+  std::vector<float> P, L, R, K, E;
+  std::vector<float> noise_r, noise_p, noise_l;  // per glomerulus, set by the calibrations
+  double min_damper = 10;                        // the Kenyon cells' minimum damping
+  bool noise_on = false;
+};
+
 struct simulation_result {
   std::int64_t steps = 0;
   int num_readouts = 0;
   std::vector<float> en;          // steps x nE, the readout time courses
   network trained;                // the moth after plasticity
+  moth_state final_state;         // after the last step (or the step that failed)
   double mean_active_kenyon = 0;  // mean fraction of Kenyon cells active per step
   // The first rate that was not a finite number (step = the time step whose state held it,
   // cell_type = the population, e.g. "readout neurons (E)"); the simulation stopped there

@@ -34,13 +34,30 @@ void add_data_options(CLI::App& cmd, data_options& d) {
   cmd.add_option("--data-dir", d.data_dir, "folder holding the IDX files (default: search)");
 }
 
+std::optional<std::filesystem::path> data_dir(const data_options& d) {
+  if (d.data_dir.empty()) return std::nullopt;
+  return d.data_dir;
+}
+
 data::feature_set load_features(const data_options& d) {
-  const auto name = data::parse_dataset_name(d.dataset);
-  // Only the images make_features uses are read (about 11k of MNIST's 60k), for memory.
-  const auto images = data::load_training_set(
-      name, d.data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(d.data_dir),
-      static_cast<std::size_t>(data::feature_params{}.per_class));
-  return data::make_features(images);
+  return data::load_features(data::parse_dataset_name(d.dataset), data_dir(d));
+}
+
+// --test N|all: the first N digits of the official test split through the run's feature
+// pipeline (all: every digit); nothing for an empty text.
+std::optional<data::labelled_features> load_test_features(const data_options& d,
+                                                          const data::feature_set& features,
+                                                          const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t count = 0;
+  if (text != "all") {
+    const auto* last = text.data() + text.size();
+    const auto [at, ec] = std::from_chars(text.data(), last, count);
+    if (ec != std::errc() || at != last || count == 0)
+      throw parameter_error("--test", "'" + text + "': expected a number of digits >= 1 or all");
+  }
+  return data::load_test_features(data::parse_dataset_name(d.dataset), data_dir(d), features,
+                                  count);
 }
 
 // "1,3,5" (or the option repeated) -> {1, 3, 5}; parameter_error for an empty item or one
@@ -164,6 +181,18 @@ void print_run_summary(const moth::experiment_result& r) {
   std::printf("  per class                   ");
   for (std::size_t c = 0; c < r.log_likelihood.per_class_accuracy.size(); ++c)
     std::printf(" %zu:%.0f", c, r.log_likelihood.per_class_accuracy[c]);
+  if (r.test) {
+    const auto& t = *r.test;
+    std::printf(
+        "\n  test set, log-likelihood     %6.1f %%   %zu official test digits, read frozen "
+        "with the validation digits' statistics (%.2f s)\n",
+        t.log_likelihood.accuracy, t.digits, t.seconds);
+    std::printf("  test set, thresholding       %6.1f %%   ROC AUC macro %.3f\n",
+                t.thresholding.accuracy, t.roc.macro.auc);
+    std::printf("  test set per class          ");
+    for (std::size_t c = 0; c < t.log_likelihood.per_class_accuracy.size(); ++c)
+      std::printf(" %zu:%.0f", c, t.log_likelihood.per_class_accuracy[c]);
+  }
   std::printf(
       "\n\n  %lld steps in %.2f s (%.0f steps/s), %.1f%% of Kenyon cells active on "
       "average\n",
@@ -239,6 +268,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->capture_default_str();
     add_experiment_options(*cmd, *p, *compat);
     add_data_options(*cmd, *d);
+    auto test = std::make_shared<std::string>();
+    cmd->add_option("--test", *test,
+                    "N or all: the trained moth, weights frozen, reads the first N digits of "
+                    "the official test split");
     cmd->add_option("--out", *out, "folder for results.json, CSVs and SVG plots");
     cmd->add_flag("--json", *json, "print one JSON object instead of a summary");
     cmd->callback([=, &selected] {
@@ -247,11 +280,13 @@ void add_moth_commands(CLI::App& app, command& selected) {
         check_out_folder(*out);
         auto features = load_features(*d);
         p->validate(features.per_class);
+        const auto test_digits = load_test_features(*d, features, *test);
         std::optional<progress_bar> bar;
         bar.emplace("moth run", moth::experiment_steps(*p, features.num_classes) / 1000);
         moth::run_options options;
         options.keep_trace = !out->empty();
         options.progress = &*bar;
+        options.test = test_digits ? &*test_digits : nullptr;
         auto result = moth::run_experiment(features, *p, options);
         bar.reset();
         return report(result, *cmd, *d, *out, *json, print_run_summary);

@@ -26,12 +26,13 @@ using namespace kenyon::moth;
 
 // The feature set the CLI's `kenyon moth run|sweep` uses: only the images make_features
 // reads, with the default pipeline. Called without the GIL.
+std::optional<std::filesystem::path> data_folder(const std::optional<std::string>& dir) {
+  if (!dir || dir->empty()) return std::nullopt;
+  return *dir;
+}
+
 data::feature_set cli_features(const std::string& dataset, const std::optional<std::string>& dir) {
-  const auto name = data::parse_dataset_name(dataset);
-  const auto images = data::load_training_set(
-      name, dir && !dir->empty() ? std::optional<std::filesystem::path>(*dir) : std::nullopt,
-      static_cast<std::size_t>(data::feature_params{}.per_class));
-  return data::make_features(images);
+  return data::load_features(data::parse_dataset_name(dataset), data_folder(dir));
 }
 
 // A float64 array of exactly `shape`, all finite; `field` names it in the error.
@@ -535,18 +536,25 @@ void register_moth(py::module_& m) {
   mo.def(
       "run_experiment",
       [](const experiment_params& params, const std::string& dataset,
-         const std::optional<std::string>& data_dir, bool keep_trace) {
+         const std::optional<std::string>& data_dir, bool keep_trace, std::int64_t test) {
         py::gil_scoped_release release;
         const auto features = cli_features(dataset, data_dir);
         params.validate(features.per_class);
+        // test: -1 none, 0 all, N the first N digits of the test split.
+        std::optional<data::labelled_features> test_digits;
+        if (test >= 0)
+          test_digits =
+              data::load_test_features(data::parse_dataset_name(dataset), data_folder(data_dir),
+                                       features, static_cast<std::size_t>(test));
         run_options options;
         options.keep_trace = keep_trace;
+        options.test = test_digits ? &*test_digits : nullptr;
         auto r = run_experiment(features, params, options);
         r.dataset = dataset;
         return r;
       },
       py::arg("params"), py::arg("dataset") = "mnist", py::arg("data_dir") = py::none(),
-      py::arg("keep_trace") = false, doc("moth::run_experiment"));
+      py::arg("keep_trace") = false, py::arg("test") = -1, doc("moth::run_experiment"));
 
   py::class_<sweep_result>(mo, "SweepResult", doc("moth::sweep_result"))
       .def_readonly("wall_seconds", &sweep_result::wall_seconds)

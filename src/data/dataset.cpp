@@ -89,8 +89,11 @@ std::filesystem::path find_file(const std::filesystem::path& dir, const std::str
 
 }  // namespace
 
-image_set load_training_set(dataset_name name, const std::optional<std::filesystem::path>& dir,
-                            std::size_t per_class) {
+namespace {
+
+// `prefix` (train, t10k) images and labels from the first folder that has both.
+image_set load_split(dataset_name name, const std::optional<std::filesystem::path>& dir,
+                     const std::string& prefix, const char* what, std::size_t per_class) {
   const std::string sub = to_string(name);
   std::vector<std::filesystem::path> candidates;
   if (dir) {
@@ -102,10 +105,11 @@ image_set load_training_set(dataset_name name, const std::optional<std::filesyst
     if (name == dataset_name::fashion_mnist)
       candidates.push_back("/usr/share/datasets/fashion-mnist");
   }
-
+  const std::string images_name = prefix + "-images-idx3-ubyte";
+  const std::string labels_name = prefix + "-labels-idx1-ubyte";
   for (const auto& d : candidates) {
-    auto images = find_file(d, "train-images-idx3-ubyte");
-    auto labels = find_file(d, "train-labels-idx1-ubyte");
+    auto images = find_file(d, images_name);
+    auto labels = find_file(d, labels_name);
     if (!images.empty() && !labels.empty()) return load_image_set(images, labels, per_class);
   }
 
@@ -117,10 +121,19 @@ image_set load_training_set(dataset_name name, const std::optional<std::filesyst
           : "install Debian's dataset-fashion-mnist package (`make deps` does) or put the "
             "files in one of these directories";
   throw file_error(candidates.front().string(),
-                   "no " + sub +
-                       " training set (train-images-idx3-ubyte and train-labels-idx1-ubyte, "
-                       "optionally .gz) found; looked in: " +
-                       looked + "; " + hint);
+                   "no " + sub + " " + what + " (" + images_name + " and " + labels_name +
+                       ", optionally .gz) found; looked in: " + looked + "; " + hint);
+}
+
+}  // namespace
+
+image_set load_training_set(dataset_name name, const std::optional<std::filesystem::path>& dir,
+                            std::size_t per_class) {
+  return load_split(name, dir, "train", "training set", per_class);
+}
+
+image_set load_test_set(dataset_name name, const std::optional<std::filesystem::path>& dir) {
+  return load_split(name, dir, "t10k", "test set", 0);
 }
 
 }  // namespace kenyon::data

@@ -140,6 +140,21 @@ void feature_params::validate(int image_rows, int image_cols) const {
   }
 }
 
+namespace {
+
+// Steps 1-3 for image i: scale, crop, downsample, max-normalise (`raw` is scratch).
+image scaled_image(const image_set& images, std::size_t i, const feature_params& params,
+                   image& raw) {
+  const std::uint8_t* src = images.image(i);
+  // /256 as pymoth does; irrelevant after max normalisation but kept for fidelity.
+  for (std::size_t p = 0; p < raw.pixels.size(); ++p) raw.pixels[p] = src[p] / 256.0f;
+  image small = downsample_mean(crop(raw, params.crop_border), params.downsample);
+  normalise_max(small);
+  return small;
+}
+
+}  // namespace
+
 feature_set make_features(const image_set& images, const feature_params& params) {
   params.validate(images.rows, images.cols);
   constexpr int num_classes = 10;
@@ -167,12 +182,8 @@ feature_set make_features(const image_set& images, const feature_params& params)
   image raw{images.rows, images.cols, std::vector<float>(pixels_in)};
   for (int c = 0; c < num_classes; ++c) {
     for (int i = 0; i < per_class; ++i) {
-      const std::uint8_t* src = images.image(chosen[c][i]);
-      // /256 as pymoth does; irrelevant after max normalisation but kept for fidelity.
-      for (std::size_t p = 0; p < pixels_in; ++p) raw.pixels[p] = src[p] / 256.0f;
-      image small = downsample_mean(crop(raw, params.crop_border), params.downsample);
-      normalise_max(small);
-      normed[static_cast<std::size_t>(c * per_class + i)] = std::move(small);
+      normed[static_cast<std::size_t>(c * per_class + i)] =
+          scaled_image(images, chosen[c][i], params, raw);
     }
   }
   const int rows = normed.front().rows, cols = normed.front().cols;
@@ -210,6 +221,7 @@ feature_set make_features(const image_set& images, const feature_params& params)
 
   // Step 6: active pixels from the class means of the normalised images.
   feature_set out;
+  out.mean_image = mean_image;
   out.num_classes = num_classes;
   out.per_class = per_class;
   out.image_rows = rows;
@@ -221,6 +233,54 @@ feature_set make_features(const image_set& images, const feature_params& params)
   for (const auto& im : normed)
     for (int p : out.active_pixels) *dst++ = im.pixels[static_cast<std::size_t>(p)];
   return out;
+}
+
+labelled_features apply_features(const image_set& images, const feature_set& fitted,
+                                 const feature_params& params, std::size_t count) {
+  params.validate(images.rows, images.cols);
+  if (count > images.size())
+    throw parameter_error("count", std::to_string(count) + " digits asked for, the set holds " +
+                                       std::to_string(images.size()));
+  if (count == 0) count = images.size();
+  const std::size_t pixels_in = static_cast<std::size_t>(images.rows * images.cols);
+  image raw{images.rows, images.cols, std::vector<float>(pixels_in)};
+  labelled_features out;
+  out.num_features = fitted.num_features;
+  out.values.reserve(count * static_cast<std::size_t>(fitted.num_features));
+  for (std::size_t i = 0; i < count; ++i) {
+    if (images.labels[i] >= 10)
+      throw error("image " + std::to_string(i) + " has label " + std::to_string(images.labels[i]) +
+                  " outside 0..9");
+    image small = scaled_image(images, i, params, raw);
+    if (small.pixels.size() != fitted.mean_image.size())
+      throw error("images of " + std::to_string(images.rows) + " x " + std::to_string(images.cols) +
+                  " pixels do not fit features made from " + "images downsampled to " +
+                  std::to_string(fitted.image_rows) + " x " + std::to_string(fitted.image_cols));
+    subtract_and_rectify(small.pixels, fitted.mean_image);
+    normalise_sum(small.pixels, params.pixel_sum);
+    for (const int p : fitted.active_pixels)
+      out.values.push_back(small.pixels[static_cast<std::size_t>(p)]);
+    out.labels.push_back(images.labels[i]);
+    out.image_index.push_back(i);
+  }
+  return out;
+}
+
+feature_set load_features(dataset_name name, const std::optional<std::filesystem::path>& dir) {
+  const feature_params params;
+  return make_features(load_training_set(name, dir, static_cast<std::size_t>(params.per_class)),
+                       params);
+}
+
+labelled_features load_test_features(dataset_name name,
+                                     const std::optional<std::filesystem::path>& dir,
+                                     const feature_set& fitted, std::size_t count) {
+  const auto images = load_test_set(name, dir);
+  if (count > images.size())
+    throw parameter_error("test", std::to_string(count) + " digits asked for, the " +
+                                      to_string(name) + " test set holds " +
+                                      std::to_string(images.size()));
+  return apply_features(images, fitted, {}, count);
 }
 
 }  // namespace kenyon::data

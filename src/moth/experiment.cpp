@@ -152,6 +152,15 @@ line_plot sweep_plot(const sweep_result& s) {
   return plot;
 }
 
+std::vector<std::vector<int>> confusion_rows(const Eigen::MatrixXi& confusion) {
+  std::vector<std::vector<int>> rows;
+  for (Eigen::Index t = 0; t < confusion.rows(); ++t) {
+    rows.emplace_back();
+    for (Eigen::Index p = 0; p < confusion.cols(); ++p) rows.back().push_back(confusion(t, p));
+  }
+  return rows;
+}
+
 }  // namespace
 
 digit_draw draw_digits(const experiment_params& params, int num_classes) {
@@ -251,6 +260,25 @@ experiment_result run_experiment(const data::feature_set& features, const experi
   r.nearest_neighbour = accuracy_percent(y_test, nearest_neighbour(x_train, y_train, x_test));
   r.svm = accuracy_percent(y_test, svm_rbf(x_train, y_train, x_test));
 
+  if (options.test) {
+    const auto test_start = std::chrono::steady_clock::now();
+    const auto read =
+        read_frozen(sim.trained, sim.final_state, model, pp, *options.test, params.seed);
+    if (read.non_finite) {
+      r.non_finite = read.non_finite;
+    } else {
+      test_reading t;
+      t.digits = options.test->size();
+      const auto& peak = read.responses.peak;
+      t.log_likelihood = classify_log_likelihood(peak, read.responses.labels, post_stats);
+      t.thresholding = classify_thresholding(peak, read.responses.labels, post_stats);
+      t.roc = roc_one_vs_rest(read.responses.labels, -t.log_likelihood.scores, classes);
+      t.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - test_start).count();
+      r.test = std::move(t);
+    }
+  }
+
   if (options.keep_trace) r.en_trace = std::move(sim.en);
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
@@ -270,13 +298,21 @@ nlohmann::json to_json(const experiment_result& r) {
   for (const auto& c : r.roc.per_class) per_class_auc.push_back(c.auc);
   j["roc_auc_per_class"] = per_class_auc;
   j["baselines"] = {{"nearest_neighbour", r.nearest_neighbour}, {"svm", r.svm}};
-  std::vector<std::vector<int>> confusion;
-  for (Eigen::Index t = 0; t < r.log_likelihood.confusion.rows(); ++t) {
-    confusion.emplace_back();
-    for (Eigen::Index p = 0; p < r.log_likelihood.confusion.cols(); ++p)
-      confusion.back().push_back(r.log_likelihood.confusion(t, p));
+  j["confusion"] = confusion_rows(r.log_likelihood.confusion);
+  if (r.test) {
+    const auto& t = *r.test;
+    std::vector<double> auc;
+    for (const auto& c : t.roc.per_class) auc.push_back(c.auc);
+    j["test"] = {{"digits", t.digits},
+                 {"accuracy", t.log_likelihood.accuracy},
+                 {"accuracy_thresholding", t.thresholding.accuracy},
+                 {"per_class_accuracy", t.log_likelihood.per_class_accuracy},
+                 {"roc_auc_macro", t.roc.macro.auc},
+                 {"roc_auc_micro", t.roc.micro.auc},
+                 {"roc_auc_per_class", auc},
+                 {"confusion", confusion_rows(t.log_likelihood.confusion)},
+                 {"seconds", t.seconds}};
   }
-  j["confusion"] = confusion;
   j["train_per_class"] = r.params.train_per_class;
   j["sniffs"] = r.params.sniffs;
   j["val_per_class"] = r.params.val_per_class;
@@ -298,7 +334,11 @@ nlohmann::json to_json(const experiment_result& r) {
        "log-likelihood classifier, each digit scored with class statistics that exclude it "
        "(leave-one-out)"},
       {"accuracy_naive", "log-likelihood classifier on the baseline digits, before training"},
-      {"baselines", "1-nearest-neighbour and RBF SVM (C=10) on the raw features, same split"}};
+      {"baselines", "1-nearest-neighbour and RBF SVM (C=10) on the raw features, same split"},
+      {"test",
+       "the first `digits` digits of the official test split, none seen before, each read "
+       "alone by the trained moth from its settled state (weights frozen, noise of its own); "
+       "classifiers use the validation digits' class statistics only"}};
   return j;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <numeric>
 #include <utility>
 
 #include <Eigen/Dense>
@@ -16,6 +17,7 @@
 #include "kenyon/core/rng.hpp"
 #include "kenyon/core/sde.hpp"
 #include "kenyon/moth/plasticity.hpp"
+#include "kenyon/moth/readout.hpp"
 #include "p2k_kernel.hpp"
 
 namespace kenyon::moth {
@@ -448,6 +450,84 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
   result.final_state = std::move(state);
   result.trained = std::move(moth);
   return result;
+}
+
+frozen_responses read_frozen(const network& moth, const moth_state& from,
+                             const model_params& params, const protocol_params& timeline,
+                             const data::labelled_features& digits, std::uint64_t seed) {
+  params.validate();
+  const int ng = moth.num_glomeruli, ne = moth.num_readouts;
+  if (digits.num_features != ng)
+    throw parameter_error("digits", "the moth has " + std::to_string(ng) +
+                                        " glomeruli but the digits have " +
+                                        std::to_string(digits.num_features) + " features");
+  if (from.P.size() != static_cast<std::size_t>(ng) ||
+      from.K.size() != static_cast<std::size_t>(moth.num_kenyon) ||
+      from.E.size() != static_cast<std::size_t>(ne))
+    throw parameter_error("from", "a state of another moth");
+  // One validation digit's time line: its stimulus pulse and the response window
+  // (onset - half, onset + half) of collect_responses, whose first step is where a digit
+  // starts from the settled state.
+  protocol_params pp = timeline;
+  pp.dt = params.dt;
+  const protocol one = make_protocol({{}}, {}, {{0}}, pp);
+  const auto& at = one.presentations.front();
+  const double half = pp.response_half_window;
+  const auto first = std::max<std::int64_t>(0, one.first_step_after(at.onset - half));
+  const auto last = std::min(one.steps, one.first_step_from(at.onset + half)) - 1;
+  const auto& pulse = one.stimulus.front();
+
+  frozen_responses out;
+  const auto count = static_cast<std::int64_t>(digits.size());
+  out.responses.peak = Eigen::MatrixXd::Zero(count, ne);
+  out.responses.labels = digits.labels;
+  out.responses.digits.resize(digits.size());
+  std::iota(out.responses.digits.begin(), out.responses.digits.end(), 0);
+  std::vector<std::optional<non_finite_report>> failed(digits.size());
+#pragma omp parallel
+  {
+    stepper step(moth, params);
+    moth_state state;
+    std::vector<float> z_r(ng, 0.0f), z_p(ng, 0.0f), z_l(ng, 0.0f);
+#pragma omp for schedule(dynamic, 16)
+    for (std::int64_t d = 0; d < count; ++d) {
+      state = from;
+      std::vector<float> peak(state.E);
+      const auto key = static_cast<std::uint64_t>(digits.image_index[static_cast<std::size_t>(d)])
+                       << 32;
+      for (auto i = first; i < last; ++i) {
+        const auto k = i - pulse.begin;
+        const bool on = k >= 0 && k < static_cast<std::int64_t>(pulse.weight.size());
+        step.set_drive(digits.digit(static_cast<std::size_t>(d)),
+                       on ? pulse.weight[static_cast<std::size_t>(k)] : 0.0f);
+        if (state.noise_on) {
+          const auto local = key | static_cast<std::uint64_t>(i - first);
+          fill_normals(seed, streams::frozen_noise_r, local, z_r.data(), ng);
+          fill_normals(seed, streams::frozen_noise_p, local, z_p.data(), ng);
+          fill_normals(seed, streams::frozen_noise_l, local, z_l.data(), ng);
+        }
+        step.compute(state, 0.0f, z_r.data(), z_p.data(), z_l.data());
+        step.commit(state);
+        if (auto bad = check_rates(i + 1 - first, {{"receptor neurons (R)", &state.R},
+                                                   {"projection neurons (P)", &state.P},
+                                                   {"lateral neurons (L)", &state.L},
+                                                   {"Kenyon cells (K)", &state.K},
+                                                   {"readout neurons (E)", &state.E}})) {
+          bad->where = "moth test digit " + std::to_string(d);
+          failed[static_cast<std::size_t>(d)] = std::move(bad);
+          break;
+        }
+        for (int e = 0; e < ne; ++e) peak[e] = std::max(peak[e], state.E[e]);
+      }
+      for (int e = 0; e < ne; ++e) out.responses.peak(d, e) = peak[e];
+    }
+  }
+  for (auto& f : failed)
+    if (f) {
+      out.non_finite = std::move(f);
+      break;
+    }
+  return out;
 }
 
 }  // namespace kenyon::moth

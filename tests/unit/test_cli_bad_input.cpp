@@ -78,6 +78,19 @@ const std::vector<bad_case>& cases() {
        "moth run --sniffs -2 --data-dir {mnist}",
        {"--sniffs", "-2"},
        true},
+      {"moth_run__test_zero", "moth run --test 0 --data-dir {mnist}", {"--test", "'0'"}, true},
+      {"moth_run__test_not_a_number",
+       "moth run --test most --data-dir {mnist}",
+       {"--test", "most"},
+       true},
+      {"moth_run__test_more_than_the_set",
+       "moth run --test 10001 --data-dir {mnist}",
+       {"--test", "10001", "10000"},
+       true},
+      {"moth_run__test_without_a_test_split",
+       "moth run --test 5 --data-dir @train_only",
+       {"train_only", "t10k-images-idx3-ubyte"},
+       true},
 
       // kenyon moth sweep
       {"moth_sweep__out_is_a_file",
@@ -599,6 +612,12 @@ class cli_bad_input : public kenyon::test::cli_fixture,
     write("negative_layers.toml", "layers = -1\n");
     write("duplicate_key.json", "{\"layers\": 3, \"tau\": 2, \"layers\": 4}");
     write("date_value.toml", "layers = 1979-05-27\n");
+
+    // MNIST's training split without its test split.
+    fs::create_directories(dir_ / "train_only");
+    for (const char* name : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"})
+      if (fs::exists(mnist_dir / name))
+        fs::create_symlink(mnist_dir / name, dir_ / "train_only" / name);
 
     // Promises 60000 labels, holds two.
     fs::create_directories(dir_ / "truncated_idx");

@@ -39,6 +39,9 @@ inline constexpr std::uint32_t connectivity = 2;  // connection matrices and gai
 inline constexpr std::uint32_t noise_r = 10;      // SDE noise, one stream per population
 inline constexpr std::uint32_t noise_p = 11;
 inline constexpr std::uint32_t noise_l = 12;
+inline constexpr std::uint32_t frozen_noise_r = 20;  // the same, for digits read frozen
+inline constexpr std::uint32_t frozen_noise_p = 21;
+inline constexpr std::uint32_t frozen_noise_l = 22;
 inline constexpr std::uint32_t test = 100;  // for tests and benchmarks
 }  // namespace streams
 

@@ -46,5 +46,9 @@ image_set load_image_set(const std::filesystem::path& images, const std::filesys
 image_set load_training_set(dataset_name name,
                             const std::optional<std::filesystem::path>& dir = std::nullopt,
                             std::size_t per_class = 0);
+// The official test split (t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), looked up as
+// the training split is; throws file_error naming the folders when it is not there.
+image_set load_test_set(dataset_name name,
+                        const std::optional<std::filesystem::path>& dir = std::nullopt);
 
 }  // namespace kenyon::data

@@ -2,6 +2,8 @@
 // MothNet's input pipeline (spec mothnet.md section 1): crop, 2x2 mean downsampling,
 // max normalisation, mean-image subtraction, rectification, pixel-sum normalisation and
 // active-pixel selection. Each step is a function of its own so it can be tested alone.
+#include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "kenyon/data/dataset.hpp"
@@ -50,9 +52,21 @@ struct feature_set {
   std::vector<int> active_pixels;      // indices into the downsampled image
   int image_rows = 0, image_cols = 0;  // downsampled image size
   std::vector<float> values;           // [class][index][feature]
+  std::vector<float> mean_image;       // step 4's mean image (downsampled), for other images
   const float* digit(int cls, int index) const {
     return values.data() + (static_cast<std::size_t>(cls) * per_class + index) * num_features;
   }
+};
+
+// Images put through a pipeline fitted on other images (a test split through the training
+// split's mean image and active pixels), in file order, with their labels.
+struct labelled_features {
+  int num_features = 0;
+  std::vector<float> values;  // [digit][feature]
+  std::vector<int> labels;
+  std::vector<std::size_t> image_index;  // position of each digit in the image file
+  std::size_t size() const { return labels.size(); }
+  const float* digit(std::size_t i) const { return values.data() + i * num_features; }
 };
 
 // Feature vectors held elsewhere, laid out as feature_set::values ([class][index][feature],
@@ -74,5 +88,22 @@ inline feature_view view_of(const feature_set& f) {
 
 // Throws error if some class has fewer than `per_class` images.
 feature_set make_features(const image_set& images, const feature_params& params = {});
+
+// The first `count` images (0: all) through `fitted`'s pipeline: crop, downsample and
+// normalise as make_features does, subtract its mean image, normalise the sum, keep its
+// active pixels. Throws parameter_error("count", ...) for more images than there are and
+// error for images of another size or a label outside 0..9.
+labelled_features apply_features(const image_set& images, const feature_set& fitted,
+                                 const feature_params& params, std::size_t count = 0);
+
+// The features of every moth run: feature_params{}'s images of the dataset's training
+// split (only as many as make_features uses are read), looked up as load_training_set does.
+feature_set load_features(dataset_name name, const std::optional<std::filesystem::path>& dir);
+// The first `count` digits (0: all) of the dataset's official test split through `fitted`'s
+// pipeline (default feature_params). Throws parameter_error("test", ...) when the split holds
+// fewer, and file_error when it is not there.
+labelled_features load_test_features(dataset_name name,
+                                     const std::optional<std::filesystem::path>& dir,
+                                     const feature_set& fitted, std::size_t count);
 
 }  // namespace kenyon::data

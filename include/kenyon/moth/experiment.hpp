@@ -34,6 +34,15 @@ digit_draw draw_digits(const experiment_params& params, int num_classes);
 
 // Everything one run reports: accuracies, classifications, ROC, baselines, EN responses
 // and timing; to_json and write_outputs turn it into the CLI's output.
+// The official test set read by the trained moth, weights frozen (read_frozen), classified
+// with the class statistics of the validation digits only.
+struct test_reading {
+  std::size_t digits = 0;
+  classification log_likelihood, thresholding;
+  roc_result roc;  // one-vs-rest on the log-likelihood scores
+  double seconds = 0;
+};
+
 struct experiment_result {
   experiment_params params;
   std::string dataset;
@@ -49,8 +58,9 @@ struct experiment_result {
   double wall_seconds = 0;      // the whole run
   double simulate_seconds = 0;  // the SDE integration alone
   double mean_active_kenyon = 0;
-  en_responses pre, post;       // EN peak responses, baseline and validation digits
-  std::vector<float> en_trace;  // steps x nE, kept only when asked for
+  en_responses pre, post;            // EN peak responses, baseline and validation digits
+  std::optional<test_reading> test;  // with run_options::test
+  std::vector<float> en_trace;       // steps x nE, kept only when asked for
   int num_readouts = 0;
   double dt = 0, t_start = 0;
   std::vector<presentation> presentations;
@@ -66,6 +76,9 @@ struct experiment_result {
 struct run_options {
   model_params model;
   bool keep_trace = false;
+  // Digits of the official test split (data::apply_features with the run's features) that
+  // the trained moth reads after the validation digits; none when null.
+  const data::labelled_features* test = nullptr;
   progress_bar* progress = nullptr;  // advanced by one per 1000 simulated steps
 };
 

@@ -18,4 +18,21 @@ struct en_responses {
 // The responses to every presentation of the given phase, in time order.
 en_responses collect_responses(const simulation_result& sim, const protocol& proto, phase kind);
 
+// Digits read by a moth with its weights frozen, each on its own: from `from` (the settled
+// state after training, simulation_result::final_state) through the stimulus and response
+// window of a validation digit in `timeline`, without octopamine or plasticity, with noise
+// from streams of its own keyed on (seed, the digit's position in its image file), so a
+// digit reads the same in any list. Digits are independent, so they run across threads,
+// with the same numbers for any thread count. `digits` holds feature vectors of the moth's
+// size.
+struct frozen_responses {
+  en_responses responses;  // peaks as collect_responses takes them; digits = positions
+  // The first digit (by position) whose rates were not finite, and its report; its peaks
+  // and those of later digits are not meaningful.
+  std::optional<non_finite_report> non_finite;
+};
+frozen_responses read_frozen(const network& moth, const moth_state& from,
+                             const model_params& params, const protocol_params& timeline,
+                             const data::labelled_features& digits, std::uint64_t seed);
+
 }  // namespace kenyon::moth

@@ -144,11 +144,13 @@ class MothNet:
 @overload
 def run(train_per_class: int = 10, sniffs: int = 1, val_per_class: int = 15, seed: int = 0,
         compat: Compat = "fixed", dataset: str = "mnist", data_dir: Path | None = None,
-        out: Path | None = None, result: Literal[False] = False) -> dict[str, Any]: ...
+        out: Path | None = None, result: Literal[False] = False,
+        test: int | Literal["all"] | None = None) -> dict[str, Any]: ...
 @overload
 def run(train_per_class: int = 10, sniffs: int = 1, val_per_class: int = 15, seed: int = 0,
         compat: Compat = "fixed", dataset: str = "mnist", data_dir: Path | None = None,
-        out: Path | None = None, *, result: Literal[True]) -> tuple[dict[str, Any], _core.moth.RunResult]: ...
+        out: Path | None = None, *, result: Literal[True],
+        test: int | Literal["all"] | None = None) -> tuple[dict[str, Any], _core.moth.RunResult]: ...
 @overload
 def sweep(train_per_class: int | Sequence[int] = (1, 3, 5, 10, 20), seeds: int = 5,
           first_seed: int = 0, sniffs: int = 1, val_per_class: int = 15,

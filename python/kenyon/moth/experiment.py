@@ -49,8 +49,19 @@ def _experiment_params(train_per_class, sniffs, val_per_class, seed, compat):
     return p
 
 
+def _test_count(test):
+    """test=None | "all" | N >= 1 -> the binding's -1 (none), 0 (all) or N."""
+    if test is None:
+        return -1
+    if test == "all":
+        return 0
+    if isinstance(test, bool) or not isinstance(test, int) or test < 1:
+        raise error("test", f"expected a number of digits >= 1 or 'all', got {test!r}")
+    return test
+
+
 def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
-        dataset="mnist", data_dir=None, out=None, result=False):
+        dataset="mnist", data_dir=None, out=None, result=False, test=None):
     """Trains one moth and scores it, as ``kenyon moth run``: returns the dict that
     ``kenyon moth run --json`` prints (accuracies, per-class accuracy, ROC AUCs, baselines,
     confusion matrix, settings, timing). With ``out`` writes results.json, the CSVs and the
@@ -59,13 +70,18 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
     The dict's ``status`` is "ok", or "non_finite" when a rate became NaN or infinite; then
     ``non_finite`` says where (time step, population, neuron), a RuntimeWarning repeats it
     and nothing is written.
+    ``test`` (N or "all", as ``--test``): the trained moth, weights frozen, then reads the
+    first N digits of the official test split, each alone from its settled state; the dict's
+    ``test`` holds their accuracies (classified with the validation digits' statistics),
+    per-class accuracy, ROC AUCs and confusion matrix.
     The simulation runs in C++ without the GIL."""
     p = _experiment_params(train_per_class, sniffs, val_per_class, seed, compat)
+    count = _test_count(test)
     out = _check_out(out)
     r = _core.moth.run_experiment(p, dataset, None if data_dir is None else os.fspath(data_dir),
-                                  keep_trace=out is not None)
+                                  keep_trace=out is not None, test=count)
     _record(r, "run", train_per_class=train_per_class, sniffs=sniffs, val_per_class=val_per_class,
-            seed=seed, compat=compat, dataset=dataset, data_dir=data_dir)
+            seed=seed, compat=compat, dataset=dataset, data_dir=data_dir, test=test)
     d = json.loads(r.to_json())
     # A run stopped by a NaN or infinity has no accuracies to write (as the CLI, exit 3).
     if warn_non_finite(d.get("non_finite"), " (the run stopped there; nothing written)"):

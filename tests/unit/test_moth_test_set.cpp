@@ -1,0 +1,169 @@
+// The official test set: images through the training split's pipeline, read by the trained
+// moth with its weights frozen (each digit alone from the settled state), classified with
+// the validation digits' statistics.
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "kenyon/core/error.hpp"
+#include "kenyon/data/dataset.hpp"
+#include "kenyon/data/preprocess.hpp"
+#include "kenyon/moth/experiment.hpp"
+#include "kenyon/moth/network.hpp"
+#include "kenyon/moth/readout.hpp"
+#include "kenyon/moth/simulate.hpp"
+#include "moth_fixtures.hpp"
+#include "require.hpp"
+#include "seed.hpp"
+#include "thread_count.hpp"
+
+namespace kenyon::moth {
+namespace {
+
+// The synthetic digits as a list, each with its own position in an imagined file.
+data::labelled_features as_list(const data::feature_set& f) {
+  data::labelled_features out;
+  out.num_features = f.num_features;
+  for (int c = 0; c < f.num_classes; ++c)
+    for (int i = 0; i < f.per_class; ++i) {
+      const float* d = f.digit(c, i);
+      out.values.insert(out.values.end(), d, d + f.num_features);
+      out.labels.push_back(c);
+      out.image_index.push_back(out.image_index.size() * 7 + 3);
+    }
+  return out;
+}
+
+TEST(frozen_reading, same_numbers_for_any_thread_count_and_in_any_list) {
+  test::thread_count_guard guard;
+  const auto features = test::synthetic_moth_features(test::test_seed(11));
+  const model_params params;
+  simulation_options options;
+  options.seed = 5;
+  const auto sim =
+      simulate(make_network(params, 85, 3), test::short_moth_protocol(), features, params, options);
+  ASSERT_FALSE(sim.non_finite);
+  ASSERT_TRUE(sim.final_state.noise_on);
+  const auto digits = as_list(features);
+  const protocol_params timeline;
+  omp_set_num_threads(1);
+  const auto one = read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9);
+  omp_set_num_threads(2);
+  const auto two = read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9);
+  ASSERT_FALSE(one.non_finite);
+  EXPECT_EQ(one.responses.peak, two.responses.peak);
+  EXPECT_EQ(one.responses.labels, digits.labels);
+
+  // Digits 13..17 on their own: the same peaks (noise keyed on each digit's position in
+  // its file, not in the list).
+  data::labelled_features some;
+  some.num_features = 85;
+  for (std::size_t d = 13; d < 18; ++d) {
+    some.values.insert(some.values.end(), digits.digit(d), digits.digit(d) + 85);
+    some.labels.push_back(digits.labels[d]);
+    some.image_index.push_back(digits.image_index[d]);
+  }
+  const auto alone = read_frozen(sim.trained, sim.final_state, params, timeline, some, 9);
+  for (Eigen::Index d = 0; d < 5; ++d)
+    EXPECT_EQ(alone.responses.peak.row(d), one.responses.peak.row(d + 13)) << d;
+
+  // Another digit position or seed: other noise, other peaks; a stimulus moves the readout
+  // off the settled state.
+  some.image_index[0] += 1;
+  const auto moved = read_frozen(sim.trained, sim.final_state, params, timeline, some, 9);
+  EXPECT_NE(moved.responses.peak.row(0), alone.responses.peak.row(0));
+  EXPECT_EQ(moved.responses.peak.row(1), alone.responses.peak.row(1));
+  const auto reseeded = read_frozen(sim.trained, sim.final_state, params, timeline, some, 10);
+  EXPECT_NE(reseeded.responses.peak.row(1), alone.responses.peak.row(1));
+  const Eigen::RowVectorXd settled =
+      Eigen::Map<const Eigen::RowVectorXf>(sim.final_state.E.data(), 10).cast<double>();
+  EXPECT_GT((one.responses.peak.rowwise() - settled).cwiseAbs().maxCoeff(), 1e-3);
+
+  // A state of another moth is refused.
+  moth_state wrong = sim.final_state;
+  wrong.K.pop_back();
+  EXPECT_THROW(read_frozen(sim.trained, wrong, params, timeline, digits, 9), parameter_error);
+}
+
+TEST(test_features, the_pipeline_applied_to_its_own_images_gives_its_features) {
+  // 30 random 28 x 28 images of each class in a shuffled file.
+  data::image_set images;
+  images.rows = images.cols = 28;
+  std::mt19937 gen(test::test_seed(4));
+  std::uniform_int_distribution<int> pixel(0, 255);
+  std::vector<int> labels;
+  for (int c = 0; c < 10; ++c) labels.insert(labels.end(), 30, c);
+  std::shuffle(labels.begin(), labels.end(), gen);
+  for (const int c : labels) {
+    images.labels.push_back(static_cast<std::uint8_t>(c));
+    for (int p = 0; p < 28 * 28; ++p)
+      images.pixels.push_back(static_cast<std::uint8_t>(pixel(gen) < 60 ? pixel(gen) : 0));
+  }
+  data::feature_params params;
+  params.per_class = 20;
+  params.mean_first = 10;
+  params.num_features = 30;
+  const auto fitted = data::make_features(images, params);
+  const auto applied = data::apply_features(images, fitted, params);
+  ASSERT_EQ(applied.size(), images.size());
+  ASSERT_EQ(applied.num_features, fitted.num_features);
+  // make_features takes the first 20 images of each class in file order.
+  std::vector<int> seen(10, 0);
+  int compared = 0;
+  for (std::size_t i = 0; i < applied.size(); ++i) {
+    const int c = applied.labels[i];
+    EXPECT_EQ(c, images.labels[i]);
+    EXPECT_EQ(applied.image_index[i], i);
+    if (seen[c] == params.per_class) continue;
+    const float* want = fitted.digit(c, seen[c]++);
+    for (int j = 0; j < fitted.num_features; ++j) ASSERT_EQ(applied.digit(i)[j], want[j]) << i;
+    ++compared;
+  }
+  EXPECT_EQ(compared, 200);
+  const auto first = data::apply_features(images, fitted, params, 7);
+  EXPECT_EQ(first.size(), 7u);
+  EXPECT_THROW(data::apply_features(images, fitted, params, 301), parameter_error);
+}
+
+TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
+  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
+  KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),
+                 "MNIST not fetched (run scripts/install_deps.sh)");
+  const auto features = data::load_features(data::dataset_name::mnist, dir);
+  const auto test = data::load_test_features(data::dataset_name::mnist, dir, features, 300);
+  ASSERT_EQ(test.size(), 300u);
+  // No test digit is any of the training split's digits a run draws from.
+  std::set<std::vector<float>> train;
+  for (int c = 0; c < 10; ++c)
+    for (int i = 0; i < features.per_class; ++i)
+      train.emplace(features.digit(c, i), features.digit(c, i) + features.num_features);
+  for (std::size_t d = 0; d < test.size(); ++d)
+    EXPECT_FALSE(train.count({test.digit(d), test.digit(d) + test.num_features})) << d;
+  EXPECT_THROW(data::load_test_features(data::dataset_name::mnist, dir, features, 10001),
+               parameter_error);
+
+  experiment_params p;
+  p.train_per_class = 10;
+  p.seed = 2;
+  run_options options;
+  options.test = &test;
+  const auto r = run_experiment(features, p, options);
+  ASSERT_TRUE(r.test);
+  EXPECT_EQ(r.test->digits, 300u);
+  EXPECT_EQ(r.test->log_likelihood.truth, test.labels);
+  EXPECT_EQ(r.test->log_likelihood.confusion.sum(), 300);
+  EXPECT_GT(r.test->log_likelihood.accuracy, 30.0);  // chance is 10 %
+  // The run's own numbers do not change with the test digits read after it.
+  const auto plain = run_experiment(features, p, {});
+  EXPECT_FALSE(plain.test);
+  EXPECT_EQ(plain.accuracy, r.accuracy);
+  EXPECT_EQ(plain.post.peak, r.post.peak);
+}
+
+}  // namespace
+}  // namespace kenyon::moth

@@ -265,6 +265,27 @@ def test_mothnet_reproduces_run(mothnet_run):
 
 
 @needs_mnist
+def test_run_reads_the_official_test_split():
+    """test=N: the trained moth reads N unseen digits of the test split; the run's own
+    numbers are those of a run without them."""
+    plain = moth.run(train_per_class=2, seed=11)
+    r = moth.run(train_per_class=2, seed=11, test=120)
+    assert "test" not in plain
+    assert r["accuracy"] == plain["accuracy"] and r["confusion"] == plain["confusion"]
+    t = r["test"]
+    assert t["digits"] == 120
+    confusion = np.array(t["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == 120
+    assert t["accuracy"] == pytest.approx(100 * np.trace(confusion) / 120)
+    assert t["accuracy"] > 15  # chance is 10 %
+    assert len(t["per_class_accuracy"]) == 10 and 0.5 < t["roc_auc_macro"] <= 1
+    for bad in (0, -3, "most", 10001, True):
+        with pytest.raises(kenyon.ParameterError) as info:
+            moth.run(train_per_class=2, test=bad)
+        assert info.value.field == "test"
+
+
+@needs_mnist
 def test_mothnet_figures_saved(mothnet_run):
     folder = mothnet_run[-1]
     names = ["thumbnails.png", "results_en0.png", "results_en9.png",

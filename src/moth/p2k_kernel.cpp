@@ -1,6 +1,7 @@
 #include "p2k_kernel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -14,6 +15,17 @@ namespace {
 // are dominated by streaming the weights from L2; measured on AVX-512 hardware.
 constexpr double slot_cost = 1.0;
 constexpr double overflow_cost = 2.5;
+
+// a * b + c, fused where the CPU has the instruction, as the vector paths' intrinsics are:
+// written out (this file is compiled without contraction), so that every path and the
+// batched product round alike.
+inline float madd(float a, float b, float c) {
+#ifdef __FMA__
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
 
 #if defined(__AVX512F__)
 inline __m512i load_cols(const std::uint8_t* c) {
@@ -44,7 +56,8 @@ p2k_kernel::p2k_kernel(const p2k_matrix& w)
       slices_((w.rows + lanes - 1) / lanes),
       row_begin_(w.row_begin),
       col_(w.col),
-      entry_at_(w.col.size()) {
+      entry_at_(w.col.size()),
+      odd_slot_(w.col.size(), 0) {
   // Per block, the width that balances padded slots against overflow entries.
   std::vector<std::vector<int>> degree(blocks_, std::vector<int>(rows_, 0));
   for (int r = 0; r < rows_; ++r)
@@ -77,6 +90,7 @@ p2k_kernel::p2k_kernel(const p2k_matrix& w)
     for (auto n = row_begin_[r]; n < row_begin_[r + 1]; ++n) {
       const int b = col_[n] / block;
       if (used[b] < width_[b]) {
+        odd_slot_[n] = static_cast<std::uint8_t>(used[b] % 2);
         const auto slot = static_cast<std::size_t>(s) * slice_slots_ + block_slot_[b] + used[b]++;
         const auto at = slot * lanes + l;
         entry_at_[n] = static_cast<std::int32_t>(at);
@@ -166,7 +180,7 @@ void p2k_kernel::multiply(const float* p, float* out) const {
         const float* pb = p + b * block;
         for (int q = 0; q < width_[b]; ++q, value += lanes, col += lanes) {
 #pragma omp simd
-          for (int l = 0; l < lanes; ++l) acc[l] += value[l] * pb[col[l]];
+          for (int l = 0; l < lanes; ++l) acc[l] = madd(value[l], pb[col[l]], acc[l]);
         }
       }
       for (int l = 0; l < lanes && s * lanes + l < rows_; ++l) out[s * lanes + l] = acc[l];
@@ -177,9 +191,87 @@ void p2k_kernel::multiply(const float* p, float* out) const {
     const auto row = overflow_row_[i];
     float sum = 0;
     for (; i < overflow_row_.size() && overflow_row_[i] == row; ++i)
-      sum += overflow_value_[i] * p[overflow_col_[i]];
+      sum = madd(overflow_value_[i], p[overflow_col_[i]], sum);
     out[row] += sum;
   }
+}
+
+namespace {
+
+// One row of multiply_batch for the `width` vectors from i0 on (width = W, or for W = 0 a
+// runtime count up to 16): the row's slotted entries in CSR order, which is multiply()'s
+// slot order (blocks ascend, and a block's slots fill in CSR order), then its overflow
+// entries summed apart. Padding slots are left out: they add +0 to a sum that is never -0
+// (weights and rates are >= 0).
+template <int W, bool pairs>
+void batch_row(const float* value, const std::int32_t* entry_at, const std::uint16_t* col,
+               const std::uint8_t* odd_slot, std::int32_t begin, std::int32_t end,
+               const float* overflow_value, const float* p, int batch, int i0, int width,
+               float* out) {
+  constexpr int max_width = W == 0 ? 16 : W;
+  const int lanes = W == 0 ? width : W;
+  float even[max_width] = {}, odd[max_width] = {}, over[max_width] = {};
+  bool any_overflow = false;
+  for (auto n = begin; n < end; ++n) {
+    const auto at = entry_at[n];
+    const float* pc = p + static_cast<std::size_t>(col[n]) * batch + i0;
+    if (at < 0) {
+      any_overflow = true;
+      continue;
+    }
+    const float v = value[at];
+    if (pairs && odd_slot[n]) {
+#pragma omp simd
+      for (int i = 0; i < lanes; ++i) odd[i] = madd(v, pc[i], odd[i]);
+    } else {
+#pragma omp simd
+      for (int i = 0; i < lanes; ++i) even[i] = madd(v, pc[i], even[i]);
+    }
+  }
+  if constexpr (pairs)
+    for (int i = 0; i < lanes; ++i) even[i] += odd[i];
+  if (any_overflow) {
+    for (auto n = begin; n < end; ++n) {
+      const auto at = entry_at[n];
+      if (at >= 0) continue;
+      const float v = overflow_value[-1 - at];
+      const float* pc = p + static_cast<std::size_t>(col[n]) * batch + i0;
+#pragma omp simd
+      for (int i = 0; i < lanes; ++i) over[i] = madd(v, pc[i], over[i]);
+    }
+    for (int i = 0; i < lanes; ++i) even[i] += over[i];
+  }
+  std::copy(even, even + lanes, out);
+}
+
+}  // namespace
+
+void p2k_kernel::multiply_batch(const float* p, int batch, float* out) const {
+  // multiply()'s AVX-512 loop sums a block's even slots and its odd slots apart, and adds
+  // the two at the end; its other paths keep one sum.
+#if defined(__AVX512F__)
+  const bool pairs = blocks_ <= 16;
+#else
+  const bool pairs = false;
+#endif
+  const auto rows = [&]<bool paired>() {
+    for (int r = 0; r < rows_; ++r) {
+      float* o = out + static_cast<std::size_t>(r) * batch;
+      const auto begin = row_begin_[r], end = row_begin_[r + 1];
+      int i0 = 0;
+      for (; i0 + 16 <= batch; i0 += 16)
+        batch_row<16, paired>(value_.data(), entry_at_.data(), col_.data(), odd_slot_.data(), begin,
+                              end, overflow_value_.data(), p, batch, i0, 16, o + i0);
+      for (; i0 < batch; i0 += 16)
+        batch_row<0, paired>(value_.data(), entry_at_.data(), col_.data(), odd_slot_.data(), begin,
+                             end, overflow_value_.data(), p, batch, i0, std::min(16, batch - i0),
+                             o + i0);
+    }
+  };
+  if (pairs)
+    rows.template operator()<true>();
+  else
+    rows.template operator()<false>();
 }
 
 float& p2k_kernel::weight(std::int32_t n) {

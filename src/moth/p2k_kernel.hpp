@@ -26,6 +26,11 @@ class p2k_kernel {
   // out[k] = sum_j W(k, j) p[j] for every row k.
   void multiply(const float* p, float* out) const;
 
+  // multiply() for `batch` vectors at once, neuron-major (p[j * batch + i] is entry j of
+  // vector i, out likewise): each vector's sums are multiply()'s, term by term in the same
+  // order, fused where multiply() fuses, so bit for bit the same.
+  void multiply_batch(const float* p, int batch, float* out) const;
+
   // Hebbian growth on existing synapses: W(k, j) += gain[k] p[j] for rows with
   // gain[k] > 0, then clipped to [0, max].
   void hebbian(const float* gain, const float* p, float max);
@@ -44,6 +49,7 @@ class p2k_kernel {
   std::vector<std::uint16_t> col_;       // CSR column of each nonzero
   // Where each CSR nonzero lives: >= 0 an index into value_, < 0 overflow entry -1 - i.
   std::vector<std::int32_t> entry_at_;
+  std::vector<std::uint8_t> odd_slot_;  // its slot's index within its block is odd
   std::vector<int> width_;              // slots per row in each column block
   std::vector<int> block_slot_;         // first slot of each block within a slice
   int slice_slots_ = 0;                 // sum of width_

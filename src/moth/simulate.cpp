@@ -138,6 +138,10 @@ std::optional<non_finite_report> check_rates(
 // new rates; the caller applies plasticity between the old and new rates, then commits.
 class stepper {
  public:
+  struct rates {
+    std::vector<float> P, L, R, K, E;
+  };
+
   stepper(const network& moth, const model_params& params)
       : moth_(moth),
         ng_(moth.num_glomeruli),
@@ -170,8 +174,7 @@ class stepper {
       for (int j = 0; j < ng_; ++j)
         lateral_cols_[static_cast<std::size_t>(j) * lateral_rows_ + row] =
             moth.lateral[static_cast<std::size_t>(row) * ng_ + j];
-    next = {std::vector<float>(ng_), std::vector<float>(ng_), std::vector<float>(ng_),
-            std::vector<float>(nk_), std::vector<float>(ne_)};
+    next = make_rates();
     lateral_in_.resize(static_cast<std::size_t>(lateral_rows_));
     drive_.assign(static_cast<std::size_t>(ng_), 0.0f);
     k_input_.resize(nk_);
@@ -194,17 +197,27 @@ class stepper {
   }
 
   // The stimulus drive: `digit` (its features) at magnitude `magnitude`, or none.
-  void set_drive(const float* digit, float magnitude) {
+  void set_drive(const float* digit, float magnitude) { fill_drive(digit, magnitude, drive_); }
+  void fill_drive(const float* digit, float magnitude, std::vector<float>& drive) const {
+    drive.resize(static_cast<std::size_t>(ng_));
     if (!digit || magnitude == 0) {
-      std::fill(drive_.begin(), drive_.end(), 0.0f);
+      std::fill(drive.begin(), drive.end(), 0.0f);
       return;
     }
-    for (int g = 0; g < ng_; ++g) drive_[g] = magnitude * digit[r_feature_[g]] * r_drive_scale_[g];
+    for (int g = 0; g < ng_; ++g) drive[g] = magnitude * digit[r_feature_[g]] * r_drive_scale_[g];
   }
 
   // Computes `next` from s under octopamine o with the standard normal draws z_r, z_p, z_l
   // (ignored while the noise is off); returns the number of active Kenyon cells of s.
   int compute(const moth_state& s, float o, const float* z_r, const float* z_p, const float* z_l) {
+    antennal_lobe(s, drive_.data(), o, z_r, z_p, z_l, next);
+    p2k.multiply(s.P.data(), k_input_.data());
+    return mushroom_body(s, o, next);
+  }
+
+  // The new R, P and L of `next`.
+  void antennal_lobe(const moth_state& s, const float* drive, float o, const float* z_r,
+                     const float* z_p, const float* z_l, rates& next) {
     const float dt = dt_, tau = tau_, sqrt_dt = sqrt_dt_, slope = slope_, half_range = half_range_,
                 neg_discount = neg_discount_;
     // The pseudo-sigmoid: a clipped line (spec 5.1).
@@ -216,7 +229,6 @@ class stepper {
     const float* l2r_in = lateral_in_.data();
     const float* l2p_in = l2r_in + ng_;
     const float* l2l_in = l2p_in + ng_;
-    const float* drive = drive_.data();
     const float *P = s.P.data(), *L = s.L.data(), *R = s.R.data();
     const float *noise_p = s.noise_p.data(), *noise_l = s.noise_l.data(),
                 *noise_r = s.noise_r.data();
@@ -237,11 +249,15 @@ class stepper {
       R_new[g] =
           std::max(0.0f, euler_maruyama(R[g], tau, sig(in_r), noise_r[g], z_r[g], dt, sqrt_dt));
     }
+  }
 
-    // Mushroom body: P->K input, then a global damper that lets about the top
-    // `sparsity` fraction through, assuming Gaussian inputs. Two vectorised passes: the
-    // sd is small next to the mean, so the one-pass E[x^2] - E[x]^2 would lose digits.
-    p2k.multiply(P, k_input_.data());
+  // The new K and E of `next`, from s and the P->K input of s's P in k_input (nk values);
+  // returns the number of active Kenyon cells of s.
+  int mushroom_body(const moth_state& s, float o, rates& next) {
+    const float dt = dt_, tau = tau_, slope = slope_, half_range = half_range_;
+    // A global damper that lets about the top `sparsity` fraction through, assuming
+    // Gaussian inputs. Two vectorised passes: the sd is small next to the mean, so the
+    // one-pass E[x^2] - E[x]^2 would lose digits.
     const auto& k_in = k_input_;
     const float k_mean = k_in.sum() / static_cast<float>(nk_);
     const double k_sd = std::sqrt(static_cast<double>((k_in - k_mean).square().sum()) / nk_);
@@ -250,21 +266,32 @@ class stepper {
     {
       using array = Eigen::Map<Eigen::ArrayXf>;
       using const_array = Eigen::Map<const Eigen::ArrayXf>;
-      const array a(k_input_.data(), nk_);
       const const_array k_old(s.K.data(), nk_);
       array k_new(next.K.data(), nk_);
       k_new =
-          (k_old + dt * (-tau * k_old + (slope * (a - damper)).min(half_range).max(-half_range)))
+          (k_old + dt * (-tau * k_old + (slope * (k_in - damper)).min(half_range).max(-half_range)))
               .max(0.0f);
     }
 
     // Readout: a leaky sum of the previous step's Kenyon cells (no sigmoid, no noise).
-    const int active = readout_input(s.K.data(), nk_, moth.k2e.data(), ne_, e_in_.data());
+    const int active = readout_input(s.K.data(), nk_, moth_.k2e.data(), ne_, e_in_.data());
     for (int e = 0; e < ne_; ++e) next.E[e] = s.E[e] + dt * (-tau * s.E[e] + e_in_[e]);
     return active;
   }
 
-  void commit(moth_state& s) {
+  // The P->K input of one state, for mushroom_body: column `i` of a batched product.
+  void set_k_input(const float* batched, int batch, int i) {
+    for (int k = 0; k < nk_; ++k) k_input_[k] = batched[static_cast<std::size_t>(k) * batch + i];
+  }
+
+  rates make_rates() const {
+    return {std::vector<float>(ng_), std::vector<float>(ng_), std::vector<float>(ng_),
+            std::vector<float>(nk_), std::vector<float>(ne_)};
+  }
+  int num_kenyon() const { return nk_; }
+
+  void commit(moth_state& s) { commit(s, next); }
+  static void commit(moth_state& s, rates& next) {
     s.P.swap(next.P);
     s.L.swap(next.L);
     s.R.swap(next.R);
@@ -272,9 +299,7 @@ class stepper {
     s.E.swap(next.E);
   }
 
-  struct rates {
-    std::vector<float> P, L, R, K, E;
-  } next;
+  rates next;
 
  private:
   static constexpr int chunk = 128;
@@ -454,8 +479,9 @@ simulation_result simulate(network moth, const protocol& proto, const data::feat
 
 frozen_responses read_frozen(const network& moth, const moth_state& from,
                              const model_params& params, const protocol_params& timeline,
-                             const data::labelled_features& digits, std::uint64_t seed) {
+                             const data::labelled_features& digits, std::uint64_t seed, int batch) {
   params.validate();
+  if (batch < 1) throw parameter_error("batch", "must be >= 1, got " + std::to_string(batch));
   const int ng = moth.num_glomeruli, ne = moth.num_readouts;
   if (digits.num_features != ng)
     throw parameter_error("digits", "the moth has " + std::to_string(ng) +
@@ -484,42 +510,67 @@ frozen_responses read_frozen(const network& moth, const moth_state& from,
   out.responses.digits.resize(digits.size());
   std::iota(out.responses.digits.begin(), out.responses.digits.end(), 0);
   std::vector<std::optional<non_finite_report>> failed(digits.size());
+  const std::int64_t chunks = (count + batch - 1) / batch;
 #pragma omp parallel
   {
     stepper step(moth, params);
-    moth_state state;
+    const int nk = step.num_kenyon();
+    std::vector<moth_state> state(static_cast<std::size_t>(batch));
+    std::vector<stepper::rates> next(static_cast<std::size_t>(batch), step.make_rates());
+    std::vector<std::vector<float>> drive(static_cast<std::size_t>(batch));
+    std::vector<std::vector<float>> peak(static_cast<std::size_t>(batch));
     std::vector<float> z_r(ng, 0.0f), z_p(ng, 0.0f), z_l(ng, 0.0f);
-#pragma omp for schedule(dynamic, 16)
-    for (std::int64_t d = 0; d < count; ++d) {
-      state = from;
-      std::vector<float> peak(state.E);
-      const auto key = static_cast<std::uint64_t>(digits.image_index[static_cast<std::size_t>(d)])
-                       << 32;
+    std::vector<float> p_in(static_cast<std::size_t>(ng) * batch),
+        k_in(static_cast<std::size_t>(nk) * batch);
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      // Digits d0 .. d0 + n - 1 side by side: their P->K products as one batched product,
+      // the rest one digit at a time (the same arithmetic as the single step).
+      const auto d0 = c * batch;
+      const int n = static_cast<int>(std::min<std::int64_t>(batch, count - d0));
+      for (int j = 0; j < n; ++j) {
+        state[j] = from;
+        peak[j] = from.E;
+      }
       for (auto i = first; i < last; ++i) {
         const auto k = i - pulse.begin;
-        const bool on = k >= 0 && k < static_cast<std::int64_t>(pulse.weight.size());
-        step.set_drive(digits.digit(static_cast<std::size_t>(d)),
-                       on ? pulse.weight[static_cast<std::size_t>(k)] : 0.0f);
-        if (state.noise_on) {
-          const auto local = key | static_cast<std::uint64_t>(i - first);
-          fill_normals(seed, streams::frozen_noise_r, local, z_r.data(), ng);
-          fill_normals(seed, streams::frozen_noise_p, local, z_p.data(), ng);
-          fill_normals(seed, streams::frozen_noise_l, local, z_l.data(), ng);
+        const float magnitude =
+            k >= 0 && k < static_cast<std::int64_t>(pulse.weight.size()) ? pulse.weight[k] : 0.0f;
+        for (int j = 0; j < n; ++j) {
+          const auto d = static_cast<std::size_t>(d0 + j);
+          step.fill_drive(digits.digit(d), magnitude, drive[j]);
+          if (from.noise_on) {
+            const auto key = (static_cast<std::uint64_t>(digits.image_index[d]) << 32) |
+                             static_cast<std::uint64_t>(i - first);
+            fill_normals(seed, streams::frozen_noise_r, key, z_r.data(), ng);
+            fill_normals(seed, streams::frozen_noise_p, key, z_p.data(), ng);
+            fill_normals(seed, streams::frozen_noise_l, key, z_l.data(), ng);
+          }
+          step.antennal_lobe(state[j], drive[j].data(), 0.0f, z_r.data(), z_p.data(), z_l.data(),
+                             next[j]);
+          for (int g = 0; g < ng; ++g) p_in[static_cast<std::size_t>(g) * n + j] = state[j].P[g];
         }
-        step.compute(state, 0.0f, z_r.data(), z_p.data(), z_l.data());
-        step.commit(state);
-        if (auto bad = check_rates(i + 1 - first, {{"receptor neurons (R)", &state.R},
-                                                   {"projection neurons (P)", &state.P},
-                                                   {"lateral neurons (L)", &state.L},
-                                                   {"Kenyon cells (K)", &state.K},
-                                                   {"readout neurons (E)", &state.E}})) {
-          bad->where = "moth test digit " + std::to_string(d);
-          failed[static_cast<std::size_t>(d)] = std::move(bad);
-          break;
+        step.p2k.multiply_batch(p_in.data(), n, k_in.data());
+        for (int j = 0; j < n; ++j) {
+          auto& bad = failed[static_cast<std::size_t>(d0 + j)];
+          step.set_k_input(k_in.data(), n, j);
+          step.mushroom_body(state[j], 0.0f, next[j]);
+          stepper::commit(state[j], next[j]);
+          if (bad) continue;  // its rates only go on so that the batch keeps its shape
+          bad = check_rates(i + 1 - first, {{"receptor neurons (R)", &state[j].R},
+                                            {"projection neurons (P)", &state[j].P},
+                                            {"lateral neurons (L)", &state[j].L},
+                                            {"Kenyon cells (K)", &state[j].K},
+                                            {"readout neurons (E)", &state[j].E}});
+          if (bad) {
+            bad->where = "moth test digit " + std::to_string(d0 + j);
+            continue;
+          }
+          for (int e = 0; e < ne; ++e) peak[j][e] = std::max(peak[j][e], state[j].E[e]);
         }
-        for (int e = 0; e < ne; ++e) peak[e] = std::max(peak[e], state.E[e]);
       }
-      for (int e = 0; e < ne; ++e) out.responses.peak(d, e) = peak[e];
+      for (int j = 0; j < n; ++j)
+        for (int e = 0; e < ne; ++e) out.responses.peak(d0 + j, e) = peak[j][e];
     }
   }
   for (auto& f : failed)

@@ -51,13 +51,19 @@ TEST(frozen_reading, same_numbers_for_any_thread_count_and_in_any_list) {
   ASSERT_TRUE(sim.final_state.noise_on);
   const auto digits = as_list(features);
   const protocol_params timeline;
+  // One digit at a time on one thread, against batches of 5 and 16 (the last batch
+  // partial) on two: the same bits.
   omp_set_num_threads(1);
-  const auto one = read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9);
+  const auto one = read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9, 1);
   omp_set_num_threads(2);
-  const auto two = read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9);
+  for (const int batch : {5, 16}) {
+    const auto two = read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9, batch);
+    EXPECT_EQ(one.responses.peak, two.responses.peak) << batch;
+  }
   ASSERT_FALSE(one.non_finite);
-  EXPECT_EQ(one.responses.peak, two.responses.peak);
   EXPECT_EQ(one.responses.labels, digits.labels);
+  EXPECT_THROW(read_frozen(sim.trained, sim.final_state, params, timeline, digits, 9, 0),
+               parameter_error);
 
   // Digits 13..17 on their own: the same peaks (noise keyed on each digit's position in
   // its file, not in the list).

@@ -1,6 +1,7 @@
 // The simulation's sparse P->K kernel against a dense reference.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -63,6 +64,26 @@ TEST_P(p2k_kernel_shapes, multiply_matches_dense_reference) {
       magnitude += std::abs(m.dense[static_cast<std::size_t>(r) * cols + c] * p[c]);
     }
     ASSERT_NEAR(out[r], expected, 1e-5 * magnitude + 1e-6) << "row " << r;
+  }
+}
+
+// Batched, each vector's product is multiply()'s bit for bit (compared with memcmp).
+TEST_P(p2k_kernel_shapes, multiply_batch_gives_each_vector_multiplys_bits) {
+  const auto [rows, cols, density] = GetParam();
+  const auto m = random_matrix(rows, cols, density, 13);
+  const detail::p2k_kernel kernel(m.sparse);
+  for (const int batch : {1, 3, 16}) {
+    const auto p = random_vector(cols * batch, 14 + batch);
+    std::vector<float> out(static_cast<std::size_t>(rows) * batch, -1.0f);
+    kernel.multiply_batch(p.data(), batch, out.data());
+    std::vector<float> one(cols), alone(rows);
+    for (int i = 0; i < batch; ++i) {
+      for (int c = 0; c < cols; ++c) one[c] = p[static_cast<std::size_t>(c) * batch + i];
+      kernel.multiply(one.data(), alone.data());
+      for (int r = 0; r < rows; ++r)
+        ASSERT_EQ(std::memcmp(&out[static_cast<std::size_t>(r) * batch + i], &alone[r], 4), 0)
+            << "batch " << batch << ", vector " << i << ", row " << r;
+    }
   }
 }
 

@@ -23,8 +23,9 @@ en_responses collect_responses(const simulation_result& sim, const protocol& pro
 // window of a validation digit in `timeline`, without octopamine or plasticity, with noise
 // from streams of its own keyed on (seed, the digit's position in its image file), so a
 // digit reads the same in any list. Digits are independent, so they run across threads,
-// with the same numbers for any thread count. `digits` holds feature vectors of the moth's
-// size.
+// with the same numbers for any thread count; each thread steps `batch` digits side by side
+// (their P->K products as one batched product), with the same numbers for any batch size.
+// `digits` holds feature vectors of the moth's size.
 struct frozen_responses {
   en_responses responses;  // peaks as collect_responses takes them; digits = positions
   // The first digit (by position) whose rates were not finite, and its report; its peaks
@@ -33,6 +34,7 @@ struct frozen_responses {
 };
 frozen_responses read_frozen(const network& moth, const moth_state& from,
                              const model_params& params, const protocol_params& timeline,
-                             const data::labelled_features& digits, std::uint64_t seed);
+                             const data::labelled_features& digits, std::uint64_t seed,
+                             int batch = 16);
 
 }  // namespace kenyon::moth

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -94,21 +95,29 @@ void add_bench_commands(CLI::App& app, command& selected) {
   cmd->add_option("--repeats", *repeats, "runs to time (seeds seed, seed + 1, ...)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  auto test = std::make_shared<std::string>();
+  cmd->add_option("--test", *test,
+                  "N or all: each run also reads the first N digits of the MNIST test split "
+                  "(on all cores)");
   cmd->add_flag("--json", *json, "print one JSON object");
   cmd->callback([=, &selected] {
     selected = [=] {
-      const auto images =
-          data::load_training_set(data::dataset_name::mnist, std::nullopt,
-                                  static_cast<std::size_t>(data::feature_params{}.per_class));
-      const auto features = data::make_features(images);
-      std::vector<double> run_seconds, steps_per_second;
+      const auto features = data::load_features(data::dataset_name::mnist, std::nullopt);
+      std::optional<data::labelled_features> test_digits;
+      if (!test->empty())
+        test_digits = data::load_test_features(data::dataset_name::mnist, std::nullopt, features,
+                                               test_count(*test));
+      std::vector<double> run_seconds, steps_per_second, test_seconds;
       std::int64_t steps = 0;
       for (int k = 0; k < *repeats; ++k) {
         auto run = *p;
         run.seed = p->seed + static_cast<std::uint64_t>(k);
-        const auto r = moth::run_experiment(features, run);
+        moth::run_options options;
+        options.test = test_digits ? &*test_digits : nullptr;
+        const auto r = moth::run_experiment(features, run, options);
         run_seconds.push_back(r.wall_seconds);
         steps_per_second.push_back(static_cast<double>(r.steps) / r.simulate_seconds);
+        if (r.test) test_seconds.push_back(r.test->seconds);
         steps = r.steps;
       }
       std::sort(run_seconds.begin(), run_seconds.end());
@@ -124,6 +133,14 @@ void add_bench_commands(CLI::App& app, command& selected) {
                           {"seconds_per_run_min", run_seconds.front()},
                           {"steps_per_second", median_rate},
                           {"peak_rss_mb", peak_rss_mb()}};
+      if (!test_seconds.empty()) {
+        std::sort(test_seconds.begin(), test_seconds.end());
+        j["test_digits"] = test_digits->size();
+        j["test_threads"] = omp_get_max_threads();
+        j["test_seconds"] = test_seconds[test_seconds.size() / 2];
+        j["test_digits_per_second"] =
+            static_cast<double>(test_digits->size()) / test_seconds[test_seconds.size() / 2];
+      }
       if (*json) {
         std::cout << j.dump(2) << std::endl;
       } else {
@@ -131,6 +148,10 @@ void add_bench_commands(CLI::App& app, command& selected) {
                     p->train_per_class, *repeats, *repeats == 1 ? "" : "s");
         std::printf("  %.3f s per run (%lld steps), %.0f steps/s, peak RSS %.1f MB\n",
                     median_seconds, static_cast<long long>(steps), median_rate, peak_rss_mb());
+        if (!test_seconds.empty())
+          std::printf("  test split: %zu digits in %.2f s on %d threads (%.0f digits/s)\n",
+                      test_digits->size(), j["test_seconds"].get<double>(), omp_get_max_threads(),
+                      j["test_digits_per_second"].get<double>());
       }
       return 0;
     };

@@ -12,6 +12,16 @@
 
 namespace kenyon::cli {
 
+std::size_t test_count(const std::string& text) {
+  if (text == "all") return 0;
+  std::size_t count = 0;
+  const auto* last = text.data() + text.size();
+  const auto [at, ec] = std::from_chars(text.data(), last, count);
+  if (ec != std::errc() || at != last || count == 0)
+    throw parameter_error("--test", "'" + text + "': expected a number of digits >= 1 or all");
+  return count;
+}
+
 const CLI::Validator& seed_value() {
   static const CLI::Validator check(
       [](std::string& value) {

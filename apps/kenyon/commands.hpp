@@ -35,6 +35,10 @@ std::vector<std::string> expand_config(const CLI::App& app, std::vector<std::str
 // option as 2^64 - 1 and a number too large as the largest one; refuse both instead.
 const CLI::Validator& seed_value();
 
+// A --test value: "all" (0: every digit of the test split) or a count N >= 1; throws
+// parameter_error naming --test otherwise.
+std::size_t test_count(const std::string& text);
+
 // Refuses a run whose activations (batch x neurons x layers floats) exceed the machine's
 // memory: parameter_error naming --batch and --layers, before anything is allocated.
 void check_fits_in_memory(std::int64_t batch, std::int64_t neurons, std::int64_t layers);

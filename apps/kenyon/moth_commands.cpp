@@ -49,15 +49,8 @@ std::optional<data::labelled_features> load_test_features(const data_options& d,
                                                           const data::feature_set& features,
                                                           const std::string& text) {
   if (text.empty()) return std::nullopt;
-  std::size_t count = 0;
-  if (text != "all") {
-    const auto* last = text.data() + text.size();
-    const auto [at, ec] = std::from_chars(text.data(), last, count);
-    if (ec != std::errc() || at != last || count == 0)
-      throw parameter_error("--test", "'" + text + "': expected a number of digits >= 1 or all");
-  }
   return data::load_test_features(data::parse_dataset_name(d.dataset), data_dir(d), features,
-                                  count);
+                                  test_count(text));
 }
 
 // "1,3,5" (or the option repeated) -> {1, 3, 5}; parameter_error for an empty item or one
@@ -272,6 +265,11 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--test", *test,
                     "N or all: the trained moth, weights frozen, reads the first N digits of "
                     "the official test split");
+    auto test_batch = std::make_shared<int>(moth::run_options{}.test_batch);
+    cmd->add_option("--test-batch", *test_batch,
+                    "test digits simulated side by side per thread (the numbers do not change)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
     cmd->add_option("--out", *out, "folder for results.json, CSVs and SVG plots");
     cmd->add_flag("--json", *json, "print one JSON object instead of a summary");
     cmd->callback([=, &selected] {
@@ -287,6 +285,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         options.keep_trace = !out->empty();
         options.progress = &*bar;
         options.test = test_digits ? &*test_digits : nullptr;
+        options.test_batch = *test_batch;
         auto result = moth::run_experiment(features, *p, options);
         bar.reset();
         return report(result, *cmd, *d, *out, *json, print_run_summary);

@@ -262,8 +262,8 @@ experiment_result run_experiment(const data::feature_set& features, const experi
 
   if (options.test) {
     const auto test_start = std::chrono::steady_clock::now();
-    const auto read =
-        read_frozen(sim.trained, sim.final_state, model, pp, *options.test, params.seed);
+    const auto read = read_frozen(sim.trained, sim.final_state, model, pp, *options.test,
+                                  params.seed, options.test_batch);
     if (read.non_finite) {
       r.non_finite = read.non_finite;
     } else {

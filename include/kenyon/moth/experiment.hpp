@@ -79,6 +79,7 @@ struct run_options {
   // Digits of the official test split (data::apply_features with the run's features) that
   // the trained moth reads after the validation digits; none when null.
   const data::labelled_features* test = nullptr;
+  int test_batch = 16;  // test digits stepped side by side per thread (same numbers for any)
   progress_bar* progress = nullptr;  // advanced by one per 1000 simulated steps
 };
 

@@ -199,22 +199,25 @@ void print_sweep_table(const moth::sweep_result& s) {
       "(accuracy %%, mean +- sd)\n\n",
       s.dataset.c_str(), s.params.seeds, s.params.seeds == 1 ? "" : "s", s.params.base.sniffs,
       s.params.base.sniffs == 1 ? "" : "s", moth::to_string(s.params.base.compat).c_str());
-  std::printf("  %-11s %-14s %-14s %-14s %-14s %-14s\n", "train/class", "MothNet", "honest",
-              "naive", "1-NN", "SVM");
+  const bool tested = !s.rows.empty() && s.rows.front().test_accuracy;
+  std::printf("  %-11s %-14s %-14s %-14s %-14s %-14s%s\n", "train/class", "MothNet", "honest",
+              "naive", "1-NN", "SVM", tested ? " MothNet, test" : "");
   for (const auto& r : s.rows) {
     auto cell = [](const moth::summary& v) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%5.1f +- %4.1f", v.mean, v.sd);
       return std::string(buf);
     };
-    std::printf("  %-11d %-14s %-14s %-14s %-14s %-14s\n", r.train_per_class,
+    std::printf("  %-11d %-14s %-14s %-14s %-14s %-14s%s\n", r.train_per_class,
                 cell(r.accuracy).c_str(), cell(r.accuracy_honest).c_str(),
                 cell(r.accuracy_naive).c_str(), cell(r.nearest_neighbour).c_str(),
-                cell(r.svm).c_str());
+                cell(r.svm).c_str(), tested ? (" " + cell(*r.test_accuracy)).c_str() : "");
   }
   std::printf(
       "\n  MothNet: log-likelihood classifier with statistics fitted on the validation "
-      "digits (as the originals);\n  honest: leave-one-out statistics. %.1f s wall.\n",
+      "digits (as the originals);\n  honest: leave-one-out statistics.%s %.1f s wall.\n",
+      tested ? "\n  test: the official test split, read with the validation digits' statistics."
+             : "",
       s.wall_seconds);
 }
 
@@ -327,6 +330,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--out", *out,
                     "folder for results.json, accuracy.csv, accuracy.svg and runs/ (one file "
                     "per finished run)");
+    auto test = std::make_shared<std::string>();
+    cmd->add_option("--test", *test,
+                    "N or all: every run also reads the first N digits of the official test "
+                    "split (a column of test accuracy)");
     cmd->add_flag("--json", *json, "print one JSON object instead of a table");
     cmd->add_flag("--resume", *resume,
                   "continue the sweep that SIGINT or SIGTERM stopped: run only what --out's "
@@ -344,7 +351,9 @@ void add_moth_commands(CLI::App& app, command& selected) {
         const auto world = dist::init_world();
         auto features = load_features(*d);
         s->validate(features.per_class);
-        const auto control = sweep_control(*cmd, *out, *resume, world, shard);
+        const auto test_digits = load_test_features(*d, features, *test);
+        auto control = sweep_control(*cmd, *out, *resume, world, shard);
+        control.test = test_digits ? &*test_digits : nullptr;
         const auto seeds = static_cast<std::size_t>(s->seeds);
         std::int64_t total = 0;  // progress: thousands of steps of the runs left to run
         for (std::size_t u = 0; u < s->train_per_class.size() * seeds; ++u) {

@@ -35,6 +35,16 @@ data::feature_set cli_features(const std::string& dataset, const std::optional<s
   return data::load_features(data::parse_dataset_name(dataset), data_folder(dir));
 }
 
+// The test digits of kenyon.moth.run/sweep(test=...): -1 none, 0 all, N the first N.
+std::optional<data::labelled_features> test_split(const std::string& dataset,
+                                                  const std::optional<std::string>& dir,
+                                                  const data::feature_set& features,
+                                                  std::int64_t test) {
+  if (test < 0) return std::nullopt;
+  return data::load_test_features(data::parse_dataset_name(dataset), data_folder(dir), features,
+                                  static_cast<std::size_t>(test));
+}
+
 // A float64 array of exactly `shape`, all finite; `field` names it in the error.
 std::span<const double> checked(const carray<double>& a, std::vector<std::int64_t> shape,
                                 const char* field) {
@@ -540,12 +550,7 @@ void register_moth(py::module_& m) {
         py::gil_scoped_release release;
         const auto features = cli_features(dataset, data_dir);
         params.validate(features.per_class);
-        // test: -1 none, 0 all, N the first N digits of the test split.
-        std::optional<data::labelled_features> test_digits;
-        if (test >= 0)
-          test_digits =
-              data::load_test_features(data::parse_dataset_name(dataset), data_folder(data_dir),
-                                       features, static_cast<std::size_t>(test));
+        const auto test_digits = test_split(dataset, data_dir, features, test);
         run_options options;
         options.keep_trace = keep_trace;
         options.test = test_digits ? &*test_digits : nullptr;
@@ -577,7 +582,7 @@ void register_moth(py::module_& m) {
       "run_sweep",
       [](const std::vector<int>& train_per_class, int seeds, std::uint64_t first_seed,
          const experiment_params& base, int threads, const std::string& dataset,
-         const std::optional<std::string>& data_dir) {
+         const std::optional<std::string>& data_dir, std::int64_t test) {
         sweep_params s;
         s.train_per_class = train_per_class;
         s.seeds = seeds;
@@ -587,8 +592,10 @@ void register_moth(py::module_& m) {
         auto r = call_interruptibly([&](std::function<bool()> stop) {
           const auto features = cli_features(dataset, data_dir);
           s.validate(features.per_class);
+          const auto test_digits = test_split(dataset, data_dir, features, test);
           moth::sweep_control control;
           control.stop = std::move(stop);
+          control.test = test_digits ? &*test_digits : nullptr;
           return run_sweep(features, s, {}, nullptr, &control);
         });
         r.dataset = dataset;
@@ -596,7 +603,7 @@ void register_moth(py::module_& m) {
       },
       py::arg("train_per_class"), py::arg("seeds"), py::arg("first_seed"), py::arg("base"),
       py::arg("threads") = 0, py::arg("dataset") = "mnist", py::arg("data_dir") = py::none(),
-      doc("moth::run_sweep"));
+      py::arg("test") = -1, doc("moth::run_sweep"));
 }
 
 }  // namespace kenyon::python

@@ -444,22 +444,25 @@ nlohmann::json to_json(const sweep_run& r) {
                       {"nearest_neighbour", r.nearest_neighbour},
                       {"svm", r.svm}};
   if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
+  if (r.test_accuracy) j["test_accuracy"] = *r.test_accuracy;
   return j;
 }
 
 sweep_run sweep_run_from_json(const nlohmann::json& j) {
   try {
-    return {j.at("train_per_class").get<int>(),
-            j.at("seed").get<std::uint64_t>(),
-            j.at("accuracy").get<double>(),
-            j.at("accuracy_thresholding").get<double>(),
-            j.at("accuracy_honest").get<double>(),
-            j.at("accuracy_naive").get<double>(),
-            j.at("nearest_neighbour").get<double>(),
-            j.at("svm").get<double>(),
-            j.contains("non_finite")
-                ? std::optional<non_finite_report>(non_finite_report_from_json(j["non_finite"]))
-                : std::nullopt};
+    sweep_run run{j.at("train_per_class").get<int>(),
+                  j.at("seed").get<std::uint64_t>(),
+                  j.at("accuracy").get<double>(),
+                  j.at("accuracy_thresholding").get<double>(),
+                  j.at("accuracy_honest").get<double>(),
+                  j.at("accuracy_naive").get<double>(),
+                  j.at("nearest_neighbour").get<double>(),
+                  j.at("svm").get<double>(),
+                  j.contains("non_finite") ? std::optional<non_finite_report>(
+                                                 non_finite_report_from_json(j["non_finite"]))
+                                           : std::nullopt};
+    if (j.contains("test_accuracy")) run.test_accuracy = j["test_accuracy"].get<double>();
+    return run;
   } catch (const nlohmann::json::exception& e) {
     throw error(std::string("a sweep run's record: ") + e.what());
   }
@@ -503,11 +506,13 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
     run_options options;
     options.model = model;
     options.progress = spread ? nullptr : progress;
+    options.test = c.test;
     const auto r = run_experiment(features, p, options);
-    return sweep_run{
-        p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
-        r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
-        r.non_finite};
+    sweep_run run{p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
+                  r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
+                  r.non_finite};
+    if (r.test) run.test_accuracy = r.test->log_likelihood.accuracy;
+    return run;
   };
   // Results travel as the resume files' JSON text (doubles round-trip exactly), one way for
   // one process and for many.
@@ -541,7 +546,7 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
   const bool complete = out.runs_done == static_cast<int>(rows * seeds);
   out.stopped = !complete && queue.stopped();
   for (std::size_t r = 0; r < rows && complete; ++r) {
-    std::vector<double> acc, thr, honest, naive, nn, svm;
+    std::vector<double> acc, thr, honest, naive, nn, svm, test;
     for (const auto& run : results[r]) {
       const auto& x = *run;
       if (x.non_finite && !out.failed_runs++) {  // the first by sample count, then seed
@@ -555,9 +560,11 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
       naive.push_back(x.accuracy_naive);
       nn.push_back(x.nearest_neighbour);
       svm.push_back(x.svm);
+      if (c.test) test.push_back(x.test_accuracy.value_or(0.0));  // 0: the run failed
     }
     out.rows.push_back({params.train_per_class[r], summarise(acc), summarise(thr),
-                        summarise(honest), summarise(naive), summarise(nn), summarise(svm), acc});
+                        summarise(honest), summarise(naive), summarise(nn), summarise(svm),
+                        c.test ? std::optional<summary>(summarise(test)) : std::nullopt, acc});
   }
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -565,14 +572,35 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
 }
 
 void write_outputs(const sweep_result& s, const std::filesystem::path& dir) {
-  table accuracy({"train_per_class", "accuracy_mean", "accuracy_sd", "accuracy_honest_mean",
-                  "accuracy_honest_sd", "accuracy_naive_mean", "accuracy_naive_sd",
-                  "nearest_neighbour_mean", "nearest_neighbour_sd", "svm_mean", "svm_sd"});
-  for (const auto& r : s.rows)
-    accuracy.add_row({std::int64_t{r.train_per_class}, r.accuracy.mean, r.accuracy.sd,
-                      r.accuracy_honest.mean, r.accuracy_honest.sd, r.accuracy_naive.mean,
-                      r.accuracy_naive.sd, r.nearest_neighbour.mean, r.nearest_neighbour.sd,
-                      r.svm.mean, r.svm.sd});
+  std::vector<std::string> columns{"train_per_class",
+                                   "accuracy_mean",
+                                   "accuracy_sd",
+                                   "accuracy_honest_mean",
+                                   "accuracy_honest_sd",
+                                   "accuracy_naive_mean",
+                                   "accuracy_naive_sd",
+                                   "nearest_neighbour_mean",
+                                   "nearest_neighbour_sd",
+                                   "svm_mean",
+                                   "svm_sd"};
+  const bool tested = !s.rows.empty() && s.rows.front().test_accuracy;
+  if (tested) columns.insert(columns.end(), {"test_accuracy_mean", "test_accuracy_sd"});
+  table accuracy(columns);
+  for (const auto& r : s.rows) {
+    std::vector<cell> row{std::int64_t{r.train_per_class},
+                          r.accuracy.mean,
+                          r.accuracy.sd,
+                          r.accuracy_honest.mean,
+                          r.accuracy_honest.sd,
+                          r.accuracy_naive.mean,
+                          r.accuracy_naive.sd,
+                          r.nearest_neighbour.mean,
+                          r.nearest_neighbour.sd,
+                          r.svm.mean,
+                          r.svm.sd};
+    if (tested) row.insert(row.end(), {r.test_accuracy->mean, r.test_accuracy->sd});
+    accuracy.add_row(row);
+  }
   write_folder_atomic(dir, {{"accuracy.csv", accuracy.to_csv()},
                             {"accuracy.svg", to_svg(sweep_plot(s))},
                             {"results.json", to_json(s).dump(2) + "\n"}});
@@ -616,6 +644,10 @@ nlohmann::json to_json(const sweep_result& s) {
     row["svm_mean"] = r.svm.mean;
     row["svm_sd"] = r.svm.sd;
     row["baselines"] = {pair("nearest_neighbour", r.nearest_neighbour), pair("svm", r.svm)};
+    if (r.test_accuracy) {
+      row["test_accuracy_mean"] = r.test_accuracy->mean;
+      row["test_accuracy_sd"] = r.test_accuracy->sd;
+    }
     row["runs"] = r.runs;
     j["rows"].push_back(row);
   }

@@ -283,6 +283,10 @@ def test_run_reads_the_official_test_split():
         with pytest.raises(kenyon.ParameterError) as info:
             moth.run(train_per_class=2, test=bad)
         assert info.value.field == "test"
+    # A sweep's rows: the mean of its runs' test accuracies.
+    d = moth.sweep(train_per_class=[2], seeds=1, first_seed=11, test=120)
+    assert d["rows"][0]["test_accuracy_mean"] == pytest.approx(t["accuracy"])
+    assert "test_accuracy_mean" not in moth.sweep(train_per_class=[2], seeds=1)["rows"][0]
 
 
 @needs_mnist

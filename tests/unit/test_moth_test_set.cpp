@@ -171,5 +171,40 @@ TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
   EXPECT_EQ(plain.post.peak, r.post.peak);
 }
 
+TEST(test_set, a_sweep_reports_each_runs_test_accuracy) {
+  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
+  KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),
+                 "MNIST not fetched (run scripts/install_deps.sh)");
+  const auto features = data::load_features(data::dataset_name::mnist, dir);
+  const auto test = data::load_test_features(data::dataset_name::mnist, dir, features, 100);
+  sweep_params s;
+  s.train_per_class = {1, 3};
+  s.seeds = 2;
+  s.base.val_per_class = 5;
+  sweep_control control;
+  control.test = &test;
+  const auto swept = run_sweep(features, s, {}, nullptr, &control);
+  ASSERT_EQ(swept.rows.size(), 2u);
+  for (const auto& row : swept.rows) {
+    ASSERT_TRUE(row.test_accuracy);
+    std::vector<double> each;
+    for (std::uint64_t seed = 0; seed < 2; ++seed) {
+      experiment_params p = s.base;
+      p.train_per_class = row.train_per_class;
+      p.seed = seed;
+      run_options options;
+      options.test = &test;
+      each.push_back(run_experiment(features, p, options).test->log_likelihood.accuracy);
+    }
+    EXPECT_DOUBLE_EQ(row.test_accuracy->mean, (each[0] + each[1]) / 2) << row.train_per_class;
+  }
+  // A run's record keeps its test accuracy through --resume's files.
+  sweep_run run;
+  run.test_accuracy = 41.25;
+  EXPECT_EQ(sweep_run_from_json(to_json(run)).test_accuracy, 41.25);
+  EXPECT_FALSE(sweep_run_from_json(to_json(sweep_run{})).test_accuracy);
+  EXPECT_FALSE(run_sweep(features, s).rows.front().test_accuracy);
+}
+
 }  // namespace
 }  // namespace kenyon::moth

@@ -117,7 +117,8 @@ struct sweep_row {
   int train_per_class = 0;
   summary accuracy, accuracy_thresholding, accuracy_honest, accuracy_naive;
   summary nearest_neighbour, svm;
-  std::vector<double> runs;  // the log-likelihood accuracy of each seed
+  std::optional<summary> test_accuracy;  // with sweep_control::test
+  std::vector<double> runs;              // the log-likelihood accuracy of each seed
 };
 
 // A sweep's rows (mean and sd over seeds per training-set size) and its timing.
@@ -152,6 +153,7 @@ struct sweep_run {
   double accuracy = 0, accuracy_thresholding = 0, accuracy_honest = 0, accuracy_naive = 0;
   double nearest_neighbour = 0, svm = 0;
   std::optional<non_finite_report> non_finite;  // the run stopped on a NaN or infinity
+  std::optional<double> test_accuracy;          // log-likelihood, on sweep_control::test
 };
 
 // With "non_finite" (the report) for a run that stopped on a NaN or infinity.
@@ -163,7 +165,9 @@ sweep_run sweep_run_from_json(const nlohmann::json& j);
 // resumed: each run's seeds come from its own (sample count, seed) alone.
 struct sweep_control {
   std::vector<sweep_run> done;  // runs of a stopped sweep, not run again
-  std::function<bool()> stop;   // polled before each run; true skips the runs not started
+  // Test digits every run reads after training (run_options::test); none when null.
+  const data::labelled_features* test = nullptr;
+  std::function<bool()> stop;  // polled before each run; true skips the runs not started
   // As each run ends, on rank 0 only (from the thread that called run_sweep when the runs
   // are spread over ranks, from any thread otherwise).
   std::function<void(const sweep_run&)> finished;

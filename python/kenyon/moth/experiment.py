@@ -92,11 +92,14 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
 
 
 def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, val_per_class=15,
-          compat="fixed", threads=0, dataset="mnist", data_dir=None, out=None, table=False):
+          compat="fixed", threads=0, dataset="mnist", data_dir=None, out=None, table=False,
+          test=None):
     """Accuracy against training-set size over several seeds, as ``kenyon moth sweep``:
     returns the dict ``kenyon moth sweep --json`` prints, or with ``table=True`` the pair
     (dict, DataFrame of its rows: ``sweep_table``). Runs go in parallel over ``threads`` (0: all cores); results do not depend
-    on it. With ``out`` writes results.json, accuracy.csv and accuracy.svg there."""
+    on it. With ``out`` writes results.json, accuracy.csv and accuracy.svg there. ``test``
+    (N or "all", as ``--test``): every run also reads the first N digits of the official
+    test split; the rows gain ``test_accuracy_mean`` and ``test_accuracy_sd``."""
     if isinstance(train_per_class, int):
         train_per_class = [train_per_class]
     counts = list(train_per_class)
@@ -109,12 +112,13 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
     if first_seed < 0:
         raise error("first_seed", "expected a non-negative seed")
     base = _experiment_params(1, sniffs, val_per_class, 0, compat)
+    count = _test_count(test)
     out = _check_out(out)
     r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,
-                             None if data_dir is None else os.fspath(data_dir))
+                             None if data_dir is None else os.fspath(data_dir), test=count)
     _record(r, "sweep", train_per_class=counts, seeds=seeds, first_seed=first_seed, sniffs=sniffs,
             val_per_class=val_per_class, compat=compat, threads=threads, dataset=dataset,
-            data_dir=data_dir)
+            data_dir=data_dir, test=test)
     d = json.loads(r.to_json())
     # Runs stopped by a NaN or infinity: warn, write nothing (as the CLI, exit 3).
     report = d.get("non_finite")

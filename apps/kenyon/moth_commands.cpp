@@ -185,6 +185,12 @@ void print_run_summary(const moth::experiment_result& r) {
     std::printf("  test set per class          ");
     for (std::size_t c = 0; c < t.log_likelihood.per_class_accuracy.size(); ++c)
       std::printf(" %zu:%.0f", c, t.log_likelihood.per_class_accuracy[c]);
+    if (t.cyborg)
+      std::printf(
+          "\n  test set, baselines          %6.1f %% nearest neighbour, %.1f %% SVM; cyborg "
+          "(with the readout): %.1f %%, %.1f %%",
+          t.cyborg->nearest_neighbour, t.cyborg->svm, t.cyborg->cyborg_nearest_neighbour,
+          t.cyborg->cyborg_svm);
   }
   std::printf(
       "\n\n  %lld steps in %.2f s (%.0f steps/s), %.1f%% of Kenyon cells active on "
@@ -200,18 +206,29 @@ void print_sweep_table(const moth::sweep_result& s) {
       s.dataset.c_str(), s.params.seeds, s.params.seeds == 1 ? "" : "s", s.params.base.sniffs,
       s.params.base.sniffs == 1 ? "" : "s", moth::to_string(s.params.base.compat).c_str());
   const bool tested = !s.rows.empty() && s.rows.front().test_accuracy;
-  std::printf("  %-11s %-14s %-14s %-14s %-14s %-14s%s\n", "train/class", "MothNet", "honest",
-              "naive", "1-NN", "SVM", tested ? " MothNet, test" : "");
+  const bool cyborg = !s.rows.empty() && s.rows.front().cyborg_svm;
+  std::printf("  %-11s %-14s %-14s %-14s %-14s %-14s", "train/class", "MothNet", "honest", "naive",
+              "1-NN", "SVM");
+  if (tested) std::printf(" %-14s", "test: MothNet");
+  if (cyborg)
+    std::printf(" %-14s %-14s %-14s %-14s", "test: 1-NN", "test: SVM", "cyborg 1-NN", "cyborg SVM");
+  std::printf("\n");
+  auto cell = [](const moth::summary& v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%5.1f +- %4.1f", v.mean, v.sd);
+    return std::string(buf);
+  };
   for (const auto& r : s.rows) {
-    auto cell = [](const moth::summary& v) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%5.1f +- %4.1f", v.mean, v.sd);
-      return std::string(buf);
-    };
-    std::printf("  %-11d %-14s %-14s %-14s %-14s %-14s%s\n", r.train_per_class,
+    std::printf("  %-11d %-14s %-14s %-14s %-14s %-14s", r.train_per_class,
                 cell(r.accuracy).c_str(), cell(r.accuracy_honest).c_str(),
                 cell(r.accuracy_naive).c_str(), cell(r.nearest_neighbour).c_str(),
-                cell(r.svm).c_str(), tested ? (" " + cell(*r.test_accuracy)).c_str() : "");
+                cell(r.svm).c_str());
+    if (tested) std::printf(" %-14s", cell(*r.test_accuracy).c_str());
+    if (cyborg)
+      std::printf(" %-14s %-14s %-14s %-14s", cell(*r.test_nearest_neighbour).c_str(),
+                  cell(*r.test_svm).c_str(), cell(*r.cyborg_nearest_neighbour).c_str(),
+                  cell(*r.cyborg_svm).c_str());
+    std::printf("\n");
   }
   std::printf(
       "\n  MothNet: log-likelihood classifier with statistics fitted on the validation "
@@ -268,6 +285,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--test", *test,
                     "N or all: the trained moth, weights frozen, reads the first N digits of "
                     "the official test split");
+    auto cyborg = std::make_shared<bool>(false);
+    cmd->add_flag("--cyborg", *cyborg,
+                  "also score 1-NN and SVM on the test digits with the readout neurons' "
+                  "responses appended to the pixels (needs --test)");
     auto test_batch = std::make_shared<int>(moth::run_options{}.test_batch);
     cmd->add_option("--test-batch", *test_batch,
                     "test digits simulated side by side per thread (the numbers do not change)")
@@ -281,6 +302,8 @@ void add_moth_commands(CLI::App& app, command& selected) {
         check_out_folder(*out);
         auto features = load_features(*d);
         p->validate(features.per_class);
+        if (*cyborg && test->empty())
+          throw parameter_error("--cyborg", "needs --test, the digits its baselines are scored on");
         const auto test_digits = load_test_features(*d, features, *test);
         std::optional<progress_bar> bar;
         bar.emplace("moth run", moth::experiment_steps(*p, features.num_classes) / 1000);
@@ -289,6 +312,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         options.progress = &*bar;
         options.test = test_digits ? &*test_digits : nullptr;
         options.test_batch = *test_batch;
+        options.cyborg = *cyborg;
         auto result = moth::run_experiment(features, *p, options);
         bar.reset();
         return report(result, *cmd, *d, *out, *json, print_run_summary);
@@ -334,6 +358,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--test", *test,
                     "N or all: every run also reads the first N digits of the official test "
                     "split (a column of test accuracy)");
+    auto cyborg = std::make_shared<bool>(false);
+    cmd->add_flag("--cyborg", *cyborg,
+                  "also score 1-NN and SVM on the test digits with the readout neurons' "
+                  "responses appended to the pixels (needs --test)");
     cmd->add_flag("--json", *json, "print one JSON object instead of a table");
     cmd->add_flag("--resume", *resume,
                   "continue the sweep that SIGINT or SIGTERM stopped: run only what --out's "
@@ -351,9 +379,12 @@ void add_moth_commands(CLI::App& app, command& selected) {
         const auto world = dist::init_world();
         auto features = load_features(*d);
         s->validate(features.per_class);
+        if (*cyborg && test->empty())
+          throw parameter_error("--cyborg", "needs --test, the digits its baselines are scored on");
         const auto test_digits = load_test_features(*d, features, *test);
         auto control = sweep_control(*cmd, *out, *resume, world, shard);
         control.test = test_digits ? &*test_digits : nullptr;
+        control.cyborg = *cyborg;
         const auto seeds = static_cast<std::size_t>(s->seeds);
         std::int64_t total = 0;  // progress: thousands of steps of the runs left to run
         for (std::size_t u = 0; u < s->train_per_class.size() * seeds; ++u) {

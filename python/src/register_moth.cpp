@@ -546,7 +546,8 @@ void register_moth(py::module_& m) {
   mo.def(
       "run_experiment",
       [](const experiment_params& params, const std::string& dataset,
-         const std::optional<std::string>& data_dir, bool keep_trace, std::int64_t test) {
+         const std::optional<std::string>& data_dir, bool keep_trace, std::int64_t test,
+         bool cyborg) {
         py::gil_scoped_release release;
         const auto features = cli_features(dataset, data_dir);
         params.validate(features.per_class);
@@ -554,12 +555,14 @@ void register_moth(py::module_& m) {
         run_options options;
         options.keep_trace = keep_trace;
         options.test = test_digits ? &*test_digits : nullptr;
+        options.cyborg = cyborg;
         auto r = run_experiment(features, params, options);
         r.dataset = dataset;
         return r;
       },
       py::arg("params"), py::arg("dataset") = "mnist", py::arg("data_dir") = py::none(),
-      py::arg("keep_trace") = false, py::arg("test") = -1, doc("moth::run_experiment"));
+      py::arg("keep_trace") = false, py::arg("test") = -1, py::arg("cyborg") = false,
+      doc("moth::run_experiment"));
 
   py::class_<sweep_result>(mo, "SweepResult", doc("moth::sweep_result"))
       .def_readonly("wall_seconds", &sweep_result::wall_seconds)
@@ -582,7 +585,7 @@ void register_moth(py::module_& m) {
       "run_sweep",
       [](const std::vector<int>& train_per_class, int seeds, std::uint64_t first_seed,
          const experiment_params& base, int threads, const std::string& dataset,
-         const std::optional<std::string>& data_dir, std::int64_t test) {
+         const std::optional<std::string>& data_dir, std::int64_t test, bool cyborg) {
         sweep_params s;
         s.train_per_class = train_per_class;
         s.seeds = seeds;
@@ -596,6 +599,7 @@ void register_moth(py::module_& m) {
           moth::sweep_control control;
           control.stop = std::move(stop);
           control.test = test_digits ? &*test_digits : nullptr;
+          control.cyborg = cyborg;
           return run_sweep(features, s, {}, nullptr, &control);
         });
         r.dataset = dataset;
@@ -603,7 +607,7 @@ void register_moth(py::module_& m) {
       },
       py::arg("train_per_class"), py::arg("seeds"), py::arg("first_seed"), py::arg("base"),
       py::arg("threads") = 0, py::arg("dataset") = "mnist", py::arg("data_dir") = py::none(),
-      py::arg("test") = -1, doc("moth::run_sweep"));
+      py::arg("test") = -1, py::arg("cyborg") = false, doc("moth::run_sweep"));
 }
 
 }  // namespace kenyon::python

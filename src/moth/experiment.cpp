@@ -152,6 +152,73 @@ line_plot sweep_plot(const sweep_result& s) {
   return plot;
 }
 
+// The cyborg baselines: the trained moth reads the run's training digits frozen (noise
+// keyed past the test files' positions, 2^20 on), and 1-NN and the RBF SVM learn from them
+// with and without those readout responses appended to the pixel features. The responses
+// are scaled so that their mean sum over the training digits equals that of the pixel
+// features (the same weight in the distances).
+test_reading::baselines cyborg_baselines(const data::feature_set& features, const digit_draw& draw,
+                                         const simulation_result& sim, const model_params& model,
+                                         const protocol_params& pp, const experiment_params& params,
+                                         const run_options& options,
+                                         const Eigen::MatrixXd& test_peak) {
+  const auto& test = *options.test;
+  data::labelled_features train;
+  train.num_features = features.num_features;
+  for (int c = 0; c < features.num_classes; ++c)
+    for (const int d : draw.train[static_cast<std::size_t>(c)]) {
+      const float* f = features.digit(c, d);
+      train.values.insert(train.values.end(), f, f + features.num_features);
+      train.labels.push_back(c);
+      train.image_index.push_back((std::size_t{1} << 20) +
+                                  static_cast<std::size_t>(c) * features.per_class + d);
+    }
+  const auto read =
+      read_frozen(sim.trained, sim.final_state, model, pp, train, params.seed, options.test_batch);
+  if (read.non_finite)
+    throw error("cyborg baselines: a training digit's rates were not finite (" +
+                read.non_finite->cell_type + ")");
+  const int nf = features.num_features;
+  const auto pixels = [nf](const data::labelled_features& f) {
+    return Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+               f.values.data(), static_cast<Eigen::Index>(f.size()), nf)
+        .cast<double>()
+        .eval();
+  };
+  const Eigen::MatrixXd x_train = pixels(train), x_test = pixels(test);
+  const double scale = x_train.cwiseAbs().rowwise().sum().mean() /
+                       std::max(1e-12, read.responses.peak.cwiseAbs().rowwise().sum().mean());
+  const auto joined = [&](const Eigen::MatrixXd& x, const Eigen::MatrixXd& peak) {
+    Eigen::MatrixXd out(x.rows(), x.cols() + peak.cols());
+    out << x, scale * peak;
+    return out;
+  };
+  const Eigen::MatrixXd c_train = joined(x_train, read.responses.peak),
+                        c_test = joined(x_test, test_peak);
+  test_reading::baselines b;
+  b.nearest_neighbour =
+      accuracy_percent(test.labels, nearest_neighbour(x_train, train.labels, x_test));
+  b.svm = accuracy_percent(test.labels, svm_rbf(x_train, train.labels, x_test));
+  b.cyborg_nearest_neighbour =
+      accuracy_percent(test.labels, nearest_neighbour(c_train, train.labels, c_test));
+  b.cyborg_svm = accuracy_percent(test.labels, svm_rbf(c_train, train.labels, c_test));
+  return b;
+}
+
+// A sweep row's columns that only a sweep over test digits (and cyborg baselines) has.
+std::vector<std::pair<std::string, summary>> optional_columns(const sweep_row& r) {
+  std::vector<std::pair<std::string, summary>> out;
+  const std::pair<const char*, const std::optional<summary>*> all[] = {
+      {"test_accuracy", &r.test_accuracy},
+      {"test_nearest_neighbour", &r.test_nearest_neighbour},
+      {"test_svm", &r.test_svm},
+      {"cyborg_nearest_neighbour", &r.cyborg_nearest_neighbour},
+      {"cyborg_svm", &r.cyborg_svm}};
+  for (const auto& [name, value] : all)
+    if (*value) out.emplace_back(name, **value);
+  return out;
+}
+
 std::vector<std::vector<int>> confusion_rows(const Eigen::MatrixXi& confusion) {
   std::vector<std::vector<int>> rows;
   for (Eigen::Index t = 0; t < confusion.rows(); ++t) {
@@ -199,6 +266,9 @@ experiment_result run_experiment(const data::feature_set& features, const experi
   params.validate(features.per_class);
   const model_params model = model_for(options, params);
   model.validate();
+  if (options.cyborg && !options.test)
+    throw parameter_error("cyborg",
+                          "needs test digits (--test), which its baselines are scored on");
   const int classes = features.num_classes;
   if (classes != model.num_readouts)
     throw parameter_error("num_readouts", "the moth has " + std::to_string(model.num_readouts) +
@@ -273,6 +343,9 @@ experiment_result run_experiment(const data::feature_set& features, const experi
       t.log_likelihood = classify_log_likelihood(peak, read.responses.labels, post_stats);
       t.thresholding = classify_thresholding(peak, read.responses.labels, post_stats);
       t.roc = roc_one_vs_rest(read.responses.labels, -t.log_likelihood.scores, classes);
+      if (options.cyborg)
+        t.cyborg =
+            cyborg_baselines(features, draw, sim, model, pp, params, options, read.responses.peak);
       t.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - test_start).count();
       r.test = std::move(t);
@@ -312,6 +385,11 @@ nlohmann::json to_json(const experiment_result& r) {
                  {"roc_auc_per_class", auc},
                  {"confusion", confusion_rows(t.log_likelihood.confusion)},
                  {"seconds", t.seconds}};
+    if (t.cyborg)
+      j["test"]["baselines"] = {{"nearest_neighbour", t.cyborg->nearest_neighbour},
+                                {"svm", t.cyborg->svm},
+                                {"cyborg_nearest_neighbour", t.cyborg->cyborg_nearest_neighbour},
+                                {"cyborg_svm", t.cyborg->cyborg_svm}};
   }
   j["train_per_class"] = r.params.train_per_class;
   j["sniffs"] = r.params.sniffs;
@@ -445,6 +523,11 @@ nlohmann::json to_json(const sweep_run& r) {
                       {"svm", r.svm}};
   if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
   if (r.test_accuracy) j["test_accuracy"] = *r.test_accuracy;
+  if (r.cyborg)
+    j["test_baselines"] = {{"nearest_neighbour", r.cyborg->nearest_neighbour},
+                           {"svm", r.cyborg->svm},
+                           {"cyborg_nearest_neighbour", r.cyborg->cyborg_nearest_neighbour},
+                           {"cyborg_svm", r.cyborg->cyborg_svm}};
   return j;
 }
 
@@ -462,6 +545,12 @@ sweep_run sweep_run_from_json(const nlohmann::json& j) {
                                                  non_finite_report_from_json(j["non_finite"]))
                                            : std::nullopt};
     if (j.contains("test_accuracy")) run.test_accuracy = j["test_accuracy"].get<double>();
+    if (j.contains("test_baselines")) {
+      const auto& b = j["test_baselines"];
+      run.cyborg = test_reading::baselines{
+          b.at("nearest_neighbour").get<double>(), b.at("svm").get<double>(),
+          b.at("cyborg_nearest_neighbour").get<double>(), b.at("cyborg_svm").get<double>()};
+    }
     return run;
   } catch (const nlohmann::json::exception& e) {
     throw error(std::string("a sweep run's record: ") + e.what());
@@ -475,6 +564,9 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
   params.validate(features.per_class);
   const sweep_control none;
   const sweep_control& c = control ? *control : none;
+  if (c.cyborg && !c.test)
+    throw parameter_error("cyborg",
+                          "needs test digits (--test), which its baselines are scored on");
   const std::size_t rows = params.train_per_class.size();
   const auto seeds = static_cast<std::size_t>(params.seeds);
   std::vector<std::vector<std::optional<sweep_run>>> results(
@@ -507,11 +599,15 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
     options.model = model;
     options.progress = spread ? nullptr : progress;
     options.test = c.test;
+    options.cyborg = c.cyborg;
     const auto r = run_experiment(features, p, options);
     sweep_run run{p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
                   r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
                   r.non_finite};
-    if (r.test) run.test_accuracy = r.test->log_likelihood.accuracy;
+    if (r.test) {
+      run.test_accuracy = r.test->log_likelihood.accuracy;
+      run.cyborg = r.test->cyborg;
+    }
     return run;
   };
   // Results travel as the resume files' JSON text (doubles round-trip exactly), one way for
@@ -546,7 +642,7 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
   const bool complete = out.runs_done == static_cast<int>(rows * seeds);
   out.stopped = !complete && queue.stopped();
   for (std::size_t r = 0; r < rows && complete; ++r) {
-    std::vector<double> acc, thr, honest, naive, nn, svm, test;
+    std::vector<double> acc, thr, honest, naive, nn, svm, test, t_nn, t_svm, c_nn, c_svm;
     for (const auto& run : results[r]) {
       const auto& x = *run;
       if (x.non_finite && !out.failed_runs++) {  // the first by sample count, then seed
@@ -561,10 +657,25 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
       nn.push_back(x.nearest_neighbour);
       svm.push_back(x.svm);
       if (c.test) test.push_back(x.test_accuracy.value_or(0.0));  // 0: the run failed
+      if (c.cyborg) {
+        const auto b = x.cyborg.value_or(test_reading::baselines{});
+        t_nn.push_back(b.nearest_neighbour);
+        t_svm.push_back(b.svm);
+        c_nn.push_back(b.cyborg_nearest_neighbour);
+        c_svm.push_back(b.cyborg_svm);
+      }
     }
     out.rows.push_back({params.train_per_class[r], summarise(acc), summarise(thr),
                         summarise(honest), summarise(naive), summarise(nn), summarise(svm),
-                        c.test ? std::optional<summary>(summarise(test)) : std::nullopt, acc});
+                        c.test ? std::optional<summary>(summarise(test)) : std::nullopt});
+    auto& row = out.rows.back();
+    if (c.cyborg) {
+      row.test_nearest_neighbour = summarise(t_nn);
+      row.test_svm = summarise(t_svm);
+      row.cyborg_nearest_neighbour = summarise(c_nn);
+      row.cyborg_svm = summarise(c_svm);
+    }
+    row.runs = acc;
   }
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -583,8 +694,9 @@ void write_outputs(const sweep_result& s, const std::filesystem::path& dir) {
                                    "nearest_neighbour_sd",
                                    "svm_mean",
                                    "svm_sd"};
-  const bool tested = !s.rows.empty() && s.rows.front().test_accuracy;
-  if (tested) columns.insert(columns.end(), {"test_accuracy_mean", "test_accuracy_sd"});
+  if (!s.rows.empty())
+    for (const auto& [name, value] : optional_columns(s.rows.front()))
+      columns.insert(columns.end(), {name + "_mean", name + "_sd"});
   table accuracy(columns);
   for (const auto& r : s.rows) {
     std::vector<cell> row{std::int64_t{r.train_per_class},
@@ -598,7 +710,8 @@ void write_outputs(const sweep_result& s, const std::filesystem::path& dir) {
                           r.nearest_neighbour.sd,
                           r.svm.mean,
                           r.svm.sd};
-    if (tested) row.insert(row.end(), {r.test_accuracy->mean, r.test_accuracy->sd});
+    for (const auto& [name, value] : optional_columns(r))
+      row.insert(row.end(), {value.mean, value.sd});
     accuracy.add_row(row);
   }
   write_folder_atomic(dir, {{"accuracy.csv", accuracy.to_csv()},
@@ -644,9 +757,9 @@ nlohmann::json to_json(const sweep_result& s) {
     row["svm_mean"] = r.svm.mean;
     row["svm_sd"] = r.svm.sd;
     row["baselines"] = {pair("nearest_neighbour", r.nearest_neighbour), pair("svm", r.svm)};
-    if (r.test_accuracy) {
-      row["test_accuracy_mean"] = r.test_accuracy->mean;
-      row["test_accuracy_sd"] = r.test_accuracy->sd;
+    for (const auto& [name, value] : optional_columns(r)) {
+      row[name + "_mean"] = value.mean;
+      row[name + "_sd"] = value.sd;
     }
     row["runs"] = r.runs;
     j["rows"].push_back(row);

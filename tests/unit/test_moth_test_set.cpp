@@ -13,6 +13,7 @@
 #include "kenyon/core/error.hpp"
 #include "kenyon/data/dataset.hpp"
 #include "kenyon/data/preprocess.hpp"
+#include "kenyon/moth/classify.hpp"
 #include "kenyon/moth/experiment.hpp"
 #include "kenyon/moth/network.hpp"
 #include "kenyon/moth/readout.hpp"
@@ -169,6 +170,50 @@ TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
   EXPECT_FALSE(plain.test);
   EXPECT_EQ(plain.accuracy, r.accuracy);
   EXPECT_EQ(plain.post.peak, r.post.peak);
+}
+
+// The cyborg baselines: trained on the run's training digits, scored on the test digits;
+// the readout's responses change what the classifiers predict (not every prediction the
+// same as on the pixels alone), and the plain ones are those of 1-NN and the SVM on the
+// same split computed here.
+TEST(test_set, cyborg_baselines_score_the_test_digits_with_and_without_the_readout) {
+  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
+  KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),
+                 "MNIST not fetched (run scripts/install_deps.sh)");
+  const auto features = data::load_features(data::dataset_name::mnist, dir);
+  const auto test = data::load_test_features(data::dataset_name::mnist, dir, features, 400);
+  experiment_params p;
+  p.train_per_class = 3;
+  p.seed = 4;
+  run_options options;
+  options.test = &test;
+  options.cyborg = true;
+  const auto r = run_experiment(features, p, options);
+  ASSERT_TRUE(r.test && r.test->cyborg);
+  const auto& b = *r.test->cyborg;
+  // The plain baselines by hand: the run's training digits (draw_digits) against the test
+  // digits, pixels only.
+  const auto draw = draw_digits(p, 10);
+  Eigen::MatrixXd x_train(30, 85), x_test(400, 85);
+  std::vector<int> y_train;
+  for (int c = 0; c < 10; ++c)
+    for (const int d : draw.train[c]) {
+      for (int j = 0; j < 85; ++j)
+        x_train(static_cast<Eigen::Index>(y_train.size()), j) = features.digit(c, d)[j];
+      y_train.push_back(c);
+    }
+  for (Eigen::Index d = 0; d < 400; ++d)
+    for (int j = 0; j < 85; ++j) x_test(d, j) = test.digit(static_cast<std::size_t>(d))[j];
+  EXPECT_DOUBLE_EQ(b.nearest_neighbour,
+                   accuracy_percent(test.labels, nearest_neighbour(x_train, y_train, x_test)));
+  EXPECT_DOUBLE_EQ(b.svm, accuracy_percent(test.labels, svm_rbf(x_train, y_train, x_test)));
+  EXPECT_NE(b.cyborg_nearest_neighbour, b.nearest_neighbour);
+  EXPECT_GT(b.cyborg_svm, 10.0);
+  EXPECT_EQ(r.test->log_likelihood.accuracy,
+            run_experiment(features, p, {.test = &test}).test->log_likelihood.accuracy);
+  run_options no_test;
+  no_test.cyborg = true;
+  EXPECT_THROW(run_experiment(features, p, no_test), parameter_error);
 }
 
 TEST(test_set, a_sweep_reports_each_runs_test_accuracy) {

@@ -41,6 +41,13 @@ struct test_reading {
   classification log_likelihood, thresholding;
   roc_result roc;  // one-vs-rest on the log-likelihood scores
   double seconds = 0;
+  // With run_options::cyborg: 1-NN and RBF SVM trained on the run's training digits and
+  // scored on the test digits, on the pixel features alone and with the readout neurons'
+  // responses appended (the "insect cyborg" of Delahunt & Kutz 2018), in percent.
+  struct baselines {
+    double nearest_neighbour = 0, svm = 0, cyborg_nearest_neighbour = 0, cyborg_svm = 0;
+  };
+  std::optional<baselines> cyborg;
 };
 
 struct experiment_result {
@@ -80,6 +87,9 @@ struct run_options {
   // the trained moth reads after the validation digits; none when null.
   const data::labelled_features* test = nullptr;
   int test_batch = 16;  // test digits stepped side by side per thread (same numbers for any)
+  // Also score the cyborg baselines on the test digits (test_reading::cyborg): the trained
+  // moth reads the training digits frozen too. Needs `test`.
+  bool cyborg = false;
   progress_bar* progress = nullptr;  // advanced by one per 1000 simulated steps
 };
 
@@ -118,7 +128,9 @@ struct sweep_row {
   summary accuracy, accuracy_thresholding, accuracy_honest, accuracy_naive;
   summary nearest_neighbour, svm;
   std::optional<summary> test_accuracy;  // with sweep_control::test
-  std::vector<double> runs;              // the log-likelihood accuracy of each seed
+  // With sweep_control::cyborg: the test split's plain and cyborg baselines.
+  std::optional<summary> test_nearest_neighbour, test_svm, cyborg_nearest_neighbour, cyborg_svm;
+  std::vector<double> runs;  // the log-likelihood accuracy of each seed
 };
 
 // A sweep's rows (mean and sd over seeds per training-set size) and its timing.
@@ -152,8 +164,9 @@ struct sweep_run {
   std::uint64_t seed = 0;
   double accuracy = 0, accuracy_thresholding = 0, accuracy_honest = 0, accuracy_naive = 0;
   double nearest_neighbour = 0, svm = 0;
-  std::optional<non_finite_report> non_finite;  // the run stopped on a NaN or infinity
-  std::optional<double> test_accuracy;          // log-likelihood, on sweep_control::test
+  std::optional<non_finite_report> non_finite;    // the run stopped on a NaN or infinity
+  std::optional<double> test_accuracy;            // log-likelihood, on sweep_control::test
+  std::optional<test_reading::baselines> cyborg;  // with sweep_control::cyborg
 };
 
 // With "non_finite" (the report) for a run that stopped on a NaN or infinity.
@@ -167,6 +180,7 @@ struct sweep_control {
   std::vector<sweep_run> done;  // runs of a stopped sweep, not run again
   // Test digits every run reads after training (run_options::test); none when null.
   const data::labelled_features* test = nullptr;
+  bool cyborg = false;         // run_options::cyborg for every run
   std::function<bool()> stop;  // polled before each run; true skips the runs not started
   // As each run ends, on rank 0 only (from the thread that called run_sweep when the runs
   // are spread over ranks, from any thread otherwise).

@@ -49,9 +49,13 @@ def _experiment_params(train_per_class, sniffs, val_per_class, seed, compat):
     return p
 
 
-def _test_count(test):
+def _test_count(test, cyborg):
     """test=None | "all" | N >= 1 -> the binding's -1 (none), 0 (all) or N."""
+    if not isinstance(cyborg, bool):
+        raise TypeError(f"cyborg must be True or False, got {type(cyborg).__name__}")
     if test is None:
+        if cyborg:
+            raise error("cyborg", "needs test, the digits its baselines are scored on")
         return -1
     if test == "all":
         return 0
@@ -61,7 +65,7 @@ def _test_count(test):
 
 
 def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
-        dataset="mnist", data_dir=None, out=None, result=False, test=None):
+        dataset="mnist", data_dir=None, out=None, result=False, test=None, cyborg=False):
     """Trains one moth and scores it, as ``kenyon moth run``: returns the dict that
     ``kenyon moth run --json`` prints (accuracies, per-class accuracy, ROC AUCs, baselines,
     confusion matrix, settings, timing). With ``out`` writes results.json, the CSVs and the
@@ -73,15 +77,18 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
     ``test`` (N or "all", as ``--test``): the trained moth, weights frozen, then reads the
     first N digits of the official test split, each alone from its settled state; the dict's
     ``test`` holds their accuracies (classified with the validation digits' statistics),
-    per-class accuracy, ROC AUCs and confusion matrix.
+    per-class accuracy, ROC AUCs and confusion matrix. ``cyborg=True`` (needs ``test``)
+    adds ``test["baselines"]``: 1-NN and SVM trained on the training digits and scored on
+    the test digits, on the pixels alone and with the readout neurons' responses appended.
     The simulation runs in C++ without the GIL."""
     p = _experiment_params(train_per_class, sniffs, val_per_class, seed, compat)
-    count = _test_count(test)
+    count = _test_count(test, cyborg)
     out = _check_out(out)
     r = _core.moth.run_experiment(p, dataset, None if data_dir is None else os.fspath(data_dir),
-                                  keep_trace=out is not None, test=count)
+                                  keep_trace=out is not None, test=count, cyborg=cyborg)
     _record(r, "run", train_per_class=train_per_class, sniffs=sniffs, val_per_class=val_per_class,
-            seed=seed, compat=compat, dataset=dataset, data_dir=data_dir, test=test)
+            seed=seed, compat=compat, dataset=dataset, data_dir=data_dir, test=test,
+            cyborg=cyborg)
     d = json.loads(r.to_json())
     # A run stopped by a NaN or infinity has no accuracies to write (as the CLI, exit 3).
     if warn_non_finite(d.get("non_finite"), " (the run stopped there; nothing written)"):
@@ -93,13 +100,15 @@ def run(train_per_class=10, sniffs=1, val_per_class=15, seed=0, compat="fixed",
 
 def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, val_per_class=15,
           compat="fixed", threads=0, dataset="mnist", data_dir=None, out=None, table=False,
-          test=None):
+          test=None, cyborg=False):
     """Accuracy against training-set size over several seeds, as ``kenyon moth sweep``:
     returns the dict ``kenyon moth sweep --json`` prints, or with ``table=True`` the pair
     (dict, DataFrame of its rows: ``sweep_table``). Runs go in parallel over ``threads`` (0: all cores); results do not depend
     on it. With ``out`` writes results.json, accuracy.csv and accuracy.svg there. ``test``
     (N or "all", as ``--test``): every run also reads the first N digits of the official
-    test split; the rows gain ``test_accuracy_mean`` and ``test_accuracy_sd``."""
+    test split; the rows gain ``test_accuracy_mean`` and ``test_accuracy_sd``, and with
+    ``cyborg=True`` the test split's baselines, plain and cyborg (``test_svm_mean``,
+    ``cyborg_svm_mean``, ...)."""
     if isinstance(train_per_class, int):
         train_per_class = [train_per_class]
     counts = list(train_per_class)
@@ -112,13 +121,14 @@ def sweep(train_per_class=(1, 3, 5, 10, 20), seeds=5, first_seed=0, sniffs=1, va
     if first_seed < 0:
         raise error("first_seed", "expected a non-negative seed")
     base = _experiment_params(1, sniffs, val_per_class, 0, compat)
-    count = _test_count(test)
+    count = _test_count(test, cyborg)
     out = _check_out(out)
     r = _core.moth.run_sweep(counts, seeds, first_seed, base, threads, dataset,
-                             None if data_dir is None else os.fspath(data_dir), test=count)
+                             None if data_dir is None else os.fspath(data_dir), test=count,
+                             cyborg=cyborg)
     _record(r, "sweep", train_per_class=counts, seeds=seeds, first_seed=first_seed, sniffs=sniffs,
             val_per_class=val_per_class, compat=compat, threads=threads, dataset=dataset,
-            data_dir=data_dir, test=test)
+            data_dir=data_dir, test=test, cyborg=cyborg)
     d = json.loads(r.to_json())
     # Runs stopped by a NaN or infinity: warn, write nothing (as the CLI, exit 3).
     report = d.get("non_finite")

@@ -205,6 +205,32 @@ test_reading::baselines cyborg_baselines(const data::feature_set& features, cons
   return b;
 }
 
+// One-vs-rest curves (curve = class, -1 micro, -2 macro) and a confusion matrix as tables.
+table roc_table(const roc_result& roc) {
+  table t({"curve", "fpr", "tpr"});
+  auto add_curve = [&](std::int64_t id, const roc_curve& c) {
+    for (std::size_t k = 0; k < c.fpr.size(); ++k) t.add_row({id, c.fpr[k], c.tpr[k]});
+  };
+  for (std::size_t c = 0; c < roc.per_class.size(); ++c)
+    add_curve(static_cast<std::int64_t>(c), roc.per_class[c]);
+  add_curve(-1, roc.micro);
+  add_curve(-2, roc.macro);
+  return t;
+}
+
+table confusion_table(const Eigen::MatrixXi& confusion) {
+  std::vector<std::string> header = {"true"};
+  for (int c = 0; c < confusion.cols(); ++c) header.push_back("pred" + std::to_string(c));
+  table t(header);
+  for (Eigen::Index row = 0; row < confusion.rows(); ++row) {
+    std::vector<cell> cells = {std::int64_t{row}};
+    for (Eigen::Index p = 0; p < confusion.cols(); ++p)
+      cells.emplace_back(std::int64_t{confusion(row, p)});
+    t.add_row(std::move(cells));
+  }
+  return t;
+}
+
 // A sweep row's columns that only a sweep over test digits (and cyborg baselines) has.
 std::vector<std::pair<std::string, summary>> optional_columns(const sweep_row& r) {
   std::vector<std::pair<std::string, summary>> out;
@@ -455,35 +481,22 @@ void write_outputs(const experiment_result& r, const std::filesystem::path& dir)
     stimuli.add_row({p.onset, std::int64_t{p.cls}, std::int64_t{p.digit},
                      std::int64_t{static_cast<int>(p.kind)}});
 
-  table roc({"curve", "fpr", "tpr"});
-  auto add_curve = [&](std::int64_t id, const roc_curve& c) {
-    for (std::size_t k = 0; k < c.fpr.size(); ++k) roc.add_row({id, c.fpr[k], c.tpr[k]});
-  };
-  for (std::size_t c = 0; c < r.roc.per_class.size(); ++c)
-    add_curve(static_cast<std::int64_t>(c), r.roc.per_class[c]);
-  add_curve(-1, r.roc.micro);
-  add_curve(-2, r.roc.macro);
-
-  std::vector<std::string> conf_header = {"true"};
-  for (int c = 0; c < r.log_likelihood.confusion.cols(); ++c)
-    conf_header.push_back("pred" + std::to_string(c));
-  table confusion(conf_header);
-  for (Eigen::Index t = 0; t < r.log_likelihood.confusion.rows(); ++t) {
-    std::vector<cell> row = {std::int64_t{t}};
-    for (Eigen::Index p = 0; p < r.log_likelihood.confusion.cols(); ++p)
-      row.emplace_back(std::int64_t{r.log_likelihood.confusion(t, p)});
-    confusion.add_row(std::move(row));
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"en_responses.csv", responses.to_csv()},
+      {"en_timecourses.csv", trace.to_csv()},
+      {"stimuli.csv", stimuli.to_csv()},
+      {"roc.csv", roc_table(r.roc).to_csv()},
+      {"confusion.csv", confusion_table(r.log_likelihood.confusion).to_csv()},
+      {"en_timecourses.svg", to_svg(timecourse_plot(r))},
+      {"roc.svg", to_svg(roc_plot(r))}};
+  if (r.test) {
+    files.emplace_back("test_roc.csv", roc_table(r.test->roc).to_csv());
+    files.emplace_back("test_confusion.csv",
+                       confusion_table(r.test->log_likelihood.confusion).to_csv());
   }
-
-  write_folder_atomic(dir, {{"en_responses.csv", responses.to_csv()},
-                            {"en_timecourses.csv", trace.to_csv()},
-                            {"stimuli.csv", stimuli.to_csv()},
-                            {"roc.csv", roc.to_csv()},
-                            {"confusion.csv", confusion.to_csv()},
-                            {"en_timecourses.svg", to_svg(timecourse_plot(r))},
-                            {"roc.svg", to_svg(roc_plot(r))},
-                            // Last, so that a complete results.json means a complete folder.
-                            {"results.json", to_json(r).dump(2) + "\n"}});
+  // Last, so that a complete results.json means a complete folder.
+  files.emplace_back("results.json", to_json(r).dump(2) + "\n");
+  write_folder_atomic(dir, files);
 }
 
 void sweep_params::validate(int per_class) const {

@@ -3,11 +3,15 @@
 // the validation digits' statistics.
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "kenyon/core/error.hpp"
@@ -165,6 +169,25 @@ TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
   EXPECT_EQ(r.test->log_likelihood.truth, test.labels);
   EXPECT_EQ(r.test->log_likelihood.confusion.sum(), 300);
   EXPECT_GT(r.test->log_likelihood.accuracy, 30.0);  // chance is 10 %
+  // --out's files: the test split's confusion matrix and ROC curves beside the run's.
+  const auto out =
+      std::filesystem::temp_directory_path() / ("kenyon_test_set_" + std::to_string(::getpid()));
+  write_outputs(r, out);
+  std::ifstream confusion(out / "test_confusion.csv");
+  std::string line;
+  std::getline(confusion, line);
+  EXPECT_EQ(line.rfind("true,pred0,", 0), 0u) << line;
+  long total = 0;
+  for (int row = 0; row < 10 && std::getline(confusion, line); ++row) {
+    std::stringstream cells(line);
+    std::string cell;
+    std::getline(cells, cell, ',');
+    while (std::getline(cells, cell, ',')) total += std::stol(cell);
+  }
+  EXPECT_EQ(total, 300);
+  EXPECT_TRUE(std::filesystem::exists(out / "test_roc.csv"));
+  std::filesystem::remove_all(out);
+
   // The run's own numbers do not change with the test digits read after it.
   const auto plain = run_experiment(features, p, {});
   EXPECT_FALSE(plain.test);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <vector>
 
 #include "commands.hpp"
@@ -238,11 +239,12 @@ void print_sweep_table(const moth::sweep_result& s) {
       s.wall_seconds);
 }
 
-// Writes --out, then prints the JSON object or the human summary. A run that stopped on a
-// NaN or infinity prints where (its JSON says so too), writes nothing and exits with 3.
+// Writes --out (with pymoth's figures too for a run with --plots), then prints the JSON
+// object or the human summary. A run that stopped on a NaN or infinity prints where (its
+// JSON says so too), writes nothing and exits with 3.
 template <class result_type>
 int report(result_type& result, const CLI::App& cmd, const data_options& d, const std::string& out,
-           bool json, void (*print_summary)(const result_type&)) {
+           bool json, void (*print_summary)(const result_type&), bool plots = false) {
   result.dataset = d.dataset;
   result.provenance = provenance(cmd);
   if constexpr (requires { result.non_finite; }) {
@@ -252,7 +254,12 @@ int report(result_type& result, const CLI::App& cmd, const data_options& d, cons
       return exit_numerical_failure;
     }
   }
-  if (!out.empty()) moth::write_outputs(result, out);
+  if (!out.empty()) {
+    if constexpr (std::is_same_v<result_type, moth::experiment_result>)
+      moth::write_outputs(result, out, plots);
+    else
+      moth::write_outputs(result, out);
+  }
   if (json)
     std::cout << moth::to_json(result).dump(2) << std::endl;
   else
@@ -289,6 +296,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_flag("--cyborg", *cyborg,
                   "also score 1-NN and SVM on the test digits with the readout neurons' "
                   "responses appended to the pixels (needs --test)");
+    auto plots = std::make_shared<bool>(false);
+    cmd->add_flag("--plots", *plots,
+                  "with --out: also pymoth's figures, readout_responses.svg (show_acc) and "
+                  "thumbnails.svg (show_FA_thumbs)");
     auto test_batch = std::make_shared<int>(moth::run_options{}.test_batch);
     cmd->add_option("--test-batch", *test_batch,
                     "test digits simulated side by side per thread (the numbers do not change)")
@@ -313,9 +324,12 @@ void add_moth_commands(CLI::App& app, command& selected) {
         options.test = test_digits ? &*test_digits : nullptr;
         options.test_batch = *test_batch;
         options.cyborg = *cyborg;
+        options.thumbnails = *plots;
+        if (*plots && out->empty())
+          throw parameter_error("--plots", "needs --out, the folder the figures go to");
         auto result = moth::run_experiment(features, *p, options);
         bar.reset();
-        return report(result, *cmd, *d, *out, *json, print_run_summary);
+        return report(result, *cmd, *d, *out, *json, print_run_summary, *plots);
       };
     });
   }

@@ -113,6 +113,57 @@ line_plot timecourse_plot(const experiment_result& r) {
   return plot;
 }
 
+// pymoth's show_acc as one picture: each readout neuron's mean peak response to the digits
+// of each class, before training (baseline digits) and after (validation digits).
+heatmap response_map(const experiment_result& r) {
+  heatmap map;
+  map.title = "Mean readout response by digit class, before and after training";
+  map.x_label = "digit class";
+  map.y_label = "readout neuron (trained on its class)";
+  map.colour_label = "mean peak response";
+  map.diverging = false;
+  const int ne = r.num_readouts;
+  for (int c = 0; c < ne; ++c) map.column_labels.push_back(std::to_string(c));
+  for (int e = 0; e < ne; ++e)
+    for (int after = 0; after < 2; ++after) {
+      const auto& resp = after ? r.post : r.pre;
+      map.row_labels.push_back("EN " + std::to_string(e) + (after ? " after" : " before"));
+      for (int c = 0; c < ne; ++c) {
+        double sum = 0;
+        int count = 0;
+        for (Eigen::Index d = 0; d < resp.peak.rows(); ++d)
+          if (resp.labels[static_cast<std::size_t>(d)] == c) {
+            sum += resp.peak(d, e);
+            ++count;
+          }
+        map.values.push_back(count ? sum / count : std::nan(""));
+      }
+    }
+  return map;
+}
+
+// The training digits as the moth sees them, one row of thumbnails per class (pymoth's
+// show_FA_thumbs), grey lines between them.
+heatmap thumbnail_map(const experiment_result::digit_thumbnails& t) {
+  heatmap map;
+  map.title = "Training digits as the moth sees them (active pixels, one row per class)";
+  map.diverging = false;
+  map.colour_label = "feature value";
+  map.rows = static_cast<std::size_t>(t.classes * (t.rows + 1) - 1);
+  map.columns = static_cast<std::size_t>(t.per_class * (t.cols + 1) - 1);
+  map.values.assign(map.rows * map.columns, std::nan(""));
+  const auto image = static_cast<std::size_t>(t.rows * t.cols);
+  for (int c = 0; c < t.classes; ++c)
+    for (int k = 0; k < t.per_class; ++k)
+      for (int y = 0; y < t.rows; ++y)
+        for (int x = 0; x < t.cols; ++x)
+          map.values[static_cast<std::size_t>(c * (t.rows + 1) + y) * map.columns +
+                     static_cast<std::size_t>(k * (t.cols + 1) + x)] =
+              t.pixels[(static_cast<std::size_t>(c) * t.per_class + k) * image +
+                       static_cast<std::size_t>(y * t.cols + x)];
+  return map;
+}
+
 line_plot roc_plot(const experiment_result& r) {
   line_plot plot;
   plot.title = "ROC, one class against the rest (log-likelihood scores)";
@@ -333,6 +384,23 @@ experiment_result run_experiment(const data::feature_set& features, const experi
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   }
+  if (options.thumbnails && !features.active_pixels.empty()) {
+    experiment_result::digit_thumbnails t;
+    t.rows = features.image_rows;
+    t.cols = features.image_cols;
+    t.classes = classes;
+    t.per_class = params.train_per_class;
+    const auto image = static_cast<std::size_t>(t.rows * t.cols);
+    t.pixels.assign(image * classes * t.per_class, 0.0f);
+    for (int c = 0; c < classes; ++c)
+      for (int k = 0; k < t.per_class; ++k) {
+        const float* f = features.digit(c, draw.train[c][k]);
+        float* out = t.pixels.data() + (static_cast<std::size_t>(c) * t.per_class + k) * image;
+        for (int j = 0; j < features.num_features; ++j)
+          out[static_cast<std::size_t>(features.active_pixels[j])] = f[j];
+      }
+    r.thumbnails = std::move(t);
+  }
   r.pre = collect_responses(sim, proto, phase::baseline);
   r.post = collect_responses(sim, proto, phase::validation);
 
@@ -446,7 +514,7 @@ nlohmann::json to_json(const experiment_result& r) {
   return j;
 }
 
-void write_outputs(const experiment_result& r, const std::filesystem::path& dir) {
+void write_outputs(const experiment_result& r, const std::filesystem::path& dir, bool plots) {
   const int ne = r.num_readouts;
 
   // Per-digit EN peaks, both phases.
@@ -489,6 +557,10 @@ void write_outputs(const experiment_result& r, const std::filesystem::path& dir)
       {"confusion.csv", confusion_table(r.log_likelihood.confusion).to_csv()},
       {"en_timecourses.svg", to_svg(timecourse_plot(r))},
       {"roc.svg", to_svg(roc_plot(r))}};
+  if (plots) {
+    files.emplace_back("readout_responses.svg", to_svg(response_map(r)));
+    if (r.thumbnails) files.emplace_back("thumbnails.svg", to_svg(thumbnail_map(*r.thumbnails)));
+  }
   if (r.test) {
     files.emplace_back("test_roc.csv", roc_table(r.test->roc).to_csv());
     files.emplace_back("test_confusion.csv",

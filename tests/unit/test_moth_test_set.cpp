@@ -240,6 +240,47 @@ TEST(test_set, cyborg_baselines_score_the_test_digits_with_and_without_the_reado
   EXPECT_THROW(run_experiment(features, p, no_test), parameter_error);
 }
 
+// pymoth's figures under --out --plots: the thumbnails put each training digit's features
+// back on its image grid; the readout figure is written from the responses alone.
+TEST(moth_figures, thumbnails_hold_the_training_digits_features) {
+  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
+  KENYON_REQUIRE(std::filesystem::exists(dir / "train-labels-idx1-ubyte"),
+                 "MNIST not fetched (run scripts/install_deps.sh)");
+  const auto features = data::load_features(data::dataset_name::mnist, dir);
+  experiment_params p;
+  p.train_per_class = 2;
+  p.val_per_class = 4;
+  run_options options;
+  options.thumbnails = true;
+  const auto r = run_experiment(features, p, options);
+  ASSERT_TRUE(r.thumbnails);
+  const auto& t = *r.thumbnails;
+  EXPECT_EQ(t.rows * t.cols, features.image_rows * features.image_cols);
+  ASSERT_EQ(t.pixels.size(), static_cast<std::size_t>(10 * 2 * t.rows * t.cols));
+  const auto draw = draw_digits(p, 10);
+  const float* seven = features.digit(7, draw.train[7][1]);
+  const float* image = t.pixels.data() + (7 * 2 + 1) * static_cast<std::size_t>(t.rows * t.cols);
+  double inside = 0;
+  for (int j = 0; j < features.num_features; ++j) {
+    EXPECT_EQ(image[features.active_pixels[j]], seven[j]);
+    inside += image[features.active_pixels[j]];
+  }
+  double all = 0;
+  for (int k = 0; k < t.rows * t.cols; ++k) all += image[k];
+  EXPECT_DOUBLE_EQ(all, inside);  // nothing off the active pixels
+
+  const auto out =
+      std::filesystem::temp_directory_path() / ("kenyon_figures_" + std::to_string(::getpid()));
+  write_outputs(r, out, true);
+  EXPECT_TRUE(std::filesystem::exists(out / "thumbnails.svg"));
+  EXPECT_TRUE(std::filesystem::exists(out / "readout_responses.svg"));
+  std::filesystem::remove_all(out);
+  write_outputs(r, out);
+  EXPECT_FALSE(std::filesystem::exists(out / "thumbnails.svg"));
+  std::filesystem::remove_all(out);
+  EXPECT_FALSE(run_experiment(features, p, {}).thumbnails);
+}
+
 TEST(test_set, a_sweep_reports_each_runs_test_accuracy) {
   const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
   KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),

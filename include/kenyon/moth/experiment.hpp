@@ -67,7 +67,15 @@ struct experiment_result {
   double mean_active_kenyon = 0;
   en_responses pre, post;            // EN peak responses, baseline and validation digits
   std::optional<test_reading> test;  // with run_options::test
-  std::vector<float> en_trace;       // steps x nE, kept only when asked for
+  // With run_options::thumbnails: each training digit as the moth sees it, its features put
+  // back on the downsampled image grid (0 off the active pixels), rows x cols per digit,
+  // digits by class in the order drawn (pymoth's show_FA_thumbs).
+  struct digit_thumbnails {
+    int rows = 0, cols = 0, per_class = 0, classes = 0;
+    std::vector<float> pixels;  // [class][digit][row][col]
+  };
+  std::optional<digit_thumbnails> thumbnails;
+  std::vector<float> en_trace;  // steps x nE, kept only when asked for
   int num_readouts = 0;
   double dt = 0, t_start = 0;
   std::vector<presentation> presentations;
@@ -90,6 +98,7 @@ struct run_options {
   // Also score the cyborg baselines on the test digits (test_reading::cyborg): the trained
   // moth reads the training digits frozen too. Needs `test`.
   bool cyborg = false;
+  bool thumbnails = false;  // keep experiment_result::thumbnails (for write_outputs' figure)
   progress_bar* progress = nullptr;  // advanced by one per 1000 simulated steps
 };
 
@@ -106,9 +115,13 @@ experiment_result run_experiment(const data::feature_set& features, const experi
 nlohmann::json to_json(const experiment_result& result);
 
 // Writes results.json, CSVs (EN time courses, per-digit EN responses, stimuli, ROC
-// curves, confusion matrix) and SVG plots (EN time courses, ROC curves) into `dir`; on
-// failure nothing is left behind (core/files.hpp, write_folder_atomic).
-void write_outputs(const experiment_result& result, const std::filesystem::path& dir);
+// curves, confusion matrix) and SVG plots (EN time courses, ROC curves) into `dir`; with
+// `plots` also pymoth's figures: readout_responses.svg (each readout neuron's mean response
+// to each class, before and after training, as show_acc) and, when the result kept them,
+// thumbnails.svg (the training digits as the moth sees them). On failure nothing is left
+// behind (core/files.hpp, write_folder_atomic).
+void write_outputs(const experiment_result& result, const std::filesystem::path& dir,
+                   bool plots = false);
 
 struct sweep_params {
   std::vector<int> train_per_class = {1, 3, 5, 10, 20};

@@ -26,7 +26,7 @@ void* allocate_aligned(std::size_t bytes) {
 }
 
 void deallocate_aligned(void* p, std::size_t bytes) noexcept {
-  ::operator delete(p, bytes, alignment_for(bytes));
+  ::operator delete(p, alignment_for(bytes));
 }
 
 }  // namespace kenyon::detail

@@ -188,10 +188,10 @@ void print_run_summary(const moth::experiment_result& r) {
       std::printf(" %zu:%.0f", c, t.log_likelihood.per_class_accuracy[c]);
     if (t.cyborg)
       std::printf(
-          "\n  test set, baselines          %6.1f %% nearest neighbour, %.1f %% SVM; cyborg "
-          "(with the readout): %.1f %%, %.1f %%",
-          t.cyborg->nearest_neighbour, t.cyborg->svm, t.cyborg->cyborg_nearest_neighbour,
-          t.cyborg->cyborg_svm);
+          "\n  test set, baselines          %6.1f %% nearest neighbour, %.1f %% SVM, %.1f %% "
+          "logistic regression\n  cyborg (with the readout)    %6.1f %%, %.1f %%, %.1f %%",
+          t.cyborg->nearest_neighbour, t.cyborg->svm, t.cyborg->logistic,
+          t.cyborg->cyborg_nearest_neighbour, t.cyborg->cyborg_svm, t.cyborg->cyborg_logistic);
   }
   std::printf(
       "\n\n  %lld steps in %.2f s (%.0f steps/s), %.1f%% of Kenyon cells active on "
@@ -212,7 +212,8 @@ void print_sweep_table(const moth::sweep_result& s) {
               "1-NN", "SVM");
   if (tested) std::printf(" %-14s", "test: MothNet");
   if (cyborg)
-    std::printf(" %-14s %-14s %-14s %-14s", "test: 1-NN", "test: SVM", "cyborg 1-NN", "cyborg SVM");
+    std::printf(" %-14s %-14s %-14s %-14s %-14s %-14s", "test: 1-NN", "test: SVM", "test: logistic",
+                "cyborg 1-NN", "cyborg SVM", "cyborg logist.");
   std::printf("\n");
   auto cell = [](const moth::summary& v) {
     char buf[32];
@@ -226,9 +227,10 @@ void print_sweep_table(const moth::sweep_result& s) {
                 cell(r.svm).c_str());
     if (tested) std::printf(" %-14s", cell(*r.test_accuracy).c_str());
     if (cyborg)
-      std::printf(" %-14s %-14s %-14s %-14s", cell(*r.test_nearest_neighbour).c_str(),
-                  cell(*r.test_svm).c_str(), cell(*r.cyborg_nearest_neighbour).c_str(),
-                  cell(*r.cyborg_svm).c_str());
+      std::printf(" %-14s %-14s %-14s %-14s %-14s %-14s", cell(*r.test_nearest_neighbour).c_str(),
+                  cell(*r.test_svm).c_str(), cell(*r.test_logistic).c_str(),
+                  cell(*r.cyborg_nearest_neighbour).c_str(), cell(*r.cyborg_svm).c_str(),
+                  cell(*r.cyborg_logistic).c_str());
     std::printf("\n");
   }
   std::printf(

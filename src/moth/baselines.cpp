@@ -134,4 +134,101 @@ std::vector<int> svm_rbf(const Eigen::MatrixXd& train, const std::vector<int>& t
   return predicted;
 }
 
+void logistic_params::validate() const {
+  if (!(c > 0) || !std::isfinite(c)) throw parameter_error("c", "must be positive and finite");
+}
+
+namespace {
+
+// Class probabilities of standardised rows, rows x classes (a stable softmax).
+Eigen::MatrixXd probabilities(const logistic_model& m, const Eigen::MatrixXd& x) {
+  Eigen::MatrixXd z = (x * m.weights.transpose()).rowwise() + m.intercepts.transpose();
+  const Eigen::VectorXd top = z.rowwise().maxCoeff();
+  z = (z.colwise() - top).array().exp().matrix();
+  return z.array().colwise() / z.rowwise().sum().array();
+}
+
+}  // namespace
+
+double logistic_model::objective(const Eigen::MatrixXd& x, const std::vector<int>& labels,
+                                 double c) const {
+  Eigen::MatrixXd z = (x * weights.transpose()).rowwise() + intercepts.transpose();
+  double loss = 0;
+  for (Eigen::Index i = 0; i < z.rows(); ++i) {
+    const double top = z.row(i).maxCoeff();
+    loss += top + std::log((z.row(i).array() - top).exp().sum()) -
+            z(i, labels[static_cast<std::size_t>(i)]);
+  }
+  return c * loss + 0.5 * weights.squaredNorm();
+}
+
+logistic_model fit_logistic(const Eigen::MatrixXd& train, const std::vector<int>& labels,
+                            int classes, const logistic_params& params) {
+  params.validate();
+  check_train_test(train, labels, train);
+  for (const int y : labels)
+    if (y < 0 || y >= classes)
+      throw error("logistic regression: label " + std::to_string(y) + " outside 0.." +
+                  std::to_string(classes - 1));
+  logistic_model m;
+  m.mean = train.colwise().mean();
+  const Eigen::MatrixXd centred = train.rowwise() - m.mean;
+  m.scale = (centred.colwise().squaredNorm() / static_cast<double>(train.rows())).cwiseSqrt();
+  for (Eigen::Index j = 0; j < m.scale.size(); ++j)
+    if (!(m.scale[j] > 0)) m.scale[j] = 1;
+  const Eigen::MatrixXd x = centred.array().rowwise() / m.scale.array();
+  m.weights = Eigen::MatrixXd::Zero(classes, x.cols());
+  m.intercepts = Eigen::VectorXd::Zero(classes);
+  Eigen::MatrixXd onehot = Eigen::MatrixXd::Zero(x.rows(), classes);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) onehot(i, labels[static_cast<std::size_t>(i)]) = 1;
+  const double c = params.c;
+  double f = m.objective(x, labels, c), step = 1, first_norm = -1;
+  for (; m.iterations < 2000; ++m.iterations) {
+    const Eigen::MatrixXd residual = probabilities(m, x) - onehot;  // rows x classes
+    const Eigen::MatrixXd g_w = c * residual.transpose() * x + m.weights;
+    const Eigen::VectorXd g_b = c * residual.colwise().sum().transpose();
+    const double norm2 = g_w.squaredNorm() + g_b.squaredNorm();
+    if (first_norm < 0) first_norm = std::sqrt(norm2);
+    if (std::sqrt(norm2) <= 1e-6 * std::max(1e-300, first_norm)) break;
+    // Backtracking (Armijo): halve the step until the objective falls enough.
+    step *= 2;
+    for (;;) {
+      logistic_model next = m;
+      next.weights -= step * g_w;
+      next.intercepts -= step * g_b;
+      const double f_next = next.objective(x, labels, c);
+      if (f_next <= f - 0.5 * step * norm2 || step < 1e-20) {
+        m.weights = std::move(next.weights);
+        m.intercepts = std::move(next.intercepts);
+        f = f_next;
+        break;
+      }
+      step /= 2;
+    }
+  }
+  return m;
+}
+
+std::vector<int> predict_logistic(const logistic_model& m, const Eigen::MatrixXd& test) {
+  if (test.cols() != m.weights.cols())
+    throw error("logistic regression: " + std::to_string(test.cols()) +
+                " test features, the model has " + std::to_string(m.weights.cols()));
+  const Eigen::MatrixXd x = (test.rowwise() - m.mean).array().rowwise() / m.scale.array();
+  const Eigen::MatrixXd z = (x * m.weights.transpose()).rowwise() + m.intercepts.transpose();
+  std::vector<int> predicted(static_cast<std::size_t>(test.rows()));
+  for (Eigen::Index i = 0; i < z.rows(); ++i) {
+    Eigen::Index best = 0;
+    z.row(i).maxCoeff(&best);  // ties: the lowest class
+    predicted[static_cast<std::size_t>(i)] = static_cast<int>(best);
+  }
+  return predicted;
+}
+
+std::vector<int> logistic_regression(const Eigen::MatrixXd& train,
+                                     const std::vector<int>& train_labels,
+                                     const Eigen::MatrixXd& test, const logistic_params& params) {
+  const int classes = 1 + *std::max_element(train_labels.begin(), train_labels.end());
+  return predict_logistic(fit_logistic(train, train_labels, classes, params), test);
+}
+
 }  // namespace kenyon::moth

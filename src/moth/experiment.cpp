@@ -253,6 +253,9 @@ test_reading::baselines cyborg_baselines(const data::feature_set& features, cons
   b.cyborg_nearest_neighbour =
       accuracy_percent(test.labels, nearest_neighbour(c_train, train.labels, c_test));
   b.cyborg_svm = accuracy_percent(test.labels, svm_rbf(c_train, train.labels, c_test));
+  b.logistic = accuracy_percent(test.labels, logistic_regression(x_train, train.labels, x_test));
+  b.cyborg_logistic =
+      accuracy_percent(test.labels, logistic_regression(c_train, train.labels, c_test));
   return b;
 }
 
@@ -282,6 +285,25 @@ table confusion_table(const Eigen::MatrixXi& confusion) {
   return t;
 }
 
+// The cyborg baselines by their JSON names.
+const std::vector<std::pair<std::string, double test_reading::baselines::*>>& baseline_fields() {
+  using b = test_reading::baselines;
+  static const std::vector<std::pair<std::string, double b::*>> fields = {
+      {"nearest_neighbour", &b::nearest_neighbour},
+      {"svm", &b::svm},
+      {"logistic", &b::logistic},
+      {"cyborg_nearest_neighbour", &b::cyborg_nearest_neighbour},
+      {"cyborg_svm", &b::cyborg_svm},
+      {"cyborg_logistic", &b::cyborg_logistic}};
+  return fields;
+}
+
+nlohmann::json to_json(const test_reading::baselines& b) {
+  nlohmann::json j;
+  for (const auto& [name, field] : baseline_fields()) j[name] = b.*field;
+  return j;
+}
+
 // A sweep row's columns that only a sweep over test digits (and cyborg baselines) has.
 std::vector<std::pair<std::string, summary>> optional_columns(const sweep_row& r) {
   std::vector<std::pair<std::string, summary>> out;
@@ -289,8 +311,10 @@ std::vector<std::pair<std::string, summary>> optional_columns(const sweep_row& r
       {"test_accuracy", &r.test_accuracy},
       {"test_nearest_neighbour", &r.test_nearest_neighbour},
       {"test_svm", &r.test_svm},
+      {"test_logistic", &r.test_logistic},
       {"cyborg_nearest_neighbour", &r.cyborg_nearest_neighbour},
-      {"cyborg_svm", &r.cyborg_svm}};
+      {"cyborg_svm", &r.cyborg_svm},
+      {"cyborg_logistic", &r.cyborg_logistic}};
   for (const auto& [name, value] : all)
     if (*value) out.emplace_back(name, **value);
   return out;
@@ -479,11 +503,7 @@ nlohmann::json to_json(const experiment_result& r) {
                  {"roc_auc_per_class", auc},
                  {"confusion", confusion_rows(t.log_likelihood.confusion)},
                  {"seconds", t.seconds}};
-    if (t.cyborg)
-      j["test"]["baselines"] = {{"nearest_neighbour", t.cyborg->nearest_neighbour},
-                                {"svm", t.cyborg->svm},
-                                {"cyborg_nearest_neighbour", t.cyborg->cyborg_nearest_neighbour},
-                                {"cyborg_svm", t.cyborg->cyborg_svm}};
+    if (t.cyborg) j["test"]["baselines"] = to_json(*t.cyborg);
   }
   j["train_per_class"] = r.params.train_per_class;
   j["sniffs"] = r.params.sniffs;
@@ -608,11 +628,7 @@ nlohmann::json to_json(const sweep_run& r) {
                       {"svm", r.svm}};
   if (r.non_finite) j["non_finite"] = to_json(*r.non_finite);
   if (r.test_accuracy) j["test_accuracy"] = *r.test_accuracy;
-  if (r.cyborg)
-    j["test_baselines"] = {{"nearest_neighbour", r.cyborg->nearest_neighbour},
-                           {"svm", r.cyborg->svm},
-                           {"cyborg_nearest_neighbour", r.cyborg->cyborg_nearest_neighbour},
-                           {"cyborg_svm", r.cyborg->cyborg_svm}};
+  if (r.cyborg) j["test_baselines"] = to_json(*r.cyborg);
   return j;
 }
 
@@ -632,9 +648,9 @@ sweep_run sweep_run_from_json(const nlohmann::json& j) {
     if (j.contains("test_accuracy")) run.test_accuracy = j["test_accuracy"].get<double>();
     if (j.contains("test_baselines")) {
       const auto& b = j["test_baselines"];
-      run.cyborg = test_reading::baselines{
-          b.at("nearest_neighbour").get<double>(), b.at("svm").get<double>(),
-          b.at("cyborg_nearest_neighbour").get<double>(), b.at("cyborg_svm").get<double>()};
+      test_reading::baselines out;
+      for (const auto& [name, field] : baseline_fields()) out.*field = b.at(name).get<double>();
+      run.cyborg = out;
     }
     return run;
   } catch (const nlohmann::json::exception& e) {
@@ -727,7 +743,8 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
   const bool complete = out.runs_done == static_cast<int>(rows * seeds);
   out.stopped = !complete && queue.stopped();
   for (std::size_t r = 0; r < rows && complete; ++r) {
-    std::vector<double> acc, thr, honest, naive, nn, svm, test, t_nn, t_svm, c_nn, c_svm;
+    std::vector<double> acc, thr, honest, naive, nn, svm, test, t_nn, t_svm, t_lr, c_nn, c_svm,
+        c_lr;
     for (const auto& run : results[r]) {
       const auto& x = *run;
       if (x.non_finite && !out.failed_runs++) {  // the first by sample count, then seed
@@ -748,6 +765,8 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
         t_svm.push_back(b.svm);
         c_nn.push_back(b.cyborg_nearest_neighbour);
         c_svm.push_back(b.cyborg_svm);
+        t_lr.push_back(b.logistic);
+        c_lr.push_back(b.cyborg_logistic);
       }
     }
     out.rows.push_back({params.train_per_class[r], summarise(acc), summarise(thr),
@@ -759,6 +778,8 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
       row.test_svm = summarise(t_svm);
       row.cyborg_nearest_neighbour = summarise(c_nn);
       row.cyborg_svm = summarise(c_svm);
+      row.test_logistic = summarise(t_lr);
+      row.cyborg_logistic = summarise(c_lr);
     }
     row.runs = acc;
   }

@@ -289,7 +289,8 @@ def test_run_reads_the_official_test_split():
     assert "test_accuracy_mean" not in moth.sweep(train_per_class=[2], seeds=1)["rows"][0]
     # Cyborg baselines on the test digits, in runs and sweeps; they need test digits.
     c = moth.run(train_per_class=2, seed=11, test=120, cyborg=True)["test"]["baselines"]
-    assert set(c) == {"nearest_neighbour", "svm", "cyborg_nearest_neighbour", "cyborg_svm"}
+    assert set(c) == {"nearest_neighbour", "svm", "logistic", "cyborg_nearest_neighbour",
+                      "cyborg_svm", "cyborg_logistic"}
     row = moth.sweep(train_per_class=[2], seeds=1, first_seed=11, test=120, cyborg=True)["rows"][0]
     assert row["cyborg_svm_mean"] == pytest.approx(c["cyborg_svm"])
     with pytest.raises(kenyon.ParameterError) as info:

@@ -231,6 +231,9 @@ TEST(test_set, cyborg_baselines_score_the_test_digits_with_and_without_the_reado
   EXPECT_DOUBLE_EQ(b.nearest_neighbour,
                    accuracy_percent(test.labels, nearest_neighbour(x_train, y_train, x_test)));
   EXPECT_DOUBLE_EQ(b.svm, accuracy_percent(test.labels, svm_rbf(x_train, y_train, x_test)));
+  EXPECT_DOUBLE_EQ(b.logistic,
+                   accuracy_percent(test.labels, logistic_regression(x_train, y_train, x_test)));
+  EXPECT_GT(b.cyborg_logistic, 10.0);
   EXPECT_NE(b.cyborg_nearest_neighbour, b.nearest_neighbour);
   EXPECT_GT(b.cyborg_svm, 10.0);
   EXPECT_EQ(r.test->log_likelihood.accuracy,

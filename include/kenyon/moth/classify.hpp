@@ -101,4 +101,30 @@ double svm_gamma_scale(const Eigen::MatrixXd& train);
 std::vector<int> svm_rbf(const Eigen::MatrixXd& train, const std::vector<int>& train_labels,
                          const Eigen::MatrixXd& test, const svm_params& params = {});
 
+// Multinomial logistic regression, as sklearn's LogisticRegression(C=1) on standardised
+// features: minimises C * sum_i cross-entropy_i + ||W||^2 / 2 (no penalty on the
+// intercepts) by gradient descent with backtracking line search, from zero, until the
+// gradient's norm falls below 1e-6 of its first value or 2000 steps. Features are
+// standardised with the training rows' mean and sd (an sd of 0 counts as 1). Deterministic.
+struct logistic_params {
+  double c = 1;
+  void validate() const;  // parameter_error for c <= 0
+};
+struct logistic_model {
+  Eigen::RowVectorXd mean, scale;  // standardisation: (x - mean) / scale
+  Eigen::MatrixXd weights;         // classes x features
+  Eigen::VectorXd intercepts;      // classes
+  int iterations = 0;
+  // C * sum of cross-entropies + ||W||^2 / 2 on standardised rows (what fit minimises).
+  double objective(const Eigen::MatrixXd& standardised, const std::vector<int>& labels,
+                   double c) const;
+};
+logistic_model fit_logistic(const Eigen::MatrixXd& train, const std::vector<int>& train_labels,
+                            int classes, const logistic_params& params = {});
+std::vector<int> predict_logistic(const logistic_model& model, const Eigen::MatrixXd& test);
+std::vector<int> logistic_regression(const Eigen::MatrixXd& train,
+                                     const std::vector<int>& train_labels,
+                                     const Eigen::MatrixXd& test,
+                                     const logistic_params& params = {});
+
 }  // namespace kenyon::moth

@@ -41,11 +41,13 @@ struct test_reading {
   classification log_likelihood, thresholding;
   roc_result roc;  // one-vs-rest on the log-likelihood scores
   double seconds = 0;
-  // With run_options::cyborg: 1-NN and RBF SVM trained on the run's training digits and
-  // scored on the test digits, on the pixel features alone and with the readout neurons'
-  // responses appended (the "insect cyborg" of Delahunt & Kutz 2018), in percent.
+  // With run_options::cyborg: 1-NN, RBF SVM and logistic regression trained on the run's
+  // training digits and scored on the test digits, on the pixel features alone and with the
+  // readout neurons' responses appended (the "insect cyborg" of Delahunt & Kutz 2018), in
+  // percent.
   struct baselines {
-    double nearest_neighbour = 0, svm = 0, cyborg_nearest_neighbour = 0, cyborg_svm = 0;
+    double nearest_neighbour = 0, svm = 0, logistic = 0;
+    double cyborg_nearest_neighbour = 0, cyborg_svm = 0, cyborg_logistic = 0;
   };
   std::optional<baselines> cyborg;
 };
@@ -142,7 +144,8 @@ struct sweep_row {
   summary nearest_neighbour, svm;
   std::optional<summary> test_accuracy;  // with sweep_control::test
   // With sweep_control::cyborg: the test split's plain and cyborg baselines.
-  std::optional<summary> test_nearest_neighbour, test_svm, cyborg_nearest_neighbour, cyborg_svm;
+  std::optional<summary> test_nearest_neighbour, test_svm, test_logistic;
+  std::optional<summary> cyborg_nearest_neighbour, cyborg_svm, cyborg_logistic;
   std::vector<double> runs;  // the log-likelihood accuracy of each seed
 };
 

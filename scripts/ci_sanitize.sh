@@ -43,11 +43,11 @@ tsan)
   [ -f "$archer" ] || { echo "ci_sanitize: libarcher.so (LLVM OpenMP) not found" >&2; exit 1; }
   # The tests of the threaded kernels (sparse products, the moth network and its kernel, the
   # rate networks' forward and backward passes, the atlas's batches, experiments and sweeps
-  # over seeds, the CLI's thread-count checks), with more threads than cores so that the
-  # threads interleave.
+  # over seeds, test digits read frozen, the CLI's thread-count checks), with more threads
+  # than cores so that the threads interleave.
   filter='multiply_test*:*p2k_kernel*:network.*:ratenet_network*:ratenet_gradcheck.*'
   filter+=':ratenet_atlas.*:experiment.*:rng.*:sde.*:cli_test.RunDoesNotDependOnOmpNumThreads'
-  filter+=':cli_test.SweepJsonHasRowsAndIgnoresThreadCount'
+  filter+=':cli_test.SweepJsonHasRowsAndIgnoresThreadCount:frozen_reading.*'
   KENYON_REQUIRE_DATA=1 OMP_NUM_THREADS=4 OMP_TOOL_LIBRARIES="$archer" \
     TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1" \
     "$dir/tests/unit" --gtest_filter="$filter"

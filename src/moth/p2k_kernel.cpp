@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #endif
 
+#include "kenyon/core/madd.hpp"
+
 namespace kenyon::moth::detail {
 namespace {
 
@@ -15,17 +17,6 @@ namespace {
 // are dominated by streaming the weights from L2; measured on AVX-512 hardware.
 constexpr double slot_cost = 1.0;
 constexpr double overflow_cost = 2.5;
-
-// a * b + c, fused where the CPU has the instruction, as the vector paths' intrinsics are:
-// written out (this file is compiled without contraction), so that every path and the
-// batched product round alike.
-inline float madd(float a, float b, float c) {
-#ifdef __FMA__
-  return std::fma(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
 
 #if defined(__AVX512F__)
 inline __m512i load_cols(const std::uint8_t* c) {
@@ -247,6 +238,10 @@ void batch_row(const float* value, const std::int32_t* entry_at, const std::uint
 }  // namespace
 
 void p2k_kernel::multiply_batch(const float* p, int batch, float* out) const {
+  if (batch == 1) {  // the same bits, without the batched loop's overhead
+    multiply(p, out);
+    return;
+  }
   // multiply()'s AVX-512 loop sums a block's even slots and its odd slots apart, and adds
   // the two at the end; its other paths keep one sum.
 #if defined(__AVX512F__)

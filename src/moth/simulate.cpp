@@ -550,10 +550,7 @@ frozen_responses read_frozen(const network& moth, const moth_state& from,
                              next[j]);
           for (int g = 0; g < ng; ++g) p_in[static_cast<std::size_t>(g) * n + j] = state[j].P[g];
         }
-        if (n == 1)  // the same bits, without the batched loop's overhead
-          step.p2k.multiply(state[0].P.data(), k_in.data());
-        else
-          step.p2k.multiply_batch(p_in.data(), n, k_in.data());
+        step.p2k.multiply_batch(p_in.data(), n, k_in.data());
         for (int j = 0; j < n; ++j) {
           auto& bad = failed[static_cast<std::size_t>(d0 + j)];
           step.set_k_input(k_in.data(), n, j);

@@ -11,7 +11,7 @@ target_sources(kenyon PRIVATE
   moth/readout.cpp
   moth/simulate.cpp)
 target_sources(kenyon PRIVATE moth/p2k_kernel.cpp)
-# Its multiply-adds are written out (madd), so that the single and batched products agree
+# Its multiply-adds are written out (core/madd.hpp), so that the single and batched products agree
 # bit for bit; the compiler contracts none of its own.
 set_source_files_properties(moth/p2k_kernel.cpp PROPERTIES COMPILE_OPTIONS -ffp-contract=off)
 # 512-bit vectors for the AL and KC updates (GCC defaults to 256 on AVX-512 machines).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kenyon/core/error.hpp"
+#include "kenyon/core/madd.hpp"
 
 namespace kenyon::sparse {
 namespace {
@@ -150,18 +151,6 @@ void require_square(const basic_csr<real>& m, const char* what) {
 }
 
 namespace {
-
-// a * b + c, fused where the CPU has the instruction: written out, so that the scalar loops
-// and the vectorised ones round the same (a compiler's contraction of a * b + c may differ
-// between them).
-template <class real>
-inline real madd(real a, real b, real c) {
-#ifdef __FMA__
-  return std::fma(a, b, c);
-#else
-  return a * b + c;
-#endif
-}
 
 // What a batched product reads: W's entries and the batch columns of x. `live` has bit j
 // set where neuron j is nonzero in some batch column. An entry whose neuron is zero in

@@ -44,15 +44,29 @@ data::feature_set load_features(const data_options& d) {
   return data::load_features(data::parse_dataset_name(d.dataset), data_dir(d));
 }
 
-// --test N|all: the first N digits of the official test split through the run's feature
-// pipeline (all: every digit); nothing for an empty text.
-std::optional<data::labelled_features> load_test_features(const data_options& d,
-                                                          const data::feature_set& features,
-                                                          const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  return data::load_test_features(data::parse_dataset_name(d.dataset), data_dir(d), features,
-                                  test_count(text));
-}
+// --test N|all and --cyborg, for moth run and moth sweep.
+struct test_options {
+  std::string test;
+  bool cyborg = false;
+
+  void add_to(CLI::App& cmd, const char* test_help) {
+    cmd.add_option("--test", test, test_help);
+    cmd.add_flag("--cyborg", cyborg,
+                 "also score 1-NN, SVM and logistic regression on the test digits with the "
+                 "readout neurons' responses appended to the pixels (needs --test)");
+  }
+
+  // The first N digits of the official test split through the run's feature pipeline
+  // (all: every digit); nothing without --test.
+  std::optional<data::labelled_features> load(const data_options& d,
+                                              const data::feature_set& features) const {
+    if (cyborg && test.empty())
+      throw parameter_error("--cyborg", "needs --test, the digits its baselines are scored on");
+    if (test.empty()) return std::nullopt;
+    return data::load_test_features(data::parse_dataset_name(d.dataset), data_dir(d), features,
+                                    test_count(test));
+  }
+};
 
 // "1,3,5" (or the option repeated) -> {1, 3, 5}; parameter_error for an empty item or one
 // that is not an integer.
@@ -290,14 +304,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
         ->capture_default_str();
     add_experiment_options(*cmd, *p, *compat);
     add_data_options(*cmd, *d);
-    auto test = std::make_shared<std::string>();
-    cmd->add_option("--test", *test,
-                    "N or all: the trained moth, weights frozen, reads the first N digits of "
-                    "the official test split");
-    auto cyborg = std::make_shared<bool>(false);
-    cmd->add_flag("--cyborg", *cyborg,
-                  "also score 1-NN and SVM on the test digits with the readout neurons' "
-                  "responses appended to the pixels (needs --test)");
+    auto test = std::make_shared<test_options>();
+    test->add_to(*cmd,
+                 "N or all: the trained moth, weights frozen, reads the first N digits of the "
+                 "official test split");
     auto plots = std::make_shared<bool>(false);
     cmd->add_flag("--plots", *plots,
                   "with --out: also pymoth's figures, readout_responses.svg (show_acc) and "
@@ -315,9 +325,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         check_out_folder(*out);
         auto features = load_features(*d);
         p->validate(features.per_class);
-        if (*cyborg && test->empty())
-          throw parameter_error("--cyborg", "needs --test, the digits its baselines are scored on");
-        const auto test_digits = load_test_features(*d, features, *test);
+        const auto test_digits = test->load(*d, features);
         std::optional<progress_bar> bar;
         bar.emplace("moth run", moth::experiment_steps(*p, features.num_classes) / 1000);
         moth::run_options options;
@@ -325,7 +333,7 @@ void add_moth_commands(CLI::App& app, command& selected) {
         options.progress = &*bar;
         options.test = test_digits ? &*test_digits : nullptr;
         options.test_batch = *test_batch;
-        options.cyborg = *cyborg;
+        options.cyborg = test->cyborg;
         options.thumbnails = *plots;
         if (*plots && out->empty())
           throw parameter_error("--plots", "needs --out, the folder the figures go to");
@@ -370,14 +378,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
     cmd->add_option("--out", *out,
                     "folder for results.json, accuracy.csv, accuracy.svg and runs/ (one file "
                     "per finished run)");
-    auto test = std::make_shared<std::string>();
-    cmd->add_option("--test", *test,
-                    "N or all: every run also reads the first N digits of the official test "
-                    "split (a column of test accuracy)");
-    auto cyborg = std::make_shared<bool>(false);
-    cmd->add_flag("--cyborg", *cyborg,
-                  "also score 1-NN and SVM on the test digits with the readout neurons' "
-                  "responses appended to the pixels (needs --test)");
+    auto test = std::make_shared<test_options>();
+    test->add_to(*cmd,
+                 "N or all: every run also reads the first N digits of the official test split "
+                 "(a column of test accuracy)");
     cmd->add_flag("--json", *json, "print one JSON object instead of a table");
     cmd->add_flag("--resume", *resume,
                   "continue the sweep that SIGINT or SIGTERM stopped: run only what --out's "
@@ -395,12 +399,10 @@ void add_moth_commands(CLI::App& app, command& selected) {
         const auto world = dist::init_world();
         auto features = load_features(*d);
         s->validate(features.per_class);
-        if (*cyborg && test->empty())
-          throw parameter_error("--cyborg", "needs --test, the digits its baselines are scored on");
-        const auto test_digits = load_test_features(*d, features, *test);
+        const auto test_digits = test->load(*d, features);
         auto control = sweep_control(*cmd, *out, *resume, world, shard);
         control.test = test_digits ? &*test_digits : nullptr;
-        control.cyborg = *cyborg;
+        control.cyborg = test->cyborg;
         const auto seeds = static_cast<std::size_t>(s->seeds);
         std::int64_t total = 0;  // progress: thousands of steps of the runs left to run
         for (std::size_t u = 0; u < s->train_per_class.size() * seeds; ++u) {

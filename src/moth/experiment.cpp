@@ -304,6 +304,21 @@ nlohmann::json to_json(const test_reading::baselines& b) {
   return j;
 }
 
+// Each cyborg baseline's summary in a sweep row.
+using baseline_column =
+    std::pair<double test_reading::baselines::*, std::optional<summary> sweep_row::*>;
+const std::vector<baseline_column>& baseline_columns() {
+  using b = test_reading::baselines;
+  static const std::vector<baseline_column> columns = {
+      {&b::nearest_neighbour, &sweep_row::test_nearest_neighbour},
+      {&b::svm, &sweep_row::test_svm},
+      {&b::logistic, &sweep_row::test_logistic},
+      {&b::cyborg_nearest_neighbour, &sweep_row::cyborg_nearest_neighbour},
+      {&b::cyborg_svm, &sweep_row::cyborg_svm},
+      {&b::cyborg_logistic, &sweep_row::cyborg_logistic}};
+  return columns;
+}
+
 // A sweep row's columns that only a sweep over test digits (and cyborg baselines) has.
 std::vector<std::pair<std::string, summary>> optional_columns(const sweep_row& r) {
   std::vector<std::pair<std::string, summary>> out;
@@ -644,7 +659,9 @@ sweep_run sweep_run_from_json(const nlohmann::json& j) {
                   j.at("svm").get<double>(),
                   j.contains("non_finite") ? std::optional<non_finite_report>(
                                                  non_finite_report_from_json(j["non_finite"]))
-                                           : std::nullopt};
+                                           : std::nullopt,
+                  std::nullopt,
+                  std::nullopt};
     if (j.contains("test_accuracy")) run.test_accuracy = j["test_accuracy"].get<double>();
     if (j.contains("test_baselines")) {
       const auto& b = j["test_baselines"];
@@ -704,7 +721,7 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
     const auto r = run_experiment(features, p, options);
     sweep_run run{p.train_per_class, p.seed,           r.accuracy,          r.accuracy_thresholding,
                   r.accuracy_honest, r.accuracy_naive, r.nearest_neighbour, r.svm,
-                  r.non_finite};
+                  r.non_finite,      std::nullopt,     std::nullopt};
     if (r.test) {
       run.test_accuracy = r.test->log_likelihood.accuracy;
       run.cyborg = r.test->cyborg;
@@ -743,8 +760,8 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
   const bool complete = out.runs_done == static_cast<int>(rows * seeds);
   out.stopped = !complete && queue.stopped();
   for (std::size_t r = 0; r < rows && complete; ++r) {
-    std::vector<double> acc, thr, honest, naive, nn, svm, test, t_nn, t_svm, t_lr, c_nn, c_svm,
-        c_lr;
+    std::vector<double> acc, thr, honest, naive, nn, svm, test;
+    std::vector<std::vector<double>> baselines(baseline_columns().size());
     for (const auto& run : results[r]) {
       const auto& x = *run;
       if (x.non_finite && !out.failed_runs++) {  // the first by sample count, then seed
@@ -760,28 +777,25 @@ sweep_result run_sweep(const data::feature_set& features, const sweep_params& pa
       svm.push_back(x.svm);
       if (c.test) test.push_back(x.test_accuracy.value_or(0.0));  // 0: the run failed
       if (c.cyborg) {
-        const auto b = x.cyborg.value_or(test_reading::baselines{});
-        t_nn.push_back(b.nearest_neighbour);
-        t_svm.push_back(b.svm);
-        c_nn.push_back(b.cyborg_nearest_neighbour);
-        c_svm.push_back(b.cyborg_svm);
-        t_lr.push_back(b.logistic);
-        c_lr.push_back(b.cyborg_logistic);
+        const auto b = x.cyborg.value_or(test_reading::baselines{});  // 0: the run failed
+        for (std::size_t k = 0; k < baselines.size(); ++k)
+          baselines[k].push_back(b.*baseline_columns()[k].first);
       }
     }
-    out.rows.push_back({params.train_per_class[r], summarise(acc), summarise(thr),
-                        summarise(honest), summarise(naive), summarise(nn), summarise(svm),
-                        c.test ? std::optional<summary>(summarise(test)) : std::nullopt});
-    auto& row = out.rows.back();
-    if (c.cyborg) {
-      row.test_nearest_neighbour = summarise(t_nn);
-      row.test_svm = summarise(t_svm);
-      row.cyborg_nearest_neighbour = summarise(c_nn);
-      row.cyborg_svm = summarise(c_svm);
-      row.test_logistic = summarise(t_lr);
-      row.cyborg_logistic = summarise(c_lr);
-    }
+    sweep_row row;
+    row.train_per_class = params.train_per_class[r];
+    row.accuracy = summarise(acc);
+    row.accuracy_thresholding = summarise(thr);
+    row.accuracy_honest = summarise(honest);
+    row.accuracy_naive = summarise(naive);
+    row.nearest_neighbour = summarise(nn);
+    row.svm = summarise(svm);
+    if (c.test) row.test_accuracy = summarise(test);
+    if (c.cyborg)
+      for (std::size_t k = 0; k < baselines.size(); ++k)
+        row.*baseline_columns()[k].second = summarise(baselines[k]);
     row.runs = acc;
+    out.rows.push_back(std::move(row));
   }
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
